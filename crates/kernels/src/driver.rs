@@ -1,0 +1,209 @@
+//! The one driver for elementwise losses, and the one summation.
+//!
+//! A loss supplies a body generic over [`Vector`] ([`Elementwise`]); the driver runs it over whole
+//! vectors, then over the zero-padded tail (padding lanes are masked out of the sum and never
+//! stored), and fuses the reduction into the same loop.
+//!
+//! Summation accuracy: lanes accumulate in the element type over at most
+//! [`FLUSH_VECTORS`] vectors (16 terms per lane), then each block's partial sum is added in f64
+//! with Neumaier compensation. For non-negative terms the relative error of an f32 sum is thus
+//! at most about 5·2⁻²⁴ ≈ 3e-7, whatever the length (the 1e7-element test checks it).
+
+use crate::simd::{Element, Vector};
+
+/// Vectors summed in the element type before the block is flushed into the f64 total.
+pub const FLUSH_VECTORS: usize = 16;
+
+/// An elementwise loss `l = f(x, t, a)`: input, target and an optional third operand
+/// (GaussianNLL's `var`). Parameters live in `self`.
+pub trait Elementwise {
+    fn forward<V: Vector>(&self, x: V, t: V, a: V) -> V;
+    /// `g · (∂l/∂x, ∂l/∂t, ∂l/∂a)`.
+    fn backward<V: Vector>(&self, x: V, t: V, a: V, g: V) -> [V; 3];
+}
+
+/// A compensated f64 accumulator (Neumaier's variant of Kahan summation).
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Sum {
+    sum: f64,
+    comp: f64,
+}
+
+impl Sum {
+    #[inline]
+    pub fn add(&mut self, v: f64) {
+        let t = self.sum + v;
+        if self.sum.abs() >= v.abs() {
+            self.comp += (self.sum - t) + v;
+        } else {
+            self.comp += (v - t) + self.sum;
+        }
+        self.sum = t;
+    }
+    #[inline]
+    pub fn value(&self) -> f64 {
+        self.sum + self.comp
+    }
+}
+
+/// Sums `xs` with the same blocking and compensation as the fused loss reductions.
+pub fn sum<E: Element>(xs: &[E]) -> f64 {
+    struct Identity;
+    impl Elementwise for Identity {
+        #[inline(always)]
+        fn forward<V: Vector>(&self, x: V, _: V, _: V) -> V {
+            x
+        }
+        fn backward<V: Vector>(&self, _: V, _: V, _: V, g: V) -> [V; 3] {
+            [g, g, g]
+        }
+    }
+    forward(&Identity, xs, xs, None, None)
+}
+
+#[inline(always)]
+fn load_or_zero<V: Vector>(s: Option<&[V::Elem]>, i: usize) -> V {
+    match s {
+        Some(s) => V::load(&s[i..]),
+        None => V::splat(V::Elem::default()),
+    }
+}
+
+/// The first `k < LANES` elements of `s[i..]`, zero-padded to a whole vector.
+#[inline(always)]
+fn load_tail<V: Vector>(s: &[V::Elem], i: usize, k: usize) -> V {
+    let mut buf = [V::Elem::default(); 8];
+    buf[..k].copy_from_slice(&s[i..i + k]);
+    V::load(&buf)
+}
+
+#[inline(always)]
+fn store_tail<V: Vector>(v: V, s: &mut [V::Elem], i: usize, k: usize) {
+    let mut buf = [V::Elem::default(); 8];
+    v.store(&mut buf);
+    s[i..i + k].copy_from_slice(&buf[..k]);
+}
+
+/// Runs `loss` over `x`, `t` (and `a`), writing `out[i] = l_i` when `out` is given, and returns
+/// `Σ l_i` (computed either way: the reduction is fused into the loop).
+///
+/// Panics if the slices are shorter than `x` (the wasm shim checks lengths first).
+pub fn forward<E: Element, L: Elementwise>(
+    loss: &L,
+    x: &[E],
+    t: &[E],
+    a: Option<&[E]>,
+    out: Option<&mut [E]>,
+) -> f64 {
+    match out {
+        Some(out) => forward_impl::<E, L, true>(loss, x, t, a, out),
+        None => forward_impl::<E, L, false>(loss, x, t, a, &mut []),
+    }
+}
+
+#[inline(always)]
+fn forward_impl<E: Element, L: Elementwise, const STORE: bool>(
+    loss: &L,
+    x: &[E],
+    t: &[E],
+    a: Option<&[E]>,
+    out: &mut [E],
+) -> f64 {
+    let n = x.len();
+    let t = &t[..n];
+    let a = a.map(|a| &a[..n]);
+    let out = if STORE { &mut out[..n] } else { out };
+    let lanes = E::V::LANES;
+    let zero = E::V::splat(E::default());
+    let mut total = Sum::default();
+
+    let body = |i: usize, out: &mut [E]| -> E::V {
+        let v = loss.forward(E::V::load(&x[i..]), E::V::load(&t[i..]), load_or_zero::<E::V>(a, i));
+        if STORE {
+            v.store(&mut out[i..]);
+        }
+        v
+    };
+
+    let mut i = 0;
+    let step = 4 * lanes;
+    while i + FLUSH_VECTORS * lanes <= n {
+        // Four independent accumulators keep the add latency off the critical path.
+        let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
+        for _ in 0..FLUSH_VECTORS / 4 {
+            s0 = s0 + body(i, out);
+            s1 = s1 + body(i + lanes, out);
+            s2 = s2 + body(i + 2 * lanes, out);
+            s3 = s3 + body(i + 3 * lanes, out);
+            i += step;
+        }
+        total.add(((s0 + s1) + (s2 + s3)).sum_f64());
+    }
+    let mut s = zero;
+    while i + lanes <= n {
+        s = s + body(i, out);
+        i += lanes;
+    }
+    if i < n {
+        let k = n - i;
+        let v = loss.forward(
+            load_tail::<E::V>(x, i, k),
+            load_tail::<E::V>(t, i, k),
+            a.map_or(zero, |a| load_tail::<E::V>(a, i, k)),
+        );
+        if STORE {
+            store_tail(v, out, i, k);
+        }
+        s = s + E::V::select(E::V::mask_first(k), v, zero);
+    }
+    total.add(s.sum_f64());
+    total.value()
+}
+
+/// The upstream gradient of an elementwise loss: one value for every element (a reduced loss:
+/// `grad_output / denominator`) or one per element (`reduction: 'none'`), times `scale`.
+pub enum Upstream<'a, E> {
+    Scalar(E),
+    PerElement(&'a [E], E),
+}
+
+/// Writes `g_i · ∂l_i/∂x_i` into `gx` (likewise `gt`, `ga`) for each output that is given.
+pub fn backward<E: Element, L: Elementwise>(
+    loss: &L,
+    x: &[E],
+    t: &[E],
+    a: Option<&[E]>,
+    g: Upstream<'_, E>,
+    mut gx: Option<&mut [E]>,
+    mut gt: Option<&mut [E]>,
+    mut ga: Option<&mut [E]>,
+) {
+    let n = x.len();
+    let lanes = E::V::LANES;
+    let zero = E::V::splat(E::default());
+    let (gs, gscale) = match g {
+        Upstream::Scalar(s) => (None, s),
+        Upstream::PerElement(s, k) => (Some(&s[..n]), k),
+    };
+    let gscale_v = E::V::splat(gscale);
+    let mut i = 0;
+    while i < n {
+        let k = (n - i).min(lanes);
+        let ld = |s: &[E]| if k == lanes { E::V::load(&s[i..]) } else { load_tail::<E::V>(s, i, k) };
+        let gv = match gs {
+            Some(s) => ld(s) * gscale_v,
+            None => gscale_v,
+        };
+        let [dx, dt, da] = loss.backward(ld(x), ld(t), a.map_or(zero, ld), gv);
+        for (d, out) in [(dx, gx.as_deref_mut()), (dt, gt.as_deref_mut()), (da, ga.as_deref_mut())] {
+            if let Some(out) = out {
+                if k == lanes {
+                    d.store(&mut out[i..]);
+                } else {
+                    store_tail(d, out, i, k);
+                }
+            }
+        }
+        i += lanes;
+    }
+}

@@ -1,0 +1,43 @@
+//! One module per loss, named as the `torch.nn.functional` (or Keras) function it matches.
+//! Each elementwise loss is a parameter struct implementing [`crate::driver::Elementwise`].
+
+pub mod gaussian_nll_loss;
+pub mod huber_loss;
+pub mod l1_loss;
+pub mod log_cosh;
+pub mod mean_absolute_percentage_error;
+pub mod mean_squared_logarithmic_error;
+pub mod mse_loss;
+pub mod poisson_nll_loss;
+pub mod smooth_l1_loss;
+
+pub use gaussian_nll_loss::GaussianNllLoss;
+pub use huber_loss::HuberLoss;
+pub use l1_loss::L1Loss;
+pub use log_cosh::LogCosh;
+pub use mean_absolute_percentage_error::MeanAbsolutePercentageError;
+pub use mean_squared_logarithmic_error::MeanSquaredLogarithmicError;
+pub use mse_loss::MseLoss;
+pub use poisson_nll_loss::PoissonNllLoss;
+pub use smooth_l1_loss::SmoothL1Loss;
+
+use crate::simd::{Element, Vector};
+
+/// `c` in every lane, converted to the vector's element type.
+#[inline(always)]
+pub(crate) fn splat<V: Vector>(c: f64) -> V {
+    V::splat(V::Elem::from_f64(c))
+}
+
+/// sign(d) as torch.sign: −1, 0 (keeping the zero's sign) or 1; NaN stays NaN.
+#[inline(always)]
+pub(crate) fn sign<V: Vector>(d: V) -> V {
+    let one = splat::<V>(1.0);
+    V::select(d.gt(splat(0.0)), one, V::select(d.lt(splat(0.0)), -one, d))
+}
+
+/// `g` where `m` holds, else 0: the gradient of a clamp's pass-through branch.
+#[inline(always)]
+pub(crate) fn pass<V: Vector>(m: V::Mask, g: V) -> V {
+    V::select(m, g, splat(0.0))
+}

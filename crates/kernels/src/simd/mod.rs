@@ -1,0 +1,122 @@
+//! The lane abstraction every kernel is written against.
+//!
+//! A loss body is written once, generic over [`Vector`]; the driver in [`crate::driver`] runs it
+//! over whole vectors and over the zero-padded tail. On wasm32 with `simd128` the vectors are
+//! `v128` ([`wasm128`]); everywhere else (the host `cargo test`, a wasm build without simd128)
+//! they are plain arrays ([`portable`]) with the same lane semantics, so the host tests run the
+//! very code that ships.
+//!
+//! Semantics shared by both implementations (the tests rely on them):
+//! - `min`/`max` propagate NaN (wasm `f32x4.min`, not `pmin`), like PyTorch's clamp.
+//! - `select(m, a, b)` is a bitwise blend: lanes where `m` is set come from `a`.
+//! - Comparisons with NaN are false (IEEE).
+
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub mod portable;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod wasm128;
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub use portable::{F32x4, F64x2};
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub use wasm128::{F32x4, F64x2};
+
+/// A floating-point element type (f32 or f64) and the vector the kernels use for it.
+pub trait Element:
+    Copy
+    + PartialOrd
+    + Default
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + 'static
+{
+    /// The vector type for this element (4 lanes of f32, 2 of f64).
+    type V: Vector<Elem = Self>;
+    fn from_f64(x: f64) -> Self;
+    fn to_f64(self) -> f64;
+}
+
+impl Element for f32 {
+    type V = F32x4;
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Element for f64 {
+    type V = F64x2;
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+/// A SIMD vector of [`Element`]s. Every method is lane-wise unless it says otherwise.
+pub trait Vector:
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
+    type Elem: Element<V = Self>;
+    /// A lane mask, as produced by the comparisons.
+    type Mask: Copy;
+    const LANES: usize;
+
+    fn splat(x: Self::Elem) -> Self;
+    /// `src[..LANES]`; `src` must hold at least `LANES` elements.
+    fn load(src: &[Self::Elem]) -> Self;
+    /// Stores all lanes into `dst[..LANES]`.
+    fn store(self, dst: &mut [Self::Elem]);
+
+    fn abs(self) -> Self;
+    fn min(self, o: Self) -> Self;
+    fn max(self, o: Self) -> Self;
+    fn sqrt(self) -> Self;
+    /// Round to nearest, ties to even.
+    fn round(self) -> Self;
+    fn floor(self) -> Self;
+
+    fn lt(self, o: Self) -> Self::Mask;
+    fn le(self, o: Self) -> Self::Mask;
+    fn gt(self, o: Self) -> Self::Mask;
+    fn ge(self, o: Self) -> Self::Mask;
+    fn eq(self, o: Self) -> Self::Mask;
+    /// True in lanes holding NaN.
+    fn is_nan(self) -> Self::Mask;
+    fn mask_and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
+    fn mask_or(a: Self::Mask, b: Self::Mask) -> Self::Mask;
+    fn mask_not(a: Self::Mask) -> Self::Mask;
+    /// Lanes `0..k` set, the rest clear (`k <= LANES`).
+    fn mask_first(k: usize) -> Self::Mask;
+    /// `m ? a : b`, lane-wise.
+    fn select(m: Self::Mask, a: Self, b: Self) -> Self;
+
+    /// Horizontal sum of the lanes, in f64 (exact for f32 lanes up to rounding of the last add).
+    fn sum_f64(self) -> f64;
+
+    /// `2^n` for lanes holding integral values in the normal exponent range
+    /// (f32: −126..=127, f64: −1022..=1023). Other inputs give unspecified finite values.
+    fn pow2i(n: Self) -> Self;
+    /// For positive, normal, finite lanes: `(e, m)` with `self = m · 2^e`, `m ∈ [1, 2)`,
+    /// `e` integral. Other inputs give unspecified values; callers select around them.
+    fn frexp(self) -> (Self, Self);
+    /// Magnitude of `self`, sign of `sign`.
+    fn copysign(self, sign: Self) -> Self;
+}

@@ -1,0 +1,218 @@
+//! `v128` vectors for wasm32 + simd128. Lane semantics match [`super::portable`] exactly.
+//! Only stable SIMD128 instructions: no relaxed-SIMD, which Node 20 rejects without a flag.
+
+use super::Vector;
+use core::arch::wasm32::*;
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+#[derive(Clone, Copy)]
+pub struct F32x4(pub v128);
+#[derive(Clone, Copy)]
+pub struct F64x2(pub v128);
+
+macro_rules! arith {
+    ($name:ident, $add:ident, $sub:ident, $mul:ident, $div:ident, $neg:ident) => {
+        impl Add for $name {
+            type Output = Self;
+            #[inline(always)]
+            fn add(self, o: Self) -> Self {
+                $name($add(self.0, o.0))
+            }
+        }
+        impl Sub for $name {
+            type Output = Self;
+            #[inline(always)]
+            fn sub(self, o: Self) -> Self {
+                $name($sub(self.0, o.0))
+            }
+        }
+        impl Mul for $name {
+            type Output = Self;
+            #[inline(always)]
+            fn mul(self, o: Self) -> Self {
+                $name($mul(self.0, o.0))
+            }
+        }
+        impl Div for $name {
+            type Output = Self;
+            #[inline(always)]
+            fn div(self, o: Self) -> Self {
+                $name($div(self.0, o.0))
+            }
+        }
+        impl Neg for $name {
+            type Output = Self;
+            #[inline(always)]
+            fn neg(self) -> Self {
+                $name($neg(self.0))
+            }
+        }
+    };
+}
+arith!(F32x4, f32x4_add, f32x4_sub, f32x4_mul, f32x4_div, f32x4_neg);
+arith!(F64x2, f64x2_add, f64x2_sub, f64x2_mul, f64x2_div, f64x2_neg);
+
+/// Lane-wise comparison, mask, select and horizontal-sum plumbing common to both widths.
+macro_rules! common {
+    ($name:ident, $t:ty, $n:expr, $splat:ident, $abs:ident, $min:ident, $max:ident, $sqrt:ident,
+     $nearest:ident, $floor:ident, $lt:ident, $le:ident, $gt:ident, $ge:ident, $eq:ident, $ne:ident) => {
+        #[inline(always)]
+        fn splat(x: $t) -> Self {
+            $name($splat(x))
+        }
+        #[inline(always)]
+        fn load(src: &[$t]) -> Self {
+            let s = &src[..$n];
+            // SAFETY: `s` holds exactly 16 bytes; v128_load has no alignment requirement.
+            $name(unsafe { v128_load(s.as_ptr() as *const v128) })
+        }
+        #[inline(always)]
+        fn store(self, dst: &mut [$t]) {
+            let d = &mut dst[..$n];
+            // SAFETY: `d` holds exactly 16 writable bytes; no alignment requirement.
+            unsafe { v128_store(d.as_mut_ptr() as *mut v128, self.0) }
+        }
+        #[inline(always)]
+        fn abs(self) -> Self {
+            $name($abs(self.0))
+        }
+        #[inline(always)]
+        fn min(self, o: Self) -> Self {
+            $name($min(self.0, o.0))
+        }
+        #[inline(always)]
+        fn max(self, o: Self) -> Self {
+            $name($max(self.0, o.0))
+        }
+        #[inline(always)]
+        fn sqrt(self) -> Self {
+            $name($sqrt(self.0))
+        }
+        #[inline(always)]
+        fn round(self) -> Self {
+            $name($nearest(self.0))
+        }
+        #[inline(always)]
+        fn floor(self) -> Self {
+            $name($floor(self.0))
+        }
+        #[inline(always)]
+        fn lt(self, o: Self) -> v128 {
+            $lt(self.0, o.0)
+        }
+        #[inline(always)]
+        fn le(self, o: Self) -> v128 {
+            $le(self.0, o.0)
+        }
+        #[inline(always)]
+        fn gt(self, o: Self) -> v128 {
+            $gt(self.0, o.0)
+        }
+        #[inline(always)]
+        fn ge(self, o: Self) -> v128 {
+            $ge(self.0, o.0)
+        }
+        #[inline(always)]
+        fn eq(self, o: Self) -> v128 {
+            $eq(self.0, o.0)
+        }
+        #[inline(always)]
+        fn is_nan(self) -> v128 {
+            $ne(self.0, self.0)
+        }
+        #[inline(always)]
+        fn mask_and(a: v128, b: v128) -> v128 {
+            v128_and(a, b)
+        }
+        #[inline(always)]
+        fn mask_or(a: v128, b: v128) -> v128 {
+            v128_or(a, b)
+        }
+        #[inline(always)]
+        fn mask_not(a: v128) -> v128 {
+            v128_not(a)
+        }
+        #[inline(always)]
+        fn select(m: v128, a: Self, b: Self) -> Self {
+            $name(v128_bitselect(a.0, b.0, m))
+        }
+    };
+}
+
+impl Vector for F32x4 {
+    type Elem = f32;
+    type Mask = v128;
+    const LANES: usize = 4;
+
+    common!(F32x4, f32, 4, f32x4_splat, f32x4_abs, f32x4_min, f32x4_max, f32x4_sqrt,
+        f32x4_nearest, f32x4_floor, f32x4_lt, f32x4_le, f32x4_gt, f32x4_ge, f32x4_eq, f32x4_ne);
+
+    #[inline(always)]
+    fn mask_first(k: usize) -> v128 {
+        i32x4_lt(i32x4(0, 1, 2, 3), i32x4_splat(k as i32))
+    }
+    #[inline(always)]
+    fn sum_f64(self) -> f64 {
+        // (l0 + l2) + (l1 + l3) in f64, the order portable.rs uses.
+        let lo = f64x2_promote_low_f32x4(self.0);
+        let hi = f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 0, 1>(self.0, self.0));
+        let s = f64x2_add(lo, hi);
+        f64x2_extract_lane::<0>(s) + f64x2_extract_lane::<1>(s)
+    }
+    #[inline(always)]
+    fn pow2i(n: Self) -> Self {
+        let e = i32x4_add(i32x4_trunc_sat_f32x4(n.0), i32x4_splat(127));
+        F32x4(i32x4_shl(e, 23))
+    }
+    #[inline(always)]
+    fn frexp(self) -> (Self, Self) {
+        let bits = self.0;
+        let e = i32x4_sub(v128_and(u32x4_shr(bits, 23), i32x4_splat(0xff)), i32x4_splat(127));
+        let m = v128_or(v128_and(bits, i32x4_splat(0x007f_ffff)), i32x4_splat(0x3f80_0000));
+        (F32x4(f32x4_convert_i32x4(e)), F32x4(m))
+    }
+    #[inline(always)]
+    fn copysign(self, sign: Self) -> Self {
+        F32x4(v128_bitselect(sign.0, self.0, u32x4_splat(0x8000_0000)))
+    }
+}
+
+impl Vector for F64x2 {
+    type Elem = f64;
+    type Mask = v128;
+    const LANES: usize = 2;
+
+    common!(F64x2, f64, 2, f64x2_splat, f64x2_abs, f64x2_min, f64x2_max, f64x2_sqrt,
+        f64x2_nearest, f64x2_floor, f64x2_lt, f64x2_le, f64x2_gt, f64x2_ge, f64x2_eq, f64x2_ne);
+
+    #[inline(always)]
+    fn mask_first(k: usize) -> v128 {
+        i64x2_lt(i64x2(0, 1), i64x2_splat(k as i64))
+    }
+    #[inline(always)]
+    fn sum_f64(self) -> f64 {
+        f64x2_extract_lane::<0>(self.0) + f64x2_extract_lane::<1>(self.0)
+    }
+    #[inline(always)]
+    fn pow2i(n: Self) -> Self {
+        // simd128 has no f64x2 → i64x2 conversion: go through i32 (the range fits).
+        let k = i64x2_extend_low_i32x4(i32x4_trunc_sat_f64x2_zero(n.0));
+        F64x2(i64x2_shl(i64x2_add(k, i64x2_splat(1023)), 52))
+    }
+    #[inline(always)]
+    fn frexp(self) -> (Self, Self) {
+        let bits = self.0;
+        let e = i64x2_sub(v128_and(u64x2_shr(bits, 52), i64x2_splat(0x7ff)), i64x2_splat(1023));
+        // The exponents fit in i32: gather the low words of both lanes, then convert.
+        let e32 = i32x4_shuffle::<0, 2, 0, 2>(e, e);
+        let m = v128_or(
+            v128_and(bits, i64x2_splat(0x000f_ffff_ffff_ffff)),
+            i64x2_splat(0x3ff0_0000_0000_0000),
+        );
+        (F64x2(f64x2_convert_low_i32x4(e32)), F64x2(m))
+    }
+    #[inline(always)]
+    fn copysign(self, sign: Self) -> Self {
+        F64x2(v128_bitselect(sign.0, self.0, u64x2_splat(0x8000_0000_0000_0000)))
+    }
+}

@@ -1,0 +1,87 @@
+// Argument and option checks shared by every loss. Each error names the function and the
+// argument, uses PyTorch's wording where it has one, and is thrown before any kernel runs.
+
+import { Tensor, isFloatDType, type FloatDType } from './tensor.js';
+
+const describe = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Object && v.constructor ? v.constructor.name : typeof v;
+
+/** `v` must be a Tensor. */
+export function checkTensor(fn: string, name: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) {
+    throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** `v` must be a float32 or float64 Tensor. */
+export function checkFloatTensor(fn: string, name: string, v: unknown): Tensor<FloatDType> {
+  const t = checkTensor(fn, name, v);
+  if (!isFloatDType(t.dtype)) {
+    throw new TypeError(`${fn}: argument '${name}' must be a floating point tensor (float32 or float64), got ${t.dtype}`);
+  }
+  return t as Tensor<FloatDType>;
+}
+
+/** Every floating tensor of one call has the same dtype (no implicit promotion). */
+export function checkSameDType(fn: string, ref: [string, Tensor], other: [string, Tensor]): void {
+  if (ref[1].dtype !== other[1].dtype) {
+    throw new TypeError(
+      `${fn}: expected argument '${other[0]}' to have dtype ${ref[1].dtype} like '${ref[0]}', got ${other[1].dtype} (mixing dtypes is an error)`,
+    );
+  }
+}
+
+export const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** `other` has exactly `ref`'s shape (PyTorch would broadcast with a warning; we refuse). */
+export function checkSameShape(fn: string, ref: [string, Tensor], other: [string, Tensor]): void {
+  if (!sameShape(ref[1].shape, other[1].shape)) {
+    throw new Error(
+      `${fn}: argument '${other[0]}' has shape ${shapeStr(other[1].shape)} but '${ref[0]}' has shape ` +
+        `${shapeStr(ref[1].shape)}; they must be the same size`,
+    );
+  }
+}
+
+/** `options` is a plain object whose keys are all in `allowed`. */
+export function checkOptions<T extends object>(fn: string, options: T | undefined, allowed: readonly string[]): Partial<T> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
+    throw new TypeError(`${fn}: argument 'options' must be an object, got ${describe(options)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) {
+      throw new TypeError(`${fn}: unknown option '${k}' (expected ${allowed.map((a) => `'${a}'`).join(', ')})`);
+    }
+  }
+  return options;
+}
+
+/** A finite-number option with a default; `ok` says whether the value is in its domain. */
+export function numberOption(
+  fn: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  ok: (v: number) => boolean = () => true,
+  domain = '',
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${fn}: option '${name}' must be a number, got ${describe(value)}`);
+  }
+  if (!ok(value)) throw new RangeError(`${fn}: option '${name}' ${domain}, got ${value}`);
+  return value;
+}
+
+/** A boolean option with a default. */
+export function boolOption(fn: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${fn}: option '${name}' must be a boolean, got ${describe(value)}`);
+  return value;
+}

@@ -1,0 +1,181 @@
+// Owns the WebAssembly instance: loading, the SIMD check, views over memory, the scratch
+// arena, and turning non-zero statuses into Errors.
+
+import { ABI_VERSION, STATUS_OK, type Exports } from './abi.js';
+import { WASM_BASE64 } from './bytes.js';
+
+/** What `init({ wasm })` accepts. */
+export type WasmSource =
+  | BufferSource
+  | WebAssembly.Module
+  | URL
+  | string
+  | Response
+  | PromiseLike<Response>;
+
+export interface InitOptions {
+  /**
+   * The module to use instead of the inlined bytes: its bytes, a compiled
+   * `WebAssembly.Module`, a URL (or URL string; `file:` URLs are read with `node:fs` where it
+   * exists) or a `Response` (e.g. `fetch(url)`, compiled with `instantiateStreaming` when the
+   * engine has it).
+   */
+  wasm?: WasmSource;
+}
+
+// A 1-function module using `v128` (f32x4.splat): validates only on engines with SIMD128.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 11, 1, 9, 0, 67, 0, 0, 0,
+  0, 253, 19, 11,
+]);
+
+let exportsRef: Exports | null = null;
+let pending: Promise<void> | null = null;
+
+/**
+ * Compiles and instantiates the kernels. Call once and await it before any loss; later calls
+ * return the same promise (a failed attempt can be retried).
+ */
+export function init(options: InitOptions = {}): Promise<void> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`init: options must be an object, got ${typeof options}`);
+  }
+  pending ??= load(options.wasm).catch((e: unknown) => {
+    pending = null;
+    throw e;
+  });
+  return pending;
+}
+
+/** True once `init()` has resolved. */
+export function isInitialized(): boolean {
+  return exportsRef !== null;
+}
+
+async function load(source: WasmSource | undefined): Promise<void> {
+  if (!WebAssembly.validate(SIMD_PROBE)) {
+    throw new Error(
+      'lossfn: this JavaScript engine does not support WebAssembly SIMD128, which lossfn ' +
+        'requires (Node >= 16.4, Deno, Bun, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4).',
+    );
+  }
+  const { instance } = await instantiate(source);
+  const ex = instance.exports as unknown as Exports;
+  const abi = ex.lossfn_abi_version();
+  if (abi !== ABI_VERSION) {
+    throw new Error(`lossfn: the wasm module speaks ABI ${abi}, this build of lossfn expects ${ABI_VERSION}`);
+  }
+  exportsRef = ex;
+}
+
+async function instantiate(source: WasmSource | undefined): Promise<{ instance: WebAssembly.Instance }> {
+  if (source === undefined) return WebAssembly.instantiate(decodeBase64(WASM_BASE64), {});
+  if (source instanceof WebAssembly.Module) {
+    return { instance: await WebAssembly.instantiate(source, {}) };
+  }
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    return WebAssembly.instantiate(source as BufferSource, {});
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = new URL(source, typeof location === 'undefined' ? undefined : location.href);
+    if (url.protocol === 'file:') return WebAssembly.instantiate(await readFile(url), {});
+    return fromResponse(fetch(url));
+  }
+  if (typeof (source as PromiseLike<Response>).then === 'function' || isResponse(source)) {
+    return fromResponse(source as Response | PromiseLike<Response>);
+  }
+  throw new TypeError(
+    'init: options.wasm must be bytes, a WebAssembly.Module, a URL or a Response',
+  );
+}
+
+function isResponse(v: unknown): v is Response {
+  return typeof Response !== 'undefined' && v instanceof Response;
+}
+
+async function fromResponse(r: Response | PromiseLike<Response>): Promise<{ instance: WebAssembly.Instance }> {
+  const res = await r;
+  if (!res.ok) throw new Error(`init: fetching the wasm module failed with HTTP ${res.status}`);
+  const streaming = typeof WebAssembly.instantiateStreaming === 'function' &&
+    res.headers.get('content-type')?.startsWith('application/wasm');
+  if (streaming) return WebAssembly.instantiateStreaming(res, {});
+  return WebAssembly.instantiate(await res.arrayBuffer(), {});
+}
+
+async function readFile(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  // A non-literal specifier: no @types/node needed, and browser bundlers leave it alone.
+  const spec = 'node:fs/promises';
+  const fs = (await import(/* @vite-ignore */ spec)) as { readFile(u: URL): Promise<Uint8Array> };
+  return new Uint8Array(await fs.readFile(url));
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The instance's exports; throws the "await init()" error before initialisation. */
+export function wasm(fn: string): Exports {
+  if (exportsRef === null) {
+    throw new Error(`${fn}: lossfn is not initialised; call and await init() first`);
+  }
+  return exportsRef;
+}
+
+/** Views over wasm memory, rebuilt whenever `memory.grow` has replaced the buffer. */
+export interface Views {
+  f32: Float32Array;
+  f64: Float64Array;
+  i32: Int32Array;
+  u8: Uint8Array;
+}
+let viewsCache: Views | null = null;
+
+/** Current views over wasm memory. Never keep one across a call into wasm: take it again. */
+export function views(ex: Exports): Views {
+  const buf = ex.memory.buffer;
+  if (viewsCache === null || viewsCache.u8.buffer !== buf) {
+    viewsCache = { f32: new Float32Array(buf), f64: new Float64Array(buf), i32: new Int32Array(buf), u8: new Uint8Array(buf) };
+  }
+  return viewsCache;
+}
+
+/** Throws the module's last error if `status` is not OK (a bug in the TS layer's validation). */
+export function check(ex: Exports, fn: string, status: number): void {
+  if (status === STATUS_OK) return;
+  const ptr = ex.lossfn_last_error_ptr() >>> 0;
+  const len = ex.lossfn_last_error_len() >>> 0;
+  const msg = new TextDecoder().decode(views(ex).u8.subarray(ptr, ptr + len));
+  throw new Error(`${fn}: internal error from the kernel (status ${status}): ${msg}`);
+}
+
+let arenaPtr = 0;
+let arenaBytes = 0;
+
+/**
+ * The grow-only scratch arena: at least `bytes` bytes, 16-byte aligned, reused across calls so
+ * that repeated calls never grow memory. Its address may change when it grows, so take it
+ * (and views) again for each call.
+ */
+export function scratch(ex: Exports, bytes: number): number {
+  if (bytes > arenaBytes) {
+    if (arenaPtr !== 0) ex.lossfn_free(arenaPtr, arenaBytes);
+    const size = Math.max(bytes, arenaBytes * 2);
+    const ptr = ex.lossfn_alloc(size) >>> 0;
+    if (ptr === 0) {
+      arenaPtr = 0;
+      arenaBytes = 0;
+      throw new Error(`lossfn: cannot allocate ${size} bytes of wasm memory`);
+    }
+    arenaPtr = ptr;
+    arenaBytes = size;
+  }
+  return arenaPtr;
+}
+
+/** Bytes of wasm memory in use by the module (for the README's memory bound and its test). */
+export function memoryBytes(): number {
+  return exportsRef === null ? 0 : exportsRef.memory.buffer.byteLength;
+}
