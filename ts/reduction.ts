@@ -32,12 +32,15 @@ export class Sum {
   private c = 0;
   add(v: number): void {
     const t = this.s + v;
-    if (Math.abs(this.s) >= Math.abs(v)) this.c += this.s - t + v;
-    else this.c += v - t + this.s;
+    // An overflowed (±inf) or NaN sum stays as IEEE makes it: compensating would give inf − inf.
+    if (Number.isFinite(t)) {
+      if (Math.abs(this.s) >= Math.abs(v)) this.c += this.s - t + v;
+      else this.c += v - t + this.s;
+    }
     this.s = t;
   }
   value(): number {
-    return this.s + this.c;
+    return Number.isFinite(this.s) ? this.s + this.c : this.s;
   }
 }
 

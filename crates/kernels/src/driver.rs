@@ -33,16 +33,24 @@ impl Sum {
     #[inline]
     pub fn add(&mut self, v: f64) {
         let t = self.sum + v;
-        if self.sum.abs() >= v.abs() {
-            self.comp += (self.sum - t) + v;
-        } else {
-            self.comp += (v - t) + self.sum;
+        // Once the sum is ±inf or NaN the compensation is meaningless (inf − inf = NaN would
+        // turn an overflowed sum into NaN); the IEEE sum alone is the right answer then.
+        if t.is_finite() {
+            if self.sum.abs() >= v.abs() {
+                self.comp += (self.sum - t) + v;
+            } else {
+                self.comp += (v - t) + self.sum;
+            }
         }
         self.sum = t;
     }
     #[inline]
     pub fn value(&self) -> f64 {
-        self.sum + self.comp
+        if self.sum.is_finite() {
+            self.sum + self.comp
+        } else {
+            self.sum
+        }
     }
 }
 

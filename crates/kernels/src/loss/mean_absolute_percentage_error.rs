@@ -1,7 +1,8 @@
 //! Keras `MeanAbsolutePercentageError`, elementwise: l = 100·|t − x| / max(|t|, 1e-7).
 //! The max has clamp semantics for the gradient: ∂t of the denominator only where |t| ≥ 1e-7.
+//! ∂x = 100·sign(x − t)/max(|t|, 1e-7).
 
-use super::{pass, sign, splat};
+use super::{sign, splat};
 use crate::driver::Elementwise;
 use crate::simd::Vector;
 
@@ -18,11 +19,12 @@ impl Elementwise for MeanAbsolutePercentageError {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let at = t.abs();
-        let den = at.max(splat(EPSILON));
-        let d = x - t;
-        let dx = splat::<V>(100.0) * sign(d) / den * g;
-        // d/dt [100|x − t| / |t|] adds −100|x − t|·sign(t)/t² where the clamp passes.
-        let dden = pass(at.ge(splat(EPSILON)), splat::<V>(100.0) * d.abs() * sign(t) / (den * den) * g);
-        [dx, -dx - dden, splat(0.0)]
+        let eps = splat::<V>(EPSILON);
+        let k = splat::<V>(100.0) * sign(x - t) * g;
+        // Where |t| ≥ eps: ∂t = −100·sign(d)·(1/|t| + |d|·sign(t)/t²) = −100·sign(d)·x/(t·|t|)
+        // (|d| = sign(d)·(x − t)), free of the cancellation of the two-term form, which
+        // loses every digit when x ≈ 0. Below eps the denominator is the constant eps.
+        let dt = V::select(at.ge(eps), x / (t * at), splat::<V>(1.0) / eps);
+        [k / at.max(eps), -k * dt, splat(0.0)]
     }
 }

@@ -2,7 +2,8 @@
 //! - `log_input`: l = eᕽ − t·x (x is the log-rate); ∂x = eᕽ − t, ∂t = −x.
 //! - otherwise: l = x − t·ln(x + eps); ∂x = 1 − t/(x + eps), ∂t = −ln(x + eps).
 //! - `full` adds Stirling's ln(t!) ≈ t·ln t − t + ½ln(2πt) where t > 1 (0 elsewhere, as
-//!   PyTorch's masked_fill, whose gradient is 0 there too); ∂t of it = ln t + 1/(2t).
+//!   PyTorch's masked_fill); ∂t of it = ln t + 1/(2t) where t > 1, 0 for 0 < t ≤ 1, NaN for
+//!   t ≤ 0 (PyTorch's autograd gives 0·(−inf) there).
 
 use super::splat;
 use crate::driver::Elementwise;
@@ -35,8 +36,12 @@ impl Elementwise for PoissonNllLoss {
             (splat::<V>(1.0) - t / xe, -ln(xe))
         };
         if self.full {
+            // PyTorch differentiates the Stirling term through masked_fill: where t ≤ 1 the
+            // mask multiplies the term's derivative ln t + 1 + ½/t − 1 by 0, which is 0 for
+            // 0 < t ≤ 1 but 0·(−inf) = NaN at t = 0 (and NaN for t < 0). Matched exactly.
             let ds = ln(t) + splat::<V>(0.5) / t;
-            dt = dt + V::select(t.gt(splat(1.0)), ds, splat(0.0));
+            let masked = V::select(t.gt(splat(0.0)), splat(0.0), ds * splat(0.0));
+            dt = dt + V::select(t.gt(splat(1.0)), ds, masked);
         }
         [dx * g, dt * g, splat(0.0)]
     }

@@ -37,12 +37,17 @@ pub trait Element:
 {
     /// The vector type for this element (4 lanes of f32, 2 of f64).
     type V: Vector<Elem = Self>;
+    /// Significand precision in bits, implicit bit included (f32: 24, f64: 53). [`crate::math`]
+    /// picks its per-precision polynomials and clamp bounds on it; the choice is a compile-time
+    /// constant, so each instantiation keeps only its own branch.
+    const MANTISSA_DIGITS: u32;
     fn from_f64(x: f64) -> Self;
     fn to_f64(self) -> f64;
 }
 
 impl Element for f32 {
     type V = F32x4;
+    const MANTISSA_DIGITS: u32 = f32::MANTISSA_DIGITS;
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x as f32
@@ -55,6 +60,7 @@ impl Element for f32 {
 
 impl Element for f64 {
     type V = F64x2;
+    const MANTISSA_DIGITS: u32 = f64::MANTISSA_DIGITS;
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         x

@@ -1,0 +1,110 @@
+// A user's-eye consumer of the packed `lossfn` package, imported by its NAME (resolved through
+// node_modules in Node/Deno/Bun, and through an import map in the browser; no bundler).
+// test/runtime.test.ts copies this file into a temporary project that `npm install`ed the tarball.
+//
+// Runtime-neutral: `run(caseJson, initOptions)` touches only web-standard globals, so the browser
+// page imports this same module and calls `run` itself. Only the CLI part at the bottom, which
+// never executes in a browser, uses node:fs (Node, Deno and Bun all provide it).
+//
+// CLI: `node|bun consumer.mjs case.json`, `deno run --allow-read consumer.mjs case.json`.
+// `case.json` is one golden case from test/golden/<loss>.json (schema: test/helpers/golden.ts).
+// Prints one JSON line: {runtime, value, grad, ok, resolved, bits, ...}. `grad` is the gradient of
+// the first argument ("input"); `ok` is this script's own tolerance check against the case's
+// expectations; `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
+// the output and of every gradient, for bit-for-bit comparison across runtimes.
+
+import { init, tensor, F } from 'lossfn';
+
+const num = (v) => (typeof v === 'number' ? v : Number(v)); // fixtures spell NaN/±inf as strings
+
+export function runtimeName() {
+  const g = globalThis;
+  if (g.Deno?.version?.deno) return `deno ${g.Deno.version.deno}`;
+  if (g.Bun?.version) return `bun ${g.Bun.version}`;
+  if (g.process?.versions?.node && typeof g.document === 'undefined') return `node ${g.process.version}`;
+  if (typeof g.navigator !== 'undefined') return `browser ${g.navigator.userAgent}`;
+  return 'unknown';
+}
+
+function close(actual, expected, rtol, atol) {
+  if (actual.length !== expected.length) return false;
+  for (let i = 0; i < actual.length; i++) {
+    const e = num(expected[i]);
+    const v = actual[i];
+    if (!Number.isFinite(e)) {
+      if (!Object.is(v, e)) return false;
+    } else if (!(Math.abs(v - e) <= atol + rtol * Math.abs(e))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The raw bytes of a typed array, as hex: keeps -0 and NaN payloads, which JSON numbers lose. */
+function hex(typed) {
+  const u8 = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+  return Array.from(u8, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Runs one golden case through the public API; resolves to a plain JSON-able result. */
+export async function run(c, initOptions) {
+  await init(initOptions);
+  const fn = F[c.fn];
+  if (typeof fn !== 'function') throw new Error(`F.${c.fn} is not a function`);
+  const toT = (t, requiresGrad = false) =>
+    tensor(t.data.map(num), t.shape, { dtype: t.dtype ?? c.dtype, requiresGrad });
+  const args = c.args.map((a) => toT(a, a.requiresGrad === true));
+  const options = {};
+  for (const [k, v] of Object.entries(c.options ?? {})) {
+    options[k] = v !== null && typeof v === 'object' && 'data' in v && 'shape' in v ? toT(v) : v;
+  }
+  const out = fn(...args, options);
+  const value = Array.from(out.data, Number);
+  if (c.gradOutput) out.backward(toT(c.gradOutput));
+  else out.backward();
+  const grads = {};
+  const bits = { output: hex(out.data) };
+  c.args.forEach((a, i) => {
+    if (!args[i].grad) return;
+    grads[a.name] = Array.from(args[i].grad.data, Number);
+    bits[`grad.${a.name}`] = hex(args[i].grad.data);
+  });
+  const first = c.args[0].name;
+  const rtol = c.rtol ?? 1e-5;
+  const atol = c.atol ?? 0;
+  let ok = close(value, c.output.data, rtol, atol);
+  for (const [name, g] of Object.entries(c.grads ?? {})) {
+    ok &&= grads[name] !== undefined && close(grads[name], g.data, rtol, atol);
+  }
+  let resolved = null; // where `lossfn` came from (import.meta.resolve: all four runtimes have it)
+  try {
+    resolved = import.meta.resolve?.('lossfn') ?? null;
+  } catch {
+    resolved = null;
+  }
+  return {
+    runtime: runtimeName(),
+    case: c.name,
+    resolved,
+    value: out.shape.length === 0 ? value[0] : value,
+    shape: out.shape,
+    grad: grads[first] ?? null,
+    grads,
+    bits,
+    ok,
+  };
+}
+
+// CLI entry point (Node, Deno, Bun). Never taken in a browser, which has `document`.
+const cliArgs = globalThis.Deno?.args ?? globalThis.process?.argv?.slice(2) ?? [];
+if (typeof globalThis.document === 'undefined' && cliArgs.length > 0) {
+  const { readFileSync } = await import('node:fs');
+  const c = JSON.parse(readFileSync(cliArgs[0], 'utf8'));
+  try {
+    console.log(JSON.stringify(await run(c)));
+  } catch (e) {
+    console.log(JSON.stringify({ runtime: runtimeName(), ok: false, error: String(e?.stack ?? e) }));
+    if (globalThis.Deno) globalThis.Deno.exitCode = 1;
+    else globalThis.process.exitCode = 1;
+  }
+}
