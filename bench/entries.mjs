@@ -356,8 +356,9 @@ export function makeEntries({ F, tensor }) {
         make: (n, r) => {
           const rows = Math.max(1, Math.round(n / C));
           const cols = Math.round(n / rows);
-          // input: log-probabilities (any values ≤ 0 will do); target: probabilities in (0, 1).
-          return { n: rows * cols, rows, cols, x: r.uniform(rows * cols, -9, -4), t: r.uniform(rows * cols, 0, 2 / cols) };
+          // input: log-probabilities around log(1/cols); target: probabilities around 1/cols.
+          const lc = Math.log(cols);
+          return { n: rows * cols, rows, cols, x: r.uniform(rows * cols, -lc - 0.7, -lc + 0.7), t: r.uniform(rows * cols, 0, 2 / cols) };
         },
         lossfn: ({ rows, cols, x, t }) => F.klDiv(tensor(x, [rows, cols]), tensor(t, [rows, cols]), { reduction }).item(),
         naive: ({ n, rows, x, t }) => {
@@ -369,7 +370,7 @@ export function makeEntries({ F, tensor }) {
           return reduction === 'batchmean' ? s / rows : s / n;
         },
         torch: {
-          setup: `rows = max(1, round(n / ${C})); cols = round(n / rows); x = U(rows * cols, -9, -4).view(rows, cols); t = U(rows * cols, 0, 2 / cols).view(rows, cols)`,
+          setup: `rows = max(1, round(n / ${C})); cols = round(n / rows); x = U(rows * cols, -math.log(cols) - 0.7, -math.log(cols) + 0.7).view(rows, cols); t = U(rows * cols, 0, 2 / cols).view(rows, cols)`,
           call: `F.kl_div(x, t, reduction='${reduction}').item()`,
         },
       });

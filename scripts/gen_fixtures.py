@@ -218,8 +218,7 @@ class Suite:
         # float32 simulation --------------------------------------------------
         notes = [note] if note else []
         if check:
-            bump = self._simulate(name, dtype, args, options, sim or ref, gout,
-                                  out, grads, rtol)
+            bump = self._simulate(name, dtype, args, options, ref, sim or ref, gout)
             if bump is not None and bump > atol:
                 atol = bump
                 TOL_BUMPS.append((self.stem, name, atol))
@@ -274,27 +273,32 @@ class Suite:
                 grads[a.name] = g.detach().numpy().astype(np.float64)
         return out.detach().numpy().astype(np.float64), grads, T
 
-    def _simulate(self, name, dtype, args, options, sim, gout, out, grads, rtol):
-        """Run the computation in float32; return the atol a float32 (or, scaled,
-        float64) implementation needs, or None.  Non-finite mismatches are logged."""
-        vals = [a.data for a in args if not a.is_int] + \
-               [v.data for v in options.values() if isinstance(v, A) and not v.is_int]
-        if gout is not None:
-            vals.append(gout)
-        for v in vals:
-            av = np.abs(v[np.isfinite(v)])
-            if av.size and (av.max() > F32_MAX or ((av > 0) & (av < 1.2e-38)).any()):
-                return None   # float64 case not representable in float32: nothing to learn
+    def _simulate(self, name, dtype, args, options, ref, sim, gout):
+        """Estimate the rounding error of an honest implementation: run `sim` in float32 on
+        the inputs rounded to float32 and compare with the float64 reference on the SAME
+        rounded inputs (so only the computation's own rounding is measured, not a change
+        of inputs).  Return the atol a float32 implementation (or, scaled by 2^-29, a
+        float64 one) needs, or None.  Non-finite mismatches of float32 cases are logged."""
+        if dtype == "float64":
+            vals = [a.data for a in args if not a.is_int] + \
+                   [v.data for v in options.values() if isinstance(v, A) and not v.is_int]
+            if gout is not None:
+                vals.append(gout)
+            for v in vals:
+                av = np.abs(v[np.isfinite(v)])
+                if av.size and (av.max() > F32_MAX or ((av > 0) & (av < 1.2e-38)).any()):
+                    return None   # not representable in float32: nothing to learn
+        g32 = None if gout is None else q(gout, "float32")
         try:
-            with torch.no_grad():
-                pass
-            s_out, s_grads, _ = self._run(args, options, sim, torch.float32,
-                                          None if gout is None else q(gout, "float32"),
+            s_out, s_grads, _ = self._run(args, options, sim, torch.float32, g32,
                                           round_inputs="float32")
+            out, grads, _ = self._run(args, options, ref, torch.float64, g32,
+                                      round_inputs="float32")
         except Exception as e:  # pragma: no cover
             DISAGREEMENTS.append((self.stem, name, f"float32 simulation failed: {e}"))
             return None
         worst = 0.0
+        saturated = False
         pairs = [("output", s_out, out)] + [(f"grad[{k}]", s_grads[k], grads[k]) for k in grads]
         for label, s, r in pairs:
             s = np.asarray(s, np.float64)
@@ -327,12 +331,24 @@ class Suite:
                 err_needed = e64
             if fail.any():
                 worst = max(worst, float(err_needed[fail].max()))
+                saturated |= bool((err[fail] >= 0.5 * ref_abs[fail]).any())
                 if os.environ.get("GEN_DEBUG"):
                     j = int(np.argmax(np.where(fail, err_needed, -1)))
                     print(f"  [sim] {self.stem}: {name}: {label}: ref={r[fin][j]!r} "
                           f"f32={s[fin][j]!r} err={err[j]:.3g}")
         if worst > 0:
-            return pow10_ceil(10 * worst)
+            atol = pow10_ceil(10 * worst)
+            if dtype == "float64" and saturated:
+                # float32 lost every digit somewhere, so its error no longer scales with eps:
+                # fall back to 10 * eps64 * (largest magnitude among inputs, gradOutput and
+                # numeric options) -- the error of a difference of such quantities.
+                mags = [1.0] + [float(np.abs(v[np.isfinite(v)]).max()) for v in
+                                [a.data for a in args if not a.is_int and a.data.size] +
+                                ([gout] if gout is not None and gout.size else [])]
+                mags += [abs(float(v)) for v in options.values()
+                         if isinstance(v, (int, float)) and not isinstance(v, bool)]
+                atol = max(atol, pow10_ceil(10 * np.finfo(np.float64).eps * max(mags)))
+            return atol
         return None
 
     def write(self):
@@ -789,7 +805,7 @@ def gen_mape():
         tiny = 1e-40 if dtype == "float32" else 1e-310
         big = 1e30 if dtype == "float32" else 1e300
         t = q([0.0, -0.0, 1e-7, -1e-7, 1e-9, tiny, 2e-7, 1.0, big, -big, 5.0, 1e-7], dtype)
-        x = q([1.0, -1.0, 0.0, 1e-7, 0.0, 1.0, 2e-7, 1.0, 0.0, big, 5.0, 1e30 if dtype == "float32"
+        x = q([1.0, -1.0, 0.0, 1e-7, 0.0, 1.0, 2e-7, 1.0, 0.0, big, 5.0, 1e25 if dtype == "float32"
                else 1e300], dtype)
         return [A("input", x), A("target", t)], {}, \
             "targets 0, +-1e-7 (the clamp threshold: clamp passes the gradient at equality), " \
@@ -842,6 +858,1080 @@ def gen_logcosh():
     return elementwise_suite(s, logcosh_ref, mk, [("", {})], [("extreme", ext)])
 
 
+# =========================================================================== classification losses
+
+def weights(s, C, dtype):
+    return s.unif([C], dtype, 0.2, 2.0)
+
+
+def idx_targets(s, shape, C, ignore=None):
+    """Class indices in [0, C); with `ignore`, put it at ~1/4 of the positions (at least one,
+    never all when there are >= 2 positions)."""
+    t = s.randint(shape, 0, C)
+    n = t.size
+    if ignore is not None and n >= 1:
+        flat = t.ravel()
+        if n >= 2:
+            k = max(1, n // 4)
+            pos = s.rng.choice(n, size=k, replace=False)
+            flat[pos] = ignore
+            if (flat == ignore).all():
+                flat[0] = (ignore + 1) % C if 0 <= ignore < C else 0
+            if 0 <= ignore < C and (flat == ignore).all():
+                flat[0] = (ignore + 1) % C
+    return t
+
+
+def softmax_np(z, axis):
+    z = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+CE_SHAPES = [("C", [5], []), ("NC", [4, 5], [4]), ("NCd", [2, 4, 3], [2, 3]),
+             ("NCdd", [2, 3, 2, 2], [2, 2, 2])]
+
+
+def gen_cross_entropy():
+    s = Suite("cross_entropy",
+              cancel_reason="confident predictions: the loss logsumexp(x) - x_y (and 1 - p_y in "
+                            "the gradient) is a small difference of large logits")
+
+    def ref(T, o):
+        kw = {"reduction": o.get("reduction", "mean"),
+              "label_smoothing": o.get("labelSmoothing", 0.0),
+              "ignore_index": o.get("ignoreIndex", -100)}
+        if "weight" in o:
+            kw["weight"] = o["weight"]
+        return F.cross_entropy(T["input"], T["target"], **kw)
+
+    def logits(shape, d):
+        return s.randn(shape, d, 2.0)
+
+    def prob_target(shape, d):
+        cls_axis = 0 if len(shape) == 1 else 1
+        p = softmax_np(1.5 * s.rng.standard_normal(shape), cls_axis) if int(np.prod(shape)) else \
+            np.zeros(shape)
+        return q(p, d)
+
+    for d in DTYPES:
+        s.case(f"NC shape=[4,5] index {red_name(None)} defaults {d}", d,
+               [A("input", logits([4, 5], d)), A("target", idx_targets(s, [4], 5))], {}, ref)
+        s.case(f"NC shape=[4,5] prob {red_name(None)} defaults {d}", d,
+               [A("input", logits([4, 5], d)), A("target", prob_target([4, 5], d), rg=False)],
+               {}, ref)
+    # index targets: weight x ignoreIndex x labelSmoothing x reduction x dtype
+    i = 0
+    for use_w in (False, True):
+        for ii in (None, 1):
+            for ls in (0.0, 0.1, 1.0):
+                for red in REDUCTIONS:
+                    for d in DTYPES:
+                        lab, shape, tshape = CE_SHAPES[i % len(CE_SHAPES)]
+                        i += 1
+                        C = shape[0] if lab == "C" else shape[1]
+                        o = {"reduction": red, "labelSmoothing": ls}
+                        if use_w:
+                            o["weight"] = A("weight", weights(s, C, d), rg=False)
+                        if ii is not None:
+                            o["ignoreIndex"] = ii
+                        # the default ignore index -100 also appears in batched targets
+                        ign = (ii if ii is not None else -100) if lab != "C" else None
+                        t = idx_targets(s, tshape, C, ign)
+                        s.case(f"{lab} shape={fmt_shape(shape)} index {red_name(red)} "
+                               f"weight={use_w} ignoreIndex={ii if ii is not None else '(default)'} "
+                               f"labelSmoothing={ls} {d}", d,
+                               [A("input", logits(shape, d)), A("target", t)], o, ref)
+    # probability targets: weight x labelSmoothing x reduction x dtype
+    PNOTE = ("probability targets: 'mean' divides by the number of positions N*d1*..., "
+             "not by a weight sum, even with weight")
+    for use_w in (False, True):
+        for ls in (0.0, 0.1, 1.0):
+            for red in REDUCTIONS:
+                for d in DTYPES:
+                    lab, shape, _ = CE_SHAPES[i % len(CE_SHAPES)]
+                    i += 1
+                    C = shape[0] if lab == "C" else shape[1]
+                    o = {"reduction": red, "labelSmoothing": ls}
+                    if use_w:
+                        o["weight"] = A("weight", weights(s, C, d), rg=False)
+                    s.case(f"{lab} shape={fmt_shape(shape)} prob {red_name(red)} weight={use_w} "
+                           f"labelSmoothing={ls} {d}", d,
+                           [A("input", logits(shape, d)),
+                            A("target", prob_target(shape, d), rg=False)], o, ref,
+                           note=PNOTE if use_w and red == "mean" else None)
+    # every target ignored
+    for ii, use_w, ls in ((None, True, 0.1), (1, False, 0.0), (1, True, 1.0)):
+        for red in REDUCTIONS:
+            for d in DTYPES:
+                o = {"reduction": red, "labelSmoothing": ls}
+                if ii is not None:
+                    o["ignoreIndex"] = ii
+                if use_w:
+                    o["weight"] = A("weight", weights(s, 5, d), rg=False)
+                t = np.full([3], -100 if ii is None else ii, dtype=np.int64)
+                s.case(f"NC shape=[3,5] all-ignored {red_name(red)} weight={use_w} "
+                       f"ignoreIndex={ii if ii is not None else '(default)'} labelSmoothing={ls} {d}",
+                       d, [A("input", logits([3, 5], d)), A("target", t)], o, ref,
+                       note="every target ignored: 'mean' is 0/0 = NaN, 'sum' 0, gradients 0")
+    # empty batch
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            s.case(f"NC shape=[0,5] index empty {red_name(red)} {d}", d,
+                   [A("input", np.zeros([0, 5])), A("target", np.zeros([0], np.int64))],
+                   {"reduction": red}, ref)
+            s.case(f"NC shape=[0,5] prob empty {red_name(red)} {d}", d,
+                   [A("input", np.zeros([0, 5])), A("target", np.zeros([0, 5]), rg=False)],
+                   {"reduction": red}, ref,
+                   note="PyTorch returns -0.0 for 'sum'" if red == "sum" else None)
+    # extreme logits
+    X = [[100.0, -100.0, 0.0, 50.0, -100.0],
+         [100.0, -100.0, 0.0, 50.0, -100.0],
+         [1e4, -1e4, 0.0, 9999.0, 1.0],
+         [-1e4, -1e4, -1e4, -1e4, -1e4],
+         [1e4, 1e4, -1e4, 0.0, 3.0],
+         [100.0, 99.0, 100.0, -1e4, 0.0]]
+    Y = [0, 1, 3, 2, 1, 2]
+    for variant, extra in (("plain", {}), ("weight+labelSmoothing=0.1", None)):
+        for red in REDUCTIONS:
+            for d in DTYPES:
+                o = {"reduction": red}
+                if extra is None:
+                    o["weight"] = A("weight", q([0.5, 2.0, 1.0, 1.5, 0.25], d), rg=False)
+                    o["labelSmoothing"] = 0.1
+                s.case(f"NC shape=[6,5] index extreme-logits {variant} {red_name(red)} {d}", d,
+                       [A("input", q(X, d)), A("target", np.array(Y, np.int64))], o, ref,
+                       note="logits +-100 and 1e4 mixtures: log-softmax must be computed stably")
+        for red in REDUCTIONS:
+            for d in DTYPES:
+                o = {"reduction": red}
+                if extra is None:
+                    o["weight"] = A("weight", q([0.5, 2.0, 1.0, 1.5, 0.25], d), rg=False)
+                    o["labelSmoothing"] = 0.1
+                pt = np.zeros([6, 5])
+                pt[np.arange(6), Y] = 0.75
+                pt[np.arange(6), (np.array(Y) + 1) % 5] = 0.25
+                s.case(f"NC shape=[6,5] prob extreme-logits {variant} {red_name(red)} {d}", d,
+                       [A("input", q(X, d)), A("target", q(pt, d), rg=False)], o, ref,
+                       note="logits +-100 and 1e4 mixtures: log-softmax must be computed stably")
+    # sweep over sizes
+    for shape in ([1, 1], [1, 7], [7, 13], [3, 37], [2, 130], [8, 125]):
+        for red, d in sweep_combos(shape):
+            s.case(f"NC shape={fmt_shape(shape)} index {red_name(red)} sweep {d}", d,
+                   [A("input", logits(shape, d)), A("target", idx_targets(s, shape[:1], shape[1]))],
+                   {"reduction": red}, ref)
+    return s
+
+
+NLL_SHAPES = [("C", [5], []), ("NC", [4, 5], [4]), ("NCHW", [2, 3, 2, 3], [2, 2, 3]),
+              ("NCd1d2d3", [2, 3, 2, 2, 2], [2, 2, 2, 2])]
+
+
+def gen_nll():
+    s = Suite("nll_loss")
+
+    def ref(T, o):
+        kw = {"reduction": o.get("reduction", "mean"), "ignore_index": o.get("ignoreIndex", -100)}
+        if "weight" in o:
+            kw["weight"] = o["weight"]
+        return F.nll_loss(T["input"], T["target"], **kw)
+
+    def logp(shape, d):
+        if int(np.prod(shape)) == 0:
+            return np.zeros(shape)
+        z = 2.0 * s.rng.standard_normal(shape)
+        ax = 0 if len(shape) == 1 else 1
+        return q(np.log(softmax_np(z, ax)), d)
+
+    for d in DTYPES:
+        s.case(f"NC shape=[4,5] {red_name(None)} defaults {d}", d,
+               [A("input", logp([4, 5], d)), A("target", idx_targets(s, [4], 5))], {}, ref)
+    for lab, shape, tshape in NLL_SHAPES:
+        C = shape[0] if lab == "C" else shape[1]
+        for use_w in (False, True):
+            for ii in (None, 1):
+                for red in REDUCTIONS:
+                    for d in DTYPES:
+                        o = {"reduction": red}
+                        if use_w:
+                            o["weight"] = A("weight", weights(s, C, d), rg=False)
+                        if ii is not None:
+                            o["ignoreIndex"] = ii
+                        ign = (ii if ii is not None else -100) if lab != "C" else None
+                        s.case(f"{lab} shape={fmt_shape(shape)} {red_name(red)} weight={use_w} "
+                               f"ignoreIndex={ii if ii is not None else '(default)'} {d}", d,
+                               [A("input", logp(shape, d)), A("target", idx_targets(s, tshape, C, ign))],
+                               o, ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            o = {"reduction": red, "weight": A("weight", weights(s, 5, d), rg=False)}
+            s.case(f"NC shape=[3,5] all-ignored {red_name(red)} weight=True {d}", d,
+                   [A("input", logp([3, 5], d)), A("target", np.full([3], -100, np.int64))], o, ref,
+                   note="every target ignored: 'mean' is 0/0 = NaN")
+            s.case(f"NC shape=[0,5] empty {red_name(red)} {d}", d,
+                   [A("input", np.zeros([0, 5])), A("target", np.zeros([0], np.int64))],
+                   {"reduction": red}, ref)
+            s.case(f"NCHW shape=[0,3,2,2] empty {red_name(red)} {d}", d,
+                   [A("input", np.zeros([0, 3, 2, 2])), A("target", np.zeros([0, 2, 2], np.int64))],
+                   {"reduction": red}, ref)
+    for shape in ([1, 1], [7, 13], [3, 37], [2, 130], [8, 125]):
+        for red, d in sweep_combos(shape):
+            s.case(f"NC shape={fmt_shape(shape)} {red_name(red)} sweep {d}", d,
+                   [A("input", logp(shape, d)), A("target", idx_targets(s, shape[:1], shape[1]))],
+                   {"reduction": red}, ref)
+    return s
+
+
+BCE_NOTE = ("PyTorch clamps log(x) and log(1-x) at -100 in the value, and computes the input "
+            "gradient as (x - t) / max(x*(1-x), 1e-12), so x in {0, 1} gives +-1e12-sized "
+            "gradients")
+
+
+def gen_bce():
+    s = Suite("binary_cross_entropy",
+              cancel_reason="the gradient (x - t)/(x(1-x)) and the target gradient "
+                            "log(1-x) - log(x) cancel when x is close to t / to 1/2")
+
+    def ref(T, o):
+        kw = {"reduction": o.get("reduction", "mean")}
+        if "weight" in o:
+            kw["weight"] = o["weight"]
+        return F.binary_cross_entropy(T["input"], T["target"], **kw)
+
+    def mk(shape, d):
+        x = s.unif(shape, d, 0.02, 0.98)
+        t = s.unif(shape, d, 0.0, 1.0)
+        n = t.size
+        if n:
+            m = s.rng.random(shape)
+            t = np.where(m < 0.3, 0.0, np.where(m > 0.7, 1.0, t))
+        return [A("input", x), A("target", q(t, d))]
+
+    for d in DTYPES:
+        s.case(f"shape=[3,4] {red_name(None)} defaults {d}", d, mk([3, 4], d), {}, ref)
+    shapes = [[3, 4], [7], [2, 3, 4]]
+    for wl in ("none", "same", "C"):
+        for shape in shapes:
+            if wl == "C" and len(shape) < 2:
+                continue
+            for red in REDUCTIONS:
+                for d in DTYPES:
+                    o = {"reduction": red}
+                    if wl == "same":
+                        o["weight"] = A("weight", s.unif(shape, d, 0.2, 2.0), rg=False)
+                    elif wl == "C":
+                        o["weight"] = A("weight", s.unif(shape[-1:], d, 0.2, 2.0), rg=False)
+                    s.case(f"shape={fmt_shape(shape)} weight={wl} {red_name(red)} {d}", d,
+                           mk(shape, d), o, ref)
+    for shape in SWEEP_SHAPES:
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} {red_name(red)} sweep {d}", d, mk(shape, d),
+                   {"reduction": red}, ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            den = 1.401298464324817e-45 if d == "float32" else 5e-324
+            near1 = 1 - 2.0 ** -24 if d == "float32" else 1 - 2.0 ** -53
+            x = q([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1e-30, den, near1, 0.5, 1e-13, 1 - 1e-7], d)
+            t = q([0.0, 1.0, 0.5, 1.0, 0.0, 0.5, 1.0, 1.0, 0.0, 0.5, 1.0, 0.0], d)
+            for wl in ("none", "same"):
+                o = {"reduction": red}
+                if wl == "same":
+                    o["weight"] = A("weight", s.unif([12], d, 0.2, 2.0), rg=False)
+                s.case(f"extreme inputs 0/1/tiny weight={wl} {red_name(red)} {d}", d,
+                       [A("input", x), A("target", t, rg=False)], o, ref, note=BCE_NOTE)
+    return s
+
+
+def gen_bce_logits():
+    s = Suite("binary_cross_entropy_with_logits",
+              cancel_reason="the target gradient -(x) (scaled by posWeight terms) and the input "
+                            "gradient sigmoid(x) - t cancel; sums mix signs")
+
+    def ref(T, o):
+        kw = {"reduction": o.get("reduction", "mean")}
+        if "weight" in o:
+            kw["weight"] = o["weight"]
+        if "posWeight" in o:
+            kw["pos_weight"] = o["posWeight"]
+        return F.binary_cross_entropy_with_logits(T["input"], T["target"], **kw)
+
+    def mk(shape, d, big=False):
+        x = s.randn(shape, d, 3.0)
+        n = x.size
+        if big and n >= 4:
+            flat = x.ravel()
+            flat[:4] = [350.0, -420.0, 120.0, -95.0]
+            s.rng.shuffle(flat)
+        t = s.unif(shape, d, 0.0, 1.0)
+        if n:
+            m = s.rng.random(shape)
+            t = q(np.where(m < 0.25, 0.0, np.where(m > 0.75, 1.0, t)), d)
+        return [A("input", x), A("target", t)]
+
+    for d in DTYPES:
+        s.case(f"shape=[3,4] {red_name(None)} defaults {d}", d, mk([3, 4], d), {}, ref)
+    i = 0
+    for wl in ("none", "same", "C"):
+        for pw in (False, True):
+            for red in REDUCTIONS:
+                for d in DTYPES:
+                    shape = [[4, 3], [2, 5], [3, 2, 4]][i % 3]
+                    i += 1
+                    o = {"reduction": red}
+                    if wl == "same":
+                        o["weight"] = A("weight", s.unif(shape, d, 0.2, 2.0), rg=False)
+                    elif wl == "C":
+                        o["weight"] = A("weight", s.unif(shape[-1:], d, 0.2, 2.0), rg=False)
+                    if pw:
+                        o["posWeight"] = A("posWeight", s.unif(shape[-1:], d, 0.1, 4.0), rg=False)
+                    s.case(f"shape={fmt_shape(shape)} weight={wl} posWeight={pw} {red_name(red)} {d}",
+                           d, mk(shape, d, big=(i % 2 == 0)), o, ref)
+    for shape in SWEEP_SHAPES:
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} {red_name(red)} sweep {d}", d, mk(shape, d),
+                   {"reduction": red}, ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            x = q([[500.0, -500.0, 300.0, -300.0], [88.0, -88.0, 1e4, -1e4],
+                   [20.0, -20.0, 0.0, 1e-8]], d)
+            t = q([[0.0, 1.0, 0.3, 0.7], [1.0, 0.0, 0.5, 0.5], [0.0, 1.0, 0.5, 1.0]], d)
+            for pw in (False, True):
+                o = {"reduction": red}
+                if pw:
+                    o["posWeight"] = A("posWeight", q([0.5, 3.0, 1.0, 10.0], d), rg=False)
+                s.case(f"extreme logits posWeight={pw} {red_name(red)} {d}", d,
+                       [A("input", x), A("target", t)], o, ref,
+                       note="|x| up to 1e4: needs the stable form max(x,0) - x*t + log1p(exp(-|x|))")
+    return s
+
+
+KL_ZERO_NOTE = ("target contains exact zeros: the term is 0 there (xlogy); d/dtarget is not "
+                "defined at 0 (PyTorch gives NaN), so only the input gradient is given")
+
+
+def gen_kl_div():
+    s = Suite("kl_div",
+              cancel_reason="t*(log t - x) terms have both signs; the reduced sum cancels")
+
+    def ref(T, o):
+        return F.kl_div(T["input"], T["target"], reduction=o.get("reduction", "mean"),
+                        log_target=o.get("logTarget", False))
+
+    shapes = [[3, 5], [6], [2, 3, 4]]
+
+    def logp(shape, d):
+        ax = 0 if len(shape) == 1 else 1
+        return q(np.log(softmax_np(1.5 * s.rng.standard_normal(shape), ax)), d)
+
+    def probs(shape, d, zeros):
+        ax = 0 if len(shape) == 1 else 1
+        p = softmax_np(1.5 * s.rng.standard_normal(shape), ax)
+        if zeros:
+            m = s.rng.random(shape) < 0.25
+            m.ravel()[0] = True
+            p = np.where(m, 0.0, p)
+        return q(p, d)
+
+    for d in DTYPES:
+        s.case(f"shape=[3,5] {red_name(None)} defaults {d}", d,
+               [A("input", logp([3, 5], d)), A("target", probs([3, 5], d, False))], {}, ref,
+               note="default reduction 'mean' averages over all elements (PyTorch warns)")
+    for variant in ("prob-with-zeros", "prob-positive", "logTarget"):
+        for shape in shapes:
+            for red in REDUCTIONS + ("batchmean",):
+                for d in DTYPES:
+                    lt = variant == "logTarget"
+                    o = {"reduction": red, "logTarget": lt}
+                    if lt:
+                        t = logp(shape, d)
+                    else:
+                        t = probs(shape, d, variant == "prob-with-zeros")
+                    note = KL_ZERO_NOTE if variant == "prob-with-zeros" else None
+                    if red == "batchmean" and len(shape) == 1:
+                        note = ((note + "; ") if note else "") + \
+                            "batchmean divides by input.size(0), which for 1-D input is C"
+                    s.case(f"shape={fmt_shape(shape)} {variant} {red_name(red)} logTarget={lt} {d}",
+                           d, [A("input", logp(shape, d)),
+                               A("target", t, rg=variant != "prob-with-zeros")], o, ref, note=note)
+    for red in REDUCTIONS + ("batchmean",):
+        for d in DTYPES:
+            s.case(f"shape=[0,4] empty {red_name(red)} {d}", d,
+                   [A("input", np.zeros([0, 4])), A("target", np.zeros([0, 4]))],
+                   {"reduction": red}, ref,
+                   note="batchmean on an empty batch is 0/0 = NaN" if red == "batchmean" else None)
+            lt = q([[-np.inf, math.log(0.25), math.log(0.75)], [math.log(0.5), math.log(0.5), -np.inf]], d)
+            s.case(f"shape=[2,3] logTarget=-inf {red_name(red)} {d}", d,
+                   [A("input", logp([2, 3], d)), A("target", lt, rg=False)],
+                   {"reduction": red, "logTarget": True}, ref,
+                   note="log-target -inf (probability 0): PyTorch computes exp(t)*(t - x) = "
+                        "0*(-inf) = NaN, so the reduced value (or that element) is NaN although "
+                        "the limit is 0; the input gradient there is -exp(t) = -0")
+    return s
+
+
+class SoftplusFn(torch.autograd.Function):
+    """softplus(z) = log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)); derivative sigmoid(z)."""
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        return torch.clamp(z, min=0) + torch.log1p(torch.exp(-z.abs()))
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        return g * torch.sigmoid(z)
+
+
+def soft_margin_ref(T, o):
+    # elementwise  log(1 + exp(-y*x)) = softplus(-y*x), evaluated stably (PyTorch's literal
+    # log(1 + exp(-y*x)) overflows in float32 for -y*x > 88.7)
+    return reduce_(SoftplusFn.apply(-T["target"] * T["input"]), o.get("reduction", "mean"))
+
+
+def gen_soft_margin():
+    s = Suite("soft_margin_loss")
+
+    def mk(shape, d):
+        x = s.randn(shape, d, 2.0)
+        y = q(s.rng.choice([-1.0, 1.0], size=shape), d)
+        return [A("input", x), A("target", y, rg=False)]
+
+    for d in DTYPES:
+        s.case(f"shape=[3,4] {red_name(None)} defaults {d}", d, mk([3, 4], d), {}, soft_margin_ref)
+    for shape in SWEEP_SHAPES:
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} {red_name(red)} {d}", d, mk(shape, d),
+                   {"reduction": red}, soft_margin_ref)
+    note = ("-y*x up to 200: reference is softplus(-y*x) computed stably in float64; PyTorch's "
+            "literal log(1+exp(-y*x)) gives inf (value) and NaN (gradient) in float32 beyond 88.7")
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            x = q([200.0, -200.0, 100.0, -100.0, 88.8, -88.8, 50.0, 0.0, 1e-8, 20.0], d)
+            y = q([-1.0, 1.0, -1.0, -1.0, -1.0, 1.0, 1.0, 1.0, -1.0, 1.0], d)
+            s.case(f"extreme -y*x up to 200 {red_name(red)} {d}", d,
+                   [A("input", x), A("target", y, rg=False)], {"reduction": red}, soft_margin_ref,
+                   note=note)
+    return s
+
+
+def gen_multilabel_soft_margin():
+    s = Suite("multilabel_soft_margin_loss")
+
+    def ref(T, o):
+        kw = {"reduction": o.get("reduction", "mean")}
+        if "weight" in o:
+            kw["weight"] = o["weight"]
+        return F.multilabel_soft_margin_loss(T["input"], T["target"], **kw)
+
+    def mk(shape, d, soft=False):
+        x = s.randn(shape, d, 2.0)
+        t = s.rng.integers(0, 2, size=shape).astype(np.float64)
+        if soft:
+            t = np.where(s.rng.random(shape) < 0.5, s.rng.random(shape), t)
+        return [A("input", x), A("target", q(t, d), rg=False)]
+
+    for d in DTYPES:
+        s.case(f"shape=[4,5] {red_name(None)} defaults {d}", d, mk([4, 5], d), {}, ref)
+    for shape in ([4, 5], [1, 7], [6], [3, 13]):
+        for use_w in (False, True):
+            for red in REDUCTIONS:
+                for d in DTYPES:
+                    o = {"reduction": red}
+                    if use_w:
+                        o["weight"] = A("weight", weights(s, shape[-1], d), rg=False)
+                    s.case(f"shape={fmt_shape(shape)} weight={use_w} {red_name(red)} {d}", d,
+                           mk(shape, d, soft=use_w), o, ref,
+                           note="1-D input: one sample, 'none' gives a 0-d result"
+                           if len(shape) == 1 else None)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            x = q([[300.0, -300.0, 40.0, -40.0], [0.0, 1e4, -1e4, 5.0]], d)
+            t = q([[0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.5]], d)
+            s.case(f"extreme logits {red_name(red)} {d}", d,
+                   [A("input", x), A("target", t, rg=False)], {"reduction": red}, ref,
+                   note="|x| up to 1e4: logsigmoid must be stable")
+            s.case(f"shape=[0,4] empty {red_name(red)} {d}", d,
+                   [A("input", np.zeros([0, 4])), A("target", np.zeros([0, 4]), rg=False)],
+                   {"reduction": red}, ref)
+    return s
+
+
+def gen_multi_margin():
+    s = Suite("multi_margin_loss")
+
+    def ref(T, o):
+        kw = {"reduction": o.get("reduction", "mean"), "p": o.get("p", 1),
+              "margin": o.get("margin", 1.0)}
+        if "weight" in o:
+            kw["weight"] = o["weight"]
+        return F.multi_margin_loss(T["input"], T["target"], **kw)
+
+    shapes = [([4, 5], [4]), ([3, 7], [3]), ([5], [])]
+    for d in DTYPES:
+        s.case(f"shape=[4,5] {red_name(None)} defaults {d}", d,
+               [A("input", s.randn([4, 5], d)), A("target", idx_targets(s, [4], 5))], {}, ref)
+    i = 0
+    for p in (1, 2):
+        for margin in (1.0, 0.5):
+            for use_w in (False, True):
+                for red in REDUCTIONS:
+                    for d in DTYPES:
+                        shape, tshape = shapes[i % 3]
+                        i += 1
+                        C = shape[-1]
+                        o = {"reduction": red, "p": p, "margin": margin}
+                        if use_w:
+                            o["weight"] = A("weight", weights(s, C, d), rg=False)
+                        s.case(f"shape={fmt_shape(shape)} p={p} margin={margin} weight={use_w} "
+                               f"{red_name(red)} {d}", d,
+                               [A("input", s.randn(shape, d)), A("target", idx_targets(s, tshape, C))],
+                               o, ref, note="1-D input with 0-d target: one sample"
+                               if len(shape) == 1 else None)
+    for shape in ([1, 1], [7, 13], [3, 37]):
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} {red_name(red)} sweep {d}", d,
+                   [A("input", s.randn(shape, d)),
+                    A("target", idx_targets(s, shape[:1], shape[1]))], {"reduction": red}, ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            # margin - x_y + x_i exactly 0 (PyTorch: no gradient, strict '> 0'), and 1e4 logits
+            x = q([[1.0, 0.0, 0.5, -1.0], [2.0, 1.0, 1.5, 2.0], [1e4, -1e4, 0.0, 3.0]], d)
+            y = np.array([0, 1, 2], np.int64)
+            for p in (1, 2):
+                s.case(f"thresholds p={p} margin=1 {red_name(red)} {d}", d,
+                       [A("input", x), A("target", y)], {"reduction": red, "p": p, "margin": 1.0},
+                       ref, note="some margin - x_y + x_i are exactly 0: the hinge is inactive "
+                                 "there (no gradient, PyTorch tests '> 0')")
+    return s
+
+
+def gen_multilabel_margin():
+    s = Suite("multilabel_margin_loss")
+
+    def ref(T, o):
+        return F.multilabel_margin_loss(T["input"], T["target"], reduction=o.get("reduction", "mean"))
+
+    note = ("targets are read up to the first -1 (later entries ignored); a duplicated target "
+            "class counts twice; an empty target set (leading -1) gives 0")
+    T2 = np.array([[3, 0, -1, 1, 2],       # {3, 0}; 1, 2 after -1 ignored
+                   [1, 1, 4, -1, 0],       # duplicate 1
+                   [-1, 2, 3, 0, 1],       # empty set
+                   [0, 1, 2, 3, 4],        # every class a target: loss 0
+                   [4, -1, -1, -1, -1]], np.int64)
+    T1 = np.array([2, 0, 2, -1, 1, 3], np.int64)
+    for d in DTYPES:
+        s.case(f"shape=[5,5] {red_name(None)} defaults {d}", d,
+               [A("input", s.randn([5, 5], d)), A("target", T2)], {}, ref, note=note)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            s.case(f"shape=[5,5] {red_name(red)} {d}", d,
+                   [A("input", s.randn([5, 5], d)), A("target", T2)], {"reduction": red}, ref,
+                   note=note)
+            s.case(f"shape=[6] 1-D {red_name(red)} {d}", d,
+                   [A("input", s.randn([6], d)), A("target", T1)], {"reduction": red}, ref,
+                   note=note + "; 1-D input: one sample, 'none' gives a 0-d result")
+            n, C = 7, 13
+            t = np.full([n, C], -1, np.int64)
+            for r in range(n):
+                k = int(s.rng.integers(0, 5))
+                t[r, :k] = s.rng.choice(C, size=k, replace=False)
+            s.case(f"shape=[7,13] random {red_name(red)} {d}", d,
+                   [A("input", s.randn([n, C], d)), A("target", t)], {"reduction": red}, ref)
+            # exact hinge boundaries: 1 - (x_y - x_i) == 0
+            x = q([[1.0, 0.0, 2.0, 0.5], [0.0, -1.0, 3.0, 1.0]], d)
+            t = np.array([[0, -1, 0, 0], [1, 3, -1, 2]], np.int64)
+            s.case(f"thresholds {red_name(red)} {d}", d, [A("input", x), A("target", t)],
+                   {"reduction": red}, ref,
+                   note="some 1 - (x_y - x_i) are exactly 0: no gradient there (PyTorch tests '> 0')")
+    return s
+
+
+# ---- Keras hinge family (no PyTorch function): reference built from torch ops.
+
+def keras_labels(t):
+    # Keras _maybe_convert_labels: {0,1} -> {-1,1} only when EVERY target is 0 or 1
+    if t.numel() and bool(((t == 0) | (t == 1)).all()):
+        return 2.0 * t - 1.0
+    return t
+
+
+def hinge_ref(T, o):
+    # elementwise  max(1 - t*x, 0)   (clamp(min=0): the gradient -t flows where 1 - t*x >= 0)
+    e = torch.clamp(1.0 - keras_labels(T["target"]) * T["input"], min=0.0)
+    return reduce_(e, o.get("reduction", "mean"))
+
+
+def squared_hinge_ref(T, o):
+    # elementwise  max(1 - t*x, 0)^2
+    e = torch.clamp(1.0 - keras_labels(T["target"]) * T["input"], min=0.0) ** 2
+    return reduce_(e, o.get("reduction", "mean"))
+
+
+def categorical_hinge_ref(T, o):
+    # per sample over the last dim:  max(max_j (1 - t_j)*x_j - sum_j t_j*x_j + 1, 0)
+    # (max_j via torch.amax: ties share the gradient equally, like TF's reduce_max)
+    x, t = T["input"], T["target"]
+    pos = (t * x).sum(-1)
+    neg = ((1.0 - t) * x).amax(-1)
+    return reduce_(torch.clamp(neg - pos + 1.0, min=0.0), o.get("reduction", "mean"))
+
+
+def gen_hinge(stem, ref):
+    s = Suite(stem)
+    conv_note = "all targets are 0/1, so they are converted to -1/+1 first"
+    mixed_note = "targets include values other than 0/1 (e.g. -1 with 0): no conversion"
+
+    def mk(shape, d, kind):
+        x = s.randn(shape, d, 1.5)
+        if kind == "pm1":
+            t = s.rng.choice([-1.0, 1.0], size=shape)
+        elif kind == "01":
+            t = s.rng.choice([0.0, 1.0], size=shape)
+        else:
+            t = s.rng.choice([-1.0, 0.0, 1.0, 0.5], size=shape)
+            if t.size:
+                t.ravel()[0] = -1.0
+        return [A("input", x), A("target", q(t, d), rg=False)]
+
+    for d in DTYPES:
+        s.case(f"shape=[4,3] targets=+-1 {red_name(None)} defaults {d}", d, mk([4, 3], d, "pm1"), {}, ref)
+    for kind in ("pm1", "01", "mixed"):
+        for shape in ([4, 3], [7], [2, 3, 2]):
+            for red in REDUCTIONS:
+                for d in DTYPES:
+                    s.case(f"shape={fmt_shape(shape)} targets={kind} {red_name(red)} {d}", d,
+                           mk(shape, d, kind), {"reduction": red}, ref,
+                           note={"01": conv_note, "mixed": mixed_note}.get(kind))
+    for shape in ([1], [13], [37], [0], [0, 3], [5, 26]):
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} targets=pm1 {red_name(red)} sweep {d}", d,
+                   mk(shape, d, "pm1"), {"reduction": red}, ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            x = q([1.0, -1.0, 0.5, 2.0, -1e4, 1e4, 0.0, 1.0 + 2 ** -20], d)
+            t = q([1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0], d)
+            s.case(f"thresholds t*x=1 {red_name(red)} {d}", d,
+                   [A("input", x), A("target", t, rg=False)], {"reduction": red}, ref,
+                   note="t*x exactly 1: clamp(min=0) passes the gradient -t at the kink")
+    return s
+
+
+def gen_categorical_hinge():
+    s = Suite("categorical_hinge")
+    ref = categorical_hinge_ref
+
+    def mk(shape, d):
+        x = s.randn(shape, d, 1.5)
+        C = shape[-1]
+        y = s.rng.integers(0, C, size=shape[:-1])
+        t = np.zeros(shape)
+        np.put_along_axis(t, y[..., None], 1.0, axis=-1)
+        return [A("input", x), A("target", q(t, d), rg=False)]
+
+    for d in DTYPES:
+        s.case(f"shape=[4,5] {red_name(None)} defaults {d}", d, mk([4, 5], d), {}, ref)
+    for shape in ([4, 5], [7, 3], [6], [1, 13], [2, 3, 4]):
+        for red in REDUCTIONS:
+            for d in DTYPES:
+                note = "1-D input: one sample, 'none' gives a 0-d result" if len(shape) == 1 else \
+                    ("3-D input: the loss is over the last dim, 'none' gives shape [2,3], 'mean' "
+                     "averages over those 6" if len(shape) == 3 else None)
+                s.case(f"shape={fmt_shape(shape)} {red_name(red)} {d}", d, mk(shape, d),
+                       {"reduction": red}, ref, note=note)
+    for shape in ([0, 4], [37, 7]):
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} {red_name(red)} sweep {d}", d, mk(shape, d),
+                   {"reduction": red}, ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            x = q([[2.0, 1.0, 0.5, -1.0],     # margin exactly 0: neg - pos + 1 = 0 (kink)
+                   [-1.0, -2.0, -3.0, -0.5],  # all non-target logits < 0: the max is the 0 of the target
+                   [1.0, 3.0, 3.0, 0.0],      # tie for the max: gradient split equally
+                   [1e4, -1e4, 5.0, 0.0]], d)
+            t = q([[1, 0, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0]], d)
+            s.case(f"edge cases {red_name(red)} {d}", d, [A("input", x), A("target", t, rg=False)],
+                   {"reduction": red}, ref,
+                   note="row 0: neg - pos + 1 == 0 (clamp passes the gradient); row 1: every "
+                        "(1-t)*x is negative so max is the target's 0 (no gradient to x); row 2: "
+                        "tie for the max, amax splits the gradient 1/2 each (as TF's reduce_max)")
+    return s
+
+
+def zero_one_ref(T, o):
+    # sklearn.metrics.zero_one_loss(target, pred, normalize=...): pred = argmax over dim 1
+    # (numpy argmax: first maximum wins) for (N, C) scores, or the given labels for (N,) int64.
+    from sklearn.metrics import zero_one_loss
+    x = T["input"].detach().numpy()
+    y = T["target"].numpy()
+    pred = np.argmax(x, axis=1) if x.ndim == 2 else x.astype(np.int64)
+    red = o.get("reduction", "mean")
+    dt = T["input"].dtype if T["input"].is_floating_point() else torch.float64
+    if red == "none":
+        return torch.tensor((pred != y).astype(np.float64), dtype=dt)
+    if y.size == 0:
+        return torch.tensor(math.nan if red == "mean" else 0.0, dtype=dt)
+    v = zero_one_loss(y, pred, normalize=(red == "mean"))
+    return torch.tensor(float(v), dtype=dt)
+
+
+def gen_zero_one():
+    s = Suite("zero_one_loss")
+    for d in DTYPES:
+        x = s.randn([6, 4], d)
+        s.case(f"scores shape=[6,4] {red_name(None)} defaults {d}", d,
+               [A("input", x, rg=False), A("target", idx_targets(s, [6], 4))], {}, zero_one_ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            for n, C in ((1, 3), (7, 5), (13, 3), (37, 5)):
+                x = s.randn([n, C], d)
+                y = idx_targets(s, [n], C)
+                # make roughly half the predictions right
+                right = s.rng.random(n) < 0.5
+                y = np.where(right, np.argmax(x, 1), y).astype(np.int64)
+                s.case(f"scores shape=[{n},{C}] {red_name(red)} {d}", d,
+                       [A("input", x, rg=False), A("target", y)], {"reduction": red}, zero_one_ref)
+            x = q([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0], [0.0, -1.0, 0.0, -1.0],
+                   [5.0, 1.0, 5.0, 5.0], [-1.0, -1.0, 0.0, 0.0]], d)
+            y = np.array([2, 0, 0, 3, 3], np.int64)
+            s.case(f"scores ties {red_name(red)} {d}", d,
+                   [A("input", x, rg=False), A("target", y)], {"reduction": red}, zero_one_ref,
+                   note="ties: the first maximum wins (predictions 1, 0, 0, 0, 2)")
+            p = np.array([0, 2, 1, 1, 4, 3, 2], np.int64)
+            y = np.array([0, 2, 2, 1, 3, 3, 0], np.int64)
+            s.case(f"labels shape=[7] {red_name(red)} {d}", d,
+                   [A("input", p), A("target", y)], {"reduction": red}, zero_one_ref,
+                   note="input given as predicted labels (int64); output dtype is the case dtype")
+            s.case(f"scores shape=[0,3] empty {red_name(red)} {d}", d,
+                   [A("input", np.zeros([0, 3]), rg=False), A("target", np.zeros([0], np.int64))],
+                   {"reduction": red}, zero_one_ref,
+                   note="empty batch: by PyTorch convention 'mean' is NaN, 'sum' 0 "
+                        "(sklearn itself does not accept it)")
+    return s
+
+
+def gen_sigmoid_focal():
+    from torchvision.ops import sigmoid_focal_loss
+    s = Suite("sigmoid_focal_loss",
+              cancel_reason="alpha_t*(1-p_t)^gamma*ce gradients cancel between their terms")
+
+    def ref(T, o):
+        return sigmoid_focal_loss(T["input"], T["target"], alpha=o.get("alpha", 0.25),
+                                  gamma=o.get("gamma", 2.0), reduction=o.get("reduction", "none"))
+
+    def mk(shape, d, soft=False):
+        x = s.randn(shape, d, 2.5)
+        t = s.rng.integers(0, 2, size=shape).astype(np.float64)
+        if soft:
+            t = np.where(s.rng.random(shape) < 0.4, s.rng.random(shape), t)
+        return [A("input", x), A("target", q(t, d))]
+
+    for d in DTYPES:
+        s.case(f"shape=[4,3] reduction=(default: none) defaults {d}", d, mk([4, 3], d), {}, ref,
+               note="torchvision's default reduction is 'none'")
+        s.case(f"shape=[7] reduction=(default: none) alpha=0.75 gamma=1.5 {d}", d, mk([7], d),
+               {"alpha": 0.75, "gamma": 1.5}, ref, note="torchvision's default reduction is 'none'")
+    i = 0
+    for alpha in (0.25, -1.0, 0.75):
+        for gamma in (2.0, 0.0, 1.5):
+            for red in REDUCTIONS:
+                for d in DTYPES:
+                    shape = [[4, 3], [7], [2, 3, 2]][i % 3]
+                    i += 1
+                    s.case(f"shape={fmt_shape(shape)} alpha={alpha} gamma={gamma} {red_name(red)} {d}",
+                           d, mk(shape, d, soft=(i % 4 == 0)),
+                           {"reduction": red, "alpha": alpha, "gamma": gamma}, ref,
+                           note="alpha < 0 disables the alpha weighting" if alpha < 0 else None)
+    for shape in ([1], [13], [37], [0], [0, 3], [5, 26]):
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} {red_name(red)} sweep {d}", d, mk(shape, d),
+                   {"reduction": red}, ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            x = q([12.0, -12.0, 12.0, -12.0, 0.0, 30.0, -30.0], d)
+            t = q([1.0, 0.0, 0.0, 1.0, 0.5, 1.0, 0.0], d)
+            s.case(f"large logits gamma=2 {red_name(red)} {d}", d,
+                   [A("input", x), A("target", t)], {"reduction": red, "gamma": 2.0}, ref,
+                   note="confident right and wrong predictions; at |x| = 30 torchvision's "
+                        "1 - p_t (computed as 1 - sigmoid) has lost its digits")
+    return s
+
+
+def softmax_focal_ref(T, o):
+    # per position n (and d1, ...):  -w_y * (1 - p_y)^gamma * log p_y,  p = softmax over dim 1,
+    # 0 where target == ignoreIndex; 'mean' = sum / sum of w_y over non-ignored positions.
+    # 1 - p_y is evaluated as -expm1(log p_y) for accuracy.
+    x, y = T["input"], T["target"]
+    gamma = o.get("gamma", 2.0)
+    ii = o.get("ignoreIndex", -100)
+    logp = F.log_softmax(x, dim=1 if x.dim() > 1 else 0)
+    keep = y != ii
+    ys = torch.where(keep, y, torch.zeros_like(y))
+    if x.dim() == 1:
+        logp_y = logp[ys]
+    else:
+        logp_y = logp.gather(1, ys.unsqueeze(1)).squeeze(1)
+    one_minus = -torch.expm1(logp_y)
+    w = o["weight"][ys] if "weight" in o else torch.ones_like(logp_y)
+    w = torch.where(keep, w, torch.zeros_like(w))
+    loss = -w * one_minus ** gamma * logp_y
+    red = o.get("reduction", "mean")
+    if red == "mean":
+        return loss.sum() / w.sum()
+    return reduce_(loss, red)
+
+
+def gen_softmax_focal():
+    s = Suite("softmax_focal_loss",
+              cancel_reason="confident predictions: log p_y is a small difference of large logits")
+    ref = softmax_focal_ref
+    shapes = [("NC", [4, 5], [4]), ("NCd", [2, 4, 3], [2, 3]), ("NCdd", [2, 3, 2, 2], [2, 2, 2])]
+
+    def check_gamma0(T, o):
+        # gamma = 0 must equal cross entropy
+        kw = {"reduction": o.get("reduction", "mean"), "ignore_index": o.get("ignoreIndex", -100)}
+        if "weight" in o:
+            kw["weight"] = o["weight"]
+        a = softmax_focal_ref(T, o).detach()
+        b = F.cross_entropy(T["input"].detach(), T["target"], **kw)
+        if a.dtype == torch.float64:
+            assert torch.allclose(a, b, rtol=1e-12, atol=0, equal_nan=True), (a, b)
+        return softmax_focal_ref(T, o)
+
+    for d in DTYPES:
+        s.case(f"NC shape=[4,5] gamma=2 {red_name(None)} {d}", d,
+               [A("input", s.randn([4, 5], d, 2.0)), A("target", idx_targets(s, [4], 5))],
+               {"gamma": 2.0}, ref)
+    i = 0
+    for gamma in (2.0, 0.0, 0.5):
+        for use_w in (False, True):
+            for ii in (None, 1):
+                for red in REDUCTIONS:
+                    for d in DTYPES:
+                        lab, shape, tshape = shapes[i % 3]
+                        i += 1
+                        C = shape[1]
+                        o = {"reduction": red, "gamma": gamma}
+                        if use_w:
+                            o["weight"] = A("weight", weights(s, C, d), rg=False)
+                        if ii is not None:
+                            o["ignoreIndex"] = ii
+                        t = idx_targets(s, tshape, C, ii if ii is not None else -100)
+                        s.case(f"{lab} shape={fmt_shape(shape)} gamma={gamma} weight={use_w} "
+                               f"ignoreIndex={ii if ii is not None else '(default)'} {red_name(red)} {d}",
+                               d, [A("input", s.randn(shape, d, 2.0)), A("target", t)], o,
+                               check_gamma0 if gamma == 0.0 else ref,
+                               note="gamma = 0: equals crossEntropy" if gamma == 0.0 else None)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            o = {"reduction": red, "gamma": 2.0}
+            s.case(f"NC shape=[3,5] all-ignored {red_name(red)} {d}", d,
+                   [A("input", s.randn([3, 5], d)), A("target", np.full([3], -100, np.int64))], o, ref,
+                   note="every target ignored: 'mean' is 0/0 = NaN")
+            s.case(f"NC shape=[0,5] empty {red_name(red)} {d}", d,
+                   [A("input", np.zeros([0, 5])), A("target", np.zeros([0], np.int64))], o, ref)
+            x = q([[100.0, -100.0, 0.0, 50.0], [1e4, -1e4, 0.0, 9990.0], [-50.0, 50.0, 0.0, 49.0]], d)
+            for gamma in (2.0, 0.5):
+                s.case(f"NC extreme logits gamma={gamma} {red_name(red)} {d}", d,
+                       [A("input", x), A("target", np.array([0, 3, 2], np.int64))],
+                       {"reduction": red, "gamma": gamma}, ref,
+                       note="logits +-100, 1e4: stable log-softmax; 1 - p_y must be computed as "
+                            "-expm1(log p_y) to keep (1 - p_y)^gamma accurate")
+    for shape in ([7, 13], [2, 130]):
+        for red, d in sweep_combos(shape):
+            s.case(f"NC shape={fmt_shape(shape)} gamma=2 {red_name(red)} sweep {d}", d,
+                   [A("input", s.randn(shape, d, 2.0)), A("target", idx_targets(s, shape[:1], shape[1]))],
+                   {"reduction": red, "gamma": 2.0}, ref)
+    return s
+
+
+def poly_ref(T, o):
+    # per sample:  CE(x, y) + epsilon * (1 - p_y),  CE = -log softmax(x)_y,  1 - p_y = -expm1(-CE)
+    ce = F.cross_entropy(T["input"], T["target"], reduction="none")
+    loss = ce + o.get("epsilon", 1.0) * (-torch.expm1(-ce))
+    return reduce_(loss, o.get("reduction", "mean"))
+
+
+def gen_poly():
+    s = Suite("poly_loss", cancel_reason="confident predictions: CE and 1 - p_y are tiny "
+                                         "differences of large logits")
+    shapes = [[4, 5], [7, 3], [1, 6]]
+    i = 0
+    for eps in (1.0, 2.0, -1.0):
+        for red in REDUCTIONS:
+            for d in DTYPES:
+                shape = shapes[i % 3]
+                i += 1
+                s.case(f"shape={fmt_shape(shape)} epsilon={eps} {red_name(red)} {d}", d,
+                       [A("input", s.randn(shape, d, 2.0)), A("target", idx_targets(s, shape[:1], shape[1]))],
+                       {"reduction": red, "epsilon": eps}, poly_ref)
+    for d in DTYPES:
+        s.case(f"shape=[4,5] epsilon=1 {red_name(None)} {d}", d,
+               [A("input", s.randn([4, 5], d, 2.0)), A("target", idx_targets(s, [4], 5))],
+               {"epsilon": 1.0}, poly_ref)
+    for shape in ([13, 7], [3, 37], [0, 4]):
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} epsilon=1 {red_name(red)} sweep {d}", d,
+                   [A("input", s.randn(shape, d, 2.0)), A("target", idx_targets(s, shape[:1], shape[1]))],
+                   {"reduction": red, "epsilon": 1.0}, poly_ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            x = q([[100.0, -100.0, 0.0], [30.0, 0.0, -30.0], [1e4, 0.0, 9999.0], [0.0, 0.0, 0.0]], d)
+            s.case(f"extreme logits epsilon=2 {red_name(red)} {d}", d,
+                   [A("input", x), A("target", np.array([0, 0, 2, 1], np.int64))],
+                   {"reduction": red, "epsilon": 2.0}, poly_ref,
+                   note="confident logits: 1 - p_y must be computed as -expm1(log p_y)")
+    return s
+
+
+def distill_ref(T, o):
+    # elementwise (N, C):  T^2 * p_t * (log p_t - log p_s),
+    #   p_t = softmax(teacher / T), log p_s = log_softmax(student / T)   (over dim 1)
+    # 'batchmean' (default) = sum / N, 'sum', 'mean' = sum / numel, 'none' elementwise.
+    temp = o.get("temperature", 1.0)
+    lpt = F.log_softmax(T["teacher"] / temp, dim=1)
+    lps = F.log_softmax(T["student"] / temp, dim=1)
+    e = torch.exp(lpt) * (lpt - lps) * temp * temp
+    red = o.get("reduction", "batchmean")
+    if red == "batchmean":
+        return e.sum() / e.shape[0]
+    return reduce_(e, red)
+
+
+def gen_distillation():
+    s = Suite("distillation_loss",
+              cancel_reason="KL terms p_t*(log p_t - log p_s) have both signs and cancel when the "
+                            "student is close to the teacher")
+    shapes = [[4, 5], [3, 7], [1, 3]]
+    for d in DTYPES:
+        s.case(f"shape=[4,5] temperature=2 reduction=(default: batchmean) {d}", d,
+               [A("student", s.randn([4, 5], d, 2.0)), A("teacher", s.randn([4, 5], d, 2.0))],
+               {"temperature": 2.0}, distill_ref)
+    i = 0
+    for temp in (1.0, 2.0, 4.0):
+        for red in ("batchmean", "sum", "mean", "none"):
+            for d in DTYPES:
+                shape = shapes[i % 3]
+                i += 1
+                s.case(f"shape={fmt_shape(shape)} temperature={temp} {red_name(red)} {d}", d,
+                       [A("student", s.randn(shape, d, 2.0)), A("teacher", s.randn(shape, d, 2.0))],
+                       {"temperature": temp, "reduction": red}, distill_ref)
+    for shape in ([13, 7], [2, 130]):
+        for red, d in (("batchmean", "float32"), ("none", "float64")):
+            s.case(f"shape={fmt_shape(shape)} temperature=2 {red_name(red)} sweep {d}", d,
+                   [A("student", s.randn(shape, d, 2.0)), A("teacher", s.randn(shape, d, 2.0))],
+                   {"temperature": 2.0, "reduction": red}, distill_ref)
+    for red in ("batchmean", "sum", "mean", "none"):
+        for d in DTYPES:
+            st = q([[100.0, -100.0, 0.0], [1.0, 2.0, 3.0], [-1e4, 0.0, 1e4]], d)
+            te = q([[-3000.0, 0.0, 3000.0], [1.0, 2.0, 3.0], [0.0, -1e4, 1e4]], d)
+            s.case(f"extreme logits temperature=4 {red_name(red)} {d}", d,
+                   [A("student", st), A("teacher", te)], {"temperature": 4.0, "reduction": red},
+                   distill_ref, note="teacher probabilities that underflow to exactly 0 contribute 0; "
+                                     "identical rows give exactly 0")
+    return s
+
+
+# ---- margin-based face-recognition losses (cosine logits c in (-1, 1), index targets)
+
+def margin_clamp(o):
+    b = float(q(1.0 - 1e-7, o.get("_dtype", "float64")))
+    return -b, b
+
+
+def margin_logits_ce(c, y, target_logit, scale, o):
+    onehot = F.one_hot(y, c.shape[1]).to(torch.bool)
+    logits = torch.where(onehot, target_logit.unsqueeze(1).expand_as(c), c)
+    return F.cross_entropy(scale * logits, y, reduction=o.get("reduction", "mean"))
+
+
+def arcface_ref(T, o):
+    # target logit cos(acos(clamp(c_y, -1+1e-7, 1-1e-7)) + m); logits = scale * c with it
+    # substituted; then cross entropy ('mean' over the batch). Defaults scale 64, margin 0.5.
+    c, y = T["input"], T["target"]
+    lo, hi = margin_clamp(o)
+    cy = c.gather(1, y.unsqueeze(1)).squeeze(1)
+    tl = torch.cos(torch.acos(torch.clamp(cy, lo, hi)) + o.get("margin", 0.5))
+    return margin_logits_ce(c, y, tl, o.get("scale", 64.0), o)
+
+
+def cosface_ref(T, o):
+    # target logit c_y - m; logits = scale * ...; cross entropy. Defaults scale 64, margin 0.35.
+    c, y = T["input"], T["target"]
+    cy = c.gather(1, y.unsqueeze(1)).squeeze(1)
+    return margin_logits_ce(c, y, cy - o.get("margin", 0.35), o.get("scale", 64.0), o)
+
+
+def sphereface_ref(T, o):
+    # theta = acos(clamp(c_y, -1+1e-7, 1-1e-7)), k = floor(m*theta/pi),
+    # target logit psi = (-1)^k cos(m*theta) - 2k (k: no gradient); logits = scale * ...;
+    # cross entropy. Defaults margin m = 4 (integer), scale 1.
+    c, y = T["input"], T["target"]
+    m = o.get("margin", 4)
+    lo, hi = margin_clamp(o)
+    cy = c.gather(1, y.unsqueeze(1)).squeeze(1)
+    theta = torch.acos(torch.clamp(cy, lo, hi))
+    k = torch.floor(m * theta / math.pi).detach()
+    sign = 1.0 - 2.0 * torch.remainder(k, 2.0)
+    psi = sign * torch.cos(m * theta) - 2.0 * k
+    return margin_logits_ce(c, y, psi, o.get("scale", 1.0), o)
+
+
+def gen_margin_face(stem, ref, param_sets, default_label):
+    s = Suite(stem, cancel_reason="acos near +-1 and confident (scaled) logits: the gradient "
+                                  "through acos (1/sqrt(1-c^2)) and the CE of large logits are "
+                                  "ill-conditioned")
+
+    def cos_logits(shape, d, edge=False):
+        c = s.unif(shape, d, -0.95, 0.95)
+        return c
+
+    def targets(n, C):
+        return idx_targets(s, [n], C)
+
+    for d in DTYPES:
+        s.case(f"shape=[4,5] defaults ({default_label}) {red_name(None)} {d}", d,
+               [A("input", cos_logits([4, 5], d)), A("target", targets(4, 5))], {}, ref)
+    i = 0
+    for label, params in param_sets:
+        for red in REDUCTIONS:
+            for d in DTYPES:
+                shape = [[4, 5], [7, 3], [1, 6]][i % 3]
+                i += 1
+                o = dict(params, reduction=red)
+                s.case(f"shape={fmt_shape(shape)} {label} {red_name(red)} {d}", d,
+                       [A("input", cos_logits(shape, d)), A("target", targets(shape[0], shape[1]))],
+                       o, ref)
+    for shape in ([13, 7], [0, 4]):
+        for red, d in sweep_combos(shape):
+            s.case(f"shape={fmt_shape(shape)} {param_sets[0][0]} {red_name(red)} sweep {d}", d,
+                   [A("input", cos_logits(shape, d)), A("target", targets(shape[0], shape[1]))],
+                   dict(param_sets[0][1], reduction=red), ref)
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            b = float(q(1.0 - 1e-7, d))
+            above = float(np.nextafter(np.float32(b), np.float32(1))) if d == "float32" else 1 - 1e-8
+            edges = [
+                ("clamped", [[above, 0.1, -0.2], [-above, 0.3, 0.0], [0.2, above, 0.5]], [0, 0, 1],
+                 "target cosines beyond +-(1 - 1e-7) (the bound rounded to the case dtype) are "
+                 "clamped: no gradient to them; a non-target cosine is never clamped"),
+                ("at-bound", [[b, -0.5, 0.5], [-b, 0.9, -0.9]], [0, 0],
+                 "target cosine exactly at the clamp bound: the gradient passes (clamp semantics), "
+                 "d acos/dc = -1/sqrt(1 - c^2) is ~1e3-1e4 here; compute 1 - c^2 as (1-c)(1+c)"),
+                ("misc", [[0.0, 0.7071067811865476, 0.2], [0.5, -0.3, 0.999], [-0.7, 0.0, 0.0]],
+                 [1, 2, 0], "cos(pi/4) (k boundary of SphereFace with m = 4), 0.999, 0 and a "
+                            "negative target cosine"),
+            ]
+            for elabel, rows, ys, note in edges:
+                c = q(rows, d)
+                y = np.array(ys, np.int64)
+                for label, params in param_sets:
+                    s.case(f"edge {elabel} {label} {red_name(red)} {d}", d,
+                           [A("input", c), A("target", y)], dict(params, reduction=red), ref,
+                           note=note)
+    return s
+
+
 # =========================================================================== driver
 
 GENERATORS = {}
@@ -861,6 +1951,37 @@ register("mean_absolute_percentage_error", gen_mape)
 register("mean_squared_logarithmic_error", gen_msle)
 register("log_cosh", gen_logcosh)
 REGRESSION = list(GENERATORS)
+register("cross_entropy", gen_cross_entropy)
+register("nll_loss", gen_nll)
+register("binary_cross_entropy", gen_bce)
+register("binary_cross_entropy_with_logits", gen_bce_logits)
+register("kl_div", gen_kl_div)
+register("soft_margin_loss", gen_soft_margin)
+register("multilabel_soft_margin_loss", gen_multilabel_soft_margin)
+register("multi_margin_loss", gen_multi_margin)
+register("multilabel_margin_loss", gen_multilabel_margin)
+register("hinge", lambda: gen_hinge("hinge", hinge_ref))
+register("squared_hinge", lambda: gen_hinge("squared_hinge", squared_hinge_ref))
+register("categorical_hinge", gen_categorical_hinge)
+register("zero_one_loss", gen_zero_one)
+register("sigmoid_focal_loss", gen_sigmoid_focal)
+register("softmax_focal_loss", gen_softmax_focal)
+register("poly_loss", gen_poly)
+register("distillation_loss", gen_distillation)
+register("arc_face_loss", lambda: gen_margin_face(
+    "arc_face_loss", arcface_ref,
+    [("scale=64 margin=0.5", {"scale": 64.0, "margin": 0.5}),
+     ("scale=30 margin=0.3", {"scale": 30.0, "margin": 0.3})], "scale=64 margin=0.5"))
+register("cos_face_loss", lambda: gen_margin_face(
+    "cos_face_loss", cosface_ref,
+    [("scale=64 margin=0.35", {"scale": 64.0, "margin": 0.35}),
+     ("scale=30 margin=0.2", {"scale": 30.0, "margin": 0.2})], "scale=64 margin=0.35"))
+register("sphere_face_loss", lambda: gen_margin_face(
+    "sphere_face_loss", sphereface_ref,
+    [("margin=4 scale=1", {"margin": 4, "scale": 1.0}),
+     ("margin=2 scale=1", {"margin": 2, "scale": 1.0}),
+     ("margin=4 scale=16", {"margin": 4, "scale": 16.0})], "margin=4 scale=1"))
+CLASSIFICATION = [k for k in GENERATORS if k not in REGRESSION]
 
 
 def main(argv):

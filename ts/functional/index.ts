@@ -8,3 +8,4 @@ export * from './mean_squared_logarithmic_error.js';
 export * from './mse_loss.js';
 export * from './poisson_nll_loss.js';
 export * from './smooth_l1_loss.js';
+export * from './cross_entropy.js';

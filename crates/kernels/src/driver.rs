@@ -18,6 +18,10 @@ pub const FLUSH_VECTORS: usize = 16;
 /// (GaussianNLL's `var`). Parameters live in `self`.
 pub trait Elementwise {
     fn forward<V: Vector>(&self, x: V, t: V, a: V) -> V;
+}
+
+/// An elementwise loss with its analytic gradient.
+pub trait ElementwiseGrad: Elementwise {
     /// `g · (∂l/∂x, ∂l/∂t, ∂l/∂a)`.
     fn backward<V: Vector>(&self, x: V, t: V, a: V, g: V) -> [V; 3];
 }
@@ -61,9 +65,6 @@ pub fn sum<E: Element>(xs: &[E]) -> f64 {
         #[inline(always)]
         fn forward<V: Vector>(&self, x: V, _: V, _: V) -> V {
             x
-        }
-        fn backward<V: Vector>(&self, _: V, _: V, _: V, g: V) -> [V; 3] {
-            [g, g, g]
         }
     }
     forward(&Identity, xs, xs, None, None)
@@ -176,7 +177,7 @@ pub enum Upstream<'a, E> {
 }
 
 /// Writes `g_i · ∂l_i/∂x_i` into `gx` (likewise `gt`, `ga`) for each output that is given.
-pub fn backward<E: Element, L: Elementwise>(
+pub fn backward<E: Element, L: ElementwiseGrad>(
     loss: &L,
     x: &[E],
     t: &[E],

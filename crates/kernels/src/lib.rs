@@ -10,4 +10,5 @@
 pub mod driver;
 pub mod loss;
 pub mod math;
+pub mod rows;
 pub mod simd;

@@ -4,7 +4,7 @@
 //! flows as if unclamped: ∂var = ½(1/v − (x − t)²/v²), also where var < eps.
 
 use super::splat;
-use crate::driver::Elementwise;
+use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::math::ln;
 use crate::simd::Vector;
 use core::f64::consts::PI;
@@ -26,6 +26,9 @@ impl Elementwise for GaussianNllLoss {
             l
         }
     }
+}
+
+impl ElementwiseGrad for GaussianNllLoss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, var: V, g: V) -> [V; 3] {
         let v = var.max(splat(self.eps));

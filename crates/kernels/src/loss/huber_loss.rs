@@ -2,7 +2,7 @@
 //! ∂l/∂x = clamp(d, −δ, δ).
 
 use super::splat;
-use crate::driver::Elementwise;
+use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::simd::Vector;
 
 pub struct HuberLoss {
@@ -17,6 +17,9 @@ impl Elementwise for HuberLoss {
         let ad = d.abs();
         V::select(ad.lt(delta), splat::<V>(0.5) * d * d, delta * (ad - splat::<V>(0.5 * self.delta)))
     }
+}
+
+impl ElementwiseGrad for HuberLoss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let delta = splat::<V>(self.delta);

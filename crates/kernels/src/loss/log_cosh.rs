@@ -6,7 +6,7 @@
 //! ∂x = tanh(e), ∂t = −tanh(e).
 
 use super::splat;
-use crate::driver::Elementwise;
+use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::math::{exp, expm1, log1p, tanh};
 use crate::simd::Vector;
 use core::f64::consts::LN_2;
@@ -24,6 +24,9 @@ impl Elementwise for LogCosh {
         let large = ae + log1p(exp(splat::<V>(-2.0) * ae)) - splat(LN_2);
         V::select(ae.lt(one), small, large)
     }
+}
+
+impl ElementwiseGrad for LogCosh {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let dx = tanh(x - t) * g;

@@ -3,7 +3,7 @@
 //! ∂x = 100·sign(x − t)/max(|t|, 1e-7).
 
 use super::{sign, splat};
-use crate::driver::Elementwise;
+use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::simd::Vector;
 
 /// Keras's `backend.epsilon()`.
@@ -16,6 +16,9 @@ impl Elementwise for MeanAbsolutePercentageError {
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         splat::<V>(100.0) * (t - x).abs() / t.abs().max(splat(EPSILON))
     }
+}
+
+impl ElementwiseGrad for MeanAbsolutePercentageError {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let at = t.abs();

@@ -3,7 +3,7 @@
 //! ∂x = 2d/(1 + max(x, 1e-7)) where x ≥ 1e-7 (clamp semantics), likewise for t with −2d.
 
 use super::{pass, splat};
-use crate::driver::Elementwise;
+use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::math::log1p;
 use crate::simd::Vector;
 
@@ -19,6 +19,9 @@ impl Elementwise for MeanSquaredLogarithmicError {
         let d = log1p(x.max(eps)) - log1p(t.max(eps));
         d * d
     }
+}
+
+impl ElementwiseGrad for MeanSquaredLogarithmicError {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let eps = splat::<V>(EPSILON);

@@ -1,6 +1,7 @@
 //! One module per loss, named as the `torch.nn.functional` (or Keras) function it matches.
 //! Each elementwise loss is a parameter struct implementing [`crate::driver::Elementwise`].
 
+pub mod cross_entropy;
 pub mod gaussian_nll_loss;
 pub mod huber_loss;
 pub mod l1_loss;

@@ -1,7 +1,7 @@
 //! `F.mse_loss`: l = (x − t)². ∂l/∂x = 2(x − t).
 
 use super::splat;
-use crate::driver::Elementwise;
+use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::simd::Vector;
 
 pub struct MseLoss;
@@ -12,6 +12,9 @@ impl Elementwise for MseLoss {
         let d = x - t;
         d * d
     }
+}
+
+impl ElementwiseGrad for MseLoss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let dx = splat::<V>(2.0) * (x - t) * g;

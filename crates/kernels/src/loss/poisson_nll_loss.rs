@@ -6,7 +6,7 @@
 //!   t ≤ 0 (PyTorch's autograd gives 0·(−inf) there).
 
 use super::splat;
-use crate::driver::Elementwise;
+use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::math::{exp, ln};
 use crate::simd::Vector;
 use core::f64::consts::PI;
@@ -27,6 +27,9 @@ impl Elementwise for PoissonNllLoss {
         let stirling = t * ln(t) - t + splat::<V>(0.5) * ln(splat::<V>(2.0 * PI) * t);
         l + V::select(t.gt(splat(1.0)), stirling, splat(0.0))
     }
+}
+
+impl ElementwiseGrad for PoissonNllLoss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let (dx, mut dt) = if self.log_input {

@@ -3,7 +3,7 @@
 //! [`super::L1Loss`] (as PyTorch does), so this body never divides by zero.
 
 use super::splat;
-use crate::driver::Elementwise;
+use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::simd::Vector;
 
 pub struct SmoothL1Loss {
@@ -18,6 +18,9 @@ impl Elementwise for SmoothL1Loss {
         let ad = d.abs();
         V::select(ad.lt(beta), splat::<V>(0.5) * d * d / beta, ad - splat::<V>(0.5 * self.beta))
     }
+}
+
+impl ElementwiseGrad for SmoothL1Loss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let one = splat::<V>(1.0);

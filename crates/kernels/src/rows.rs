@@ -1,0 +1,104 @@
+//! Row primitives for losses over a class dimension (the softmax family). A "row" is the C
+//! class scores of one position, contiguous (the TS layer moves the class dimension last).
+//! Every pass is one run of the elementwise driver, so SIMD, the tail and the summation are
+//! the driver's.
+
+use crate::driver::{self, Elementwise};
+use crate::math::exp;
+use crate::simd::{Element, Vector};
+
+#[inline(always)]
+fn splat<V: Vector>(c: f64) -> V {
+    V::splat(V::Elem::from_f64(c))
+}
+
+/// Largest element (NaN if any is NaN, −inf for an empty row).
+pub fn max<E: Element>(x: &[E]) -> E {
+    let lanes = E::V::LANES;
+    let mut m = E::V::splat(E::from_f64(f64::NEG_INFINITY));
+    let mut chunks = x.chunks_exact(lanes);
+    for c in &mut chunks {
+        m = m.max(E::V::load(c));
+    }
+    let mut buf = [E::from_f64(f64::NEG_INFINITY); 8];
+    m.store(&mut buf);
+    let mut best = buf[0];
+    for &v in buf[1..lanes].iter().chain(chunks.remainder()) {
+        best = if v.to_f64().is_nan() || best.to_f64().is_nan() { E::from_f64(f64::NAN) } else if v > best { v } else { best };
+    }
+    best
+}
+
+/// `e^(x − shift)`.
+pub struct ShiftedExp(pub f64);
+impl Elementwise for ShiftedExp {
+    #[inline(always)]
+    fn forward<V: Vector>(&self, x: V, _: V, _: V) -> V {
+        exp(x - splat(self.0))
+    }
+}
+
+/// A row's log Σ e^x, kept as `shift + log_sum` with `shift` the row's max (an element, so
+/// exactly representable in the row's type): bodies compute `(x − shift) − log_sum`, where
+/// `x − shift` is exact, instead of `x − lse` with `lse` rounded to f32, which would cost
+/// f32 rows with logits of magnitude 1e4 three digits.
+#[derive(Clone, Copy, Debug)]
+pub struct Lse {
+    pub shift: f64,
+    pub log_sum: f64,
+}
+
+impl Lse {
+    pub fn value(self) -> f64 {
+        self.shift + self.log_sum
+    }
+}
+
+/// log Σ e^x with the max shift (stable for logits of any magnitude). The sum of
+/// `e^(x − max)` is accumulated in f64 and its log taken in f64.
+pub fn log_sum_exp<E: Element>(x: &[E]) -> Lse {
+    let m = max(x).to_f64();
+    // ±inf or NaN max: shifting by it would make inf − inf; the unshifted sum is right then.
+    let shift = if m.is_finite() { m } else { 0.0 };
+    Lse { shift, log_sum: driver::forward(&ShiftedExp(shift), x, x, None, None).ln() }
+}
+
+/// Writes `out = e^(x − lse)` (the softmax).
+pub fn softmax_into<E: Element>(x: &[E], lse: Lse, out: &mut [E]) {
+    driver::forward(&SoftmaxGrad { lse, alpha: 1.0, beta: 0.0 }, x, x, None, Some(out));
+}
+
+/// `e^((x − shift) − log_sum)`: the softmax probabilities.
+#[inline(always)]
+pub fn probs<V: Vector>(x: V, lse: Lse) -> V {
+    exp((x - splat(lse.shift)) - splat(lse.log_sum))
+}
+
+/// `lse − x` as `(shift − x) + log_sum` (see [`Lse`]).
+#[inline(always)]
+pub fn gap<V: Vector>(x: V, lse: Lse) -> V {
+    (splat::<V>(lse.shift) - x) + splat(lse.log_sum)
+}
+
+/// `Σ t·(lse − x)`: the cross entropy of a row against weights or probabilities `t`, as a sum
+/// of non-negative terms (no cancellation between `lse·Σt` and `Σt·x`).
+pub struct WeightedGap(pub Lse);
+impl Elementwise for WeightedGap {
+    #[inline(always)]
+    fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
+        t * gap(x, self.0)
+    }
+}
+
+/// `alpha·e^(x − lse) − beta·t`: the gradient shape shared by the softmax losses.
+pub struct SoftmaxGrad {
+    pub lse: Lse,
+    pub alpha: f64,
+    pub beta: f64,
+}
+impl Elementwise for SoftmaxGrad {
+    #[inline(always)]
+    fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
+        splat::<V>(self.alpha) * probs(x, self.lse) - splat::<V>(self.beta) * t
+    }
+}

@@ -1,0 +1,117 @@
+//! Exports of the elementwise losses: `lossfn_<stem>_{forward,backward}_{f32,f64}` (the
+//! protocol is in the crate docs).
+
+use crate::{operand, output, positive, required, STATUS_OK};
+use lossfn_kernels::driver::{self, Elementwise, ElementwiseGrad, Upstream};
+use lossfn_kernels::loss::*;
+use lossfn_kernels::simd::Element;
+
+/// # Safety
+/// See [`crate::operand`] and [`crate::output`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn forward<E: Element, L: Elementwise>(
+    loss: Result<L, i32>,
+    x: u32,
+    t: u32,
+    a: u32,
+    n: u32,
+    out: u32,
+    sum_out: u32,
+) -> i32 {
+    let run = || -> Result<(), i32> {
+        let loss = loss?;
+        let xs = required("input", operand::<E>("input", x, n)?)?;
+        let ts = required("target", operand::<E>("target", t, n)?)?;
+        let aux = operand::<E>("aux", a, n)?;
+        let out = output::<E>("out", out, n)?;
+        let sum_out = required("sum_out", output::<f64>("sum_out", sum_out, 1)?)?;
+        sum_out[0] = driver::forward(&loss, xs, ts, aux, out);
+        Ok(())
+    };
+    run().err().unwrap_or(STATUS_OK)
+}
+
+/// # Safety
+/// See [`crate::operand`] and [`crate::output`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn backward<E: Element, L: ElementwiseGrad>(
+    loss: Result<L, i32>,
+    x: u32,
+    t: u32,
+    a: u32,
+    n: u32,
+    g: u32,
+    g_scale: f64,
+    gx: u32,
+    gt: u32,
+    ga: u32,
+) -> i32 {
+    let run = || -> Result<(), i32> {
+        let loss = loss?;
+        let xs = required("input", operand::<E>("input", x, n)?)?;
+        let ts = required("target", operand::<E>("target", t, n)?)?;
+        let aux = operand::<E>("aux", a, n)?;
+        let scale = E::from_f64(g_scale);
+        let up = match operand::<E>("grad_output", g, n)? {
+            Some(gs) => Upstream::PerElement(gs, scale),
+            None => Upstream::Scalar(scale),
+        };
+        let (gx, gt, ga) = (output::<E>("grad_input", gx, n)?, output::<E>("grad_target", gt, n)?, output::<E>("grad_aux", ga, n)?);
+        driver::backward(&loss, xs, ts, aux, up, gx, gt, ga);
+        Ok(())
+    };
+    run().err().unwrap_or(STATUS_OK)
+}
+
+/// Exports `lossfn_<stem>_{forward,backward}_{f32,f64}` for an elementwise loss built from
+/// `(p0, p1, p2)` by `$make`, which returns `Err(status)` for parameters out of domain.
+macro_rules! elementwise_exports {
+    ($stem:ident, $make:expr) => {
+        paste_exports!($stem, $make, f32);
+        paste_exports!($stem, $make, f64);
+    };
+}
+
+macro_rules! paste_exports {
+    ($stem:ident, $make:expr, $t:ident) => {
+        const _: () = {
+            #[export_name = concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t))]
+            /// # Safety
+            /// Pointers follow the module-level call protocol.
+            pub unsafe extern "C" fn fwd(
+                x: u32, t: u32, a: u32, n: u32, p0: f64, p1: f64, p2: f64, out: u32, sum_out: u32,
+            ) -> i32 {
+                forward::<$t, _>($make(p0, p1, p2), x, t, a, n, out, sum_out)
+            }
+            #[export_name = concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t))]
+            /// # Safety
+            /// Pointers follow the module-level call protocol.
+            pub unsafe extern "C" fn bwd(
+                x: u32, t: u32, a: u32, n: u32, p0: f64, p1: f64, p2: f64, g: u32, g_scale: f64,
+                gx: u32, gt: u32, ga: u32,
+            ) -> i32 {
+                backward::<$t, _>($make(p0, p1, p2), x, t, a, n, g, g_scale, gx, gt, ga)
+            }
+        };
+    };
+}
+
+
+// No parameters.
+elementwise_exports!(l1_loss, |_, _, _| Ok::<_, i32>(L1Loss));
+elementwise_exports!(mse_loss, |_, _, _| Ok::<_, i32>(MseLoss));
+elementwise_exports!(mean_absolute_percentage_error, |_, _, _| Ok::<_, i32>(MeanAbsolutePercentageError));
+elementwise_exports!(mean_squared_logarithmic_error, |_, _, _| Ok::<_, i32>(MeanSquaredLogarithmicError));
+elementwise_exports!(log_cosh, |_, _, _| Ok::<_, i32>(LogCosh));
+// p0 = beta (> 0; β = 0 is dispatched to l1_loss by the TS layer, as PyTorch does).
+elementwise_exports!(smooth_l1_loss, |beta, _, _| positive("beta", beta).map(|beta| SmoothL1Loss { beta }));
+// p0 = delta (> 0).
+elementwise_exports!(huber_loss, |delta, _, _| positive("delta", delta).map(|delta| HuberLoss { delta }));
+// p0 = log_input (0/1), p1 = full (0/1), p2 = eps.
+elementwise_exports!(poisson_nll_loss, |log_input: f64, full: f64, eps| Ok::<_, i32>(PoissonNllLoss {
+    log_input: log_input != 0.0,
+    full: full != 0.0,
+    eps
+}));
+// a = var (broadcast by the caller), p0 = full (0/1), p1 = eps.
+elementwise_exports!(gaussian_nll_loss, |full: f64, eps, _| Ok::<_, i32>(GaussianNllLoss { full: full != 0.0, eps }));
