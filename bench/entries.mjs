@@ -293,7 +293,7 @@ export function makeEntries({ F, tensor }) {
         torch: {
           setup: `rows = max(1, round(n / ${C})); x = U(rows * ${C}, -3, 3).view(rows, ${C}); y = classes(rows, ${C})`,
           call: 'F.cross_entropy(x, y).item()',
-          note: 'int64 targets',
+          note: 'with int64 targets (what torch requires)',
         },
       });
     }

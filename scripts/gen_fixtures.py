@@ -192,7 +192,7 @@ class Suite:
 
     # one case ----------------------------------------------------------------
     def case(self, name, dtype, args, options, ref, note=None, sim=None, check=True,
-             gout_scale=1.0):
+             gout_scale=1.0, perturb=True, atol_min=None):
         """Add a case.
 
         args    : list of A (positional tensor args, PyTorch order)
@@ -201,10 +201,15 @@ class Suite:
                   tensors for A values.  Called in float64 for the expected values.
         sim     : like ref, run in float32 to judge how accurate an honest float32
                   computation can be (defaults to ref); None-able via check=False.
+        perturb : for suites with a cancel_reason, also measure how far the float64 result
+                  moves when the (random, non-special) inputs move by one ulp of the case
+                  dtype.  Turn off for hand-built cases that sit on kinks/thresholds.
         """
         assert name not in self.names, (self.stem, name)
         self.names.add(name)
         rtol, atol = BASE_TOL[dtype]
+        if atol_min is not None:
+            atol = max(atol, atol_min)   # hand-derived; the case's note says why
         self._dtype = dtype
 
         out, grads, T = self._run(args, options, ref, torch.float64, None)
@@ -219,14 +224,18 @@ class Suite:
         notes = [note] if note else []
         if check:
             bump = self._simulate(name, dtype, args, options, ref, sim or ref, gout)
+            if perturb and self.cancel_reason:
+                pb = self._perturb(name, dtype, args, options, ref, gout, out, grads)
+                if pb is not None and (bump is None or pb > bump):
+                    bump = pb
             if bump is not None and bump > atol:
                 atol = bump
                 TOL_BUMPS.append((self.stem, name, atol))
                 reason = self.cancel_reason or "result is a small difference of large terms"
-                notes.append(f"atol raised: {reason}; an honest float32 computation of this "
-                             f"case is off by more than rtol (atol = 10x that error"
-                             + (", scaled by 2^-29 for float64" if dtype == "float64" else "")
-                             + ", rounded up to a power of ten)")
+                notes.append(f"atol raised: {reason}; rounding at the level of the case dtype "
+                             "(inside a float32 computation, or one ulp of the inputs) moves "
+                             "the result by more than rtol (atol = 10x that, rounded up to a "
+                             "power of ten)")
 
         c = {"name": name, "fn": self.fn, "dtype": dtype,
              "args": [a.json(dtype) for a in args],
@@ -272,6 +281,46 @@ class Suite:
                     g = torch.zeros_like(T[a.name])
                 grads[a.name] = g.detach().numpy().astype(np.float64)
         return out.detach().numpy().astype(np.float64), grads, T
+
+    def _perturb(self, name, dtype, args, options, ref, gout, out, grads):
+        """Sensitivity of the float64 result to a one-ulp (case dtype) change of every
+        float argument element that is not a 'short' number (0, integers, values with <= 8
+        significant bits: the hand-picked special values).  Return the atol needed or None."""
+        rtol = BASE_TOL[dtype][0]
+        u = 2.0 ** -23 if dtype == "float32" else 2.0 ** -52
+        prng = np.random.default_rng([SEED, zlib.crc32((self.stem + "|" + name).encode())])
+        worst = 0.0
+        for _trial in range(2):
+            pargs = []
+            for a in args:
+                if a.is_int:
+                    pargs.append(a)
+                    continue
+                v = a.data
+                with np.errstate(invalid="ignore"):
+                    m = np.frexp(v)[0] * 256.0
+                    short = ~np.isfinite(v) | (v == np.round(v)) | (m == np.round(m))
+                f = 1.0 + u * prng.choice([-1.0, 1.0], size=v.shape)
+                pargs.append(A(a.name, q(np.where(short, v, v * f), dtype), rg=a.rg))
+            p_out, p_grads, _ = self._run(pargs, options, ref, torch.float64, gout)
+            pairs = [(p_out, out)] + [(p_grads[k], grads[k]) for k in grads]
+            for pv, r in pairs:
+                pv = np.asarray(pv, np.float64)
+                r = np.asarray(r, np.float64)
+                fin = np.isfinite(pv) & np.isfinite(r)
+                if dtype == "float32":
+                    fin &= np.abs(r) >= 1.1754943508222875e-38
+                if not fin.any():
+                    continue
+                d = np.abs(pv[fin] - r[fin])
+                fail = d > rtol * np.abs(r[fin])
+                if fail.any():
+                    worst = max(worst, float(d[fail].max()))
+                    if os.environ.get("GEN_DEBUG"):
+                        j = int(np.argmax(np.where(fail, d, -1)))
+                        print(f"  [ulp] {self.stem}: {name}: ref={r[fin][j]!r} "
+                              f"perturbed={pv[fin][j]!r}")
+        return pow10_ceil(10 * worst) if worst > 0 else None
 
     def _simulate(self, name, dtype, args, options, ref, sim, gout):
         """Estimate the rounding error of an honest implementation: run `sim` in float32 on
@@ -434,7 +483,7 @@ def elementwise_suite(s, ref, make_inputs, grid, extremes, sweep_opts=None):
             for dtype in DTYPES:
                 args, o, note = build(dtype)
                 o = dict(red_opts(red), **o)
-                s.case(f"{label} {red_name(red)} {dtype}", dtype, args, o, ref, note=note)
+                s.case(f"{label} {red_name(red)} {dtype}", dtype, args, o, ref, note=note, perturb=False)
     return s
 
 
@@ -616,14 +665,14 @@ def gen_poisson():
             s.case(f"extreme logInput=True {red_name(red)} {d}", d,
                    [A("input", x), A("target", t)], o, ref,
                    note="exp(input) near/over the " + d + " overflow threshold, huge target; "
-                        + POISSON_T0_NOTE)
+                        + POISSON_T0_NOTE, perturb=False)
             x = q([0.0, 1e-30, 1e-9, 1e30 if d == "float32" else 1e300, 3.0, 0.0], d)
             t = q([5.0, 2.0, 0.0, 3.0, 1e6, 0.0], d)
             for eps in (1e-8, 0.1):
                 o = {"reduction": red, "logInput": False, "full": False, "eps": eps}
                 s.case(f"extreme logInput=False eps={eps} {red_name(red)} {d}", d,
                        [A("input", x), A("target", t)], o, ref,
-                       note="zero / tiny / huge rate inputs")
+                       note="zero / tiny / huge rate inputs", perturb=False)
     return s
 
 
@@ -696,7 +745,7 @@ def gen_gaussian():
                 o = {"reduction": red, "eps": eps, "full": True}
                 s.case(f"extreme eps={eps} {red_name(red)} {d}", d,
                        [A("input", x), A("target", t), A("var", v)], o, ref,
-                       note="huge residuals (overflow for float32), var at / below eps, huge var")
+                       note="huge residuals (overflow for float32), var at / below eps, huge var", perturb=False)
     return s
 
 
@@ -805,12 +854,36 @@ def gen_mape():
         tiny = 1e-40 if dtype == "float32" else 1e-310
         big = 1e30 if dtype == "float32" else 1e300
         t = q([0.0, -0.0, 1e-7, -1e-7, 1e-9, tiny, 2e-7, 1.0, big, -big, 5.0, 1e-7], dtype)
-        x = q([1.0, -1.0, 0.0, 1e-7, 0.0, 1.0, 2e-7, 1.0, 0.0, big, 5.0, 1e25 if dtype == "float32"
+        # (no x = 0 against an unclamped t here: see the zero-gradient cases below)
+        x = q([1.0, -1.0, 3e-7, 1e-7, 0.0, 1.0, 2e-7, 1.0, -big, big, 5.0, 1e25 if dtype == "float32"
                else 1e300], dtype)
         return [A("input", x), A("target", t)], {}, \
             "targets 0, +-1e-7 (the clamp threshold: clamp passes the gradient at equality), " \
-            "below it (clamped, no gradient through |t|), huge values, x == t"
-    return elementwise_suite(s, mape_ref, mk, [("", {})], [("extreme", ext)])
+            "below it (clamped, no gradient through |t|), huge values (t^2 overflows: compute " \
+            "|t-x|/t^2 as (|t-x|/|t|)/|t|), x == t"
+    elementwise_suite(s, mape_ref, mk, [("", {})], [("extreme", ext)])
+    # x = 0 (or x << t) against an unclamped t: 100*|t - x|/|t| is constant (100), its exact
+    # t-gradient is 100*x/t^2 (0 for x = 0), but autograd forms 100*(1/|t| - |t - x|/t^2):
+    # rounding noise of size eps*100/|t|.  atol = 10 * eps * max(100*|gradOutput|/|t|) (/n).
+    for red in REDUCTIONS:
+        for d in DTYPES:
+            big = 1e30 if d == "float32" else 1e300
+            t = q([0.5, 3.0, -2.5, big, 1e-3, -7.0], d)
+            x = q([0.0, 0.0, 0.0, 0.0, 1e-12, -1e-9], d)
+            n = t.size
+            g = 1.0 if red != "none" else 3.0   # |gradOutput| bound used for 'none' (checked)
+            scale = 100.0 * g / np.abs(t).min() / (n if red == "mean" else 1)
+            eps = float(np.finfo(NP[d]).eps)
+            c = s.case(f"zero-gradient x=0 {red_name(red)} {d}", d,
+                       [A("input", x), A("target", t)], {"reduction": red}, mape_ref,
+                       perturb=False, check=False, atol_min=pow10_ceil(10 * eps * scale),
+                       note="x = 0 or x << t with |t| >= eps: the exact d/dt is 100*x/t^2 (0 at x = 0) "
+                            "but PyTorch autograd evaluates 100*(1/|t| - |t-x|/t^2), leaving "
+                            "rounding noise of size eps*100/|t|; atol = 10*eps*100*|gradOutput|/min|t| "
+                            "(/n for 'mean'), rounded up to a power of ten")
+            if "gradOutput" in c:
+                assert max(abs(v) for v in c["gradOutput"]["data"]) <= g, c["gradOutput"]
+    return s
 
 
 def gen_msle():
@@ -1001,7 +1074,7 @@ def gen_cross_entropy():
                     o["labelSmoothing"] = 0.1
                 s.case(f"NC shape=[6,5] index extreme-logits {variant} {red_name(red)} {d}", d,
                        [A("input", q(X, d)), A("target", np.array(Y, np.int64))], o, ref,
-                       note="logits +-100 and 1e4 mixtures: log-softmax must be computed stably")
+                       note="logits +-100 and 1e4 mixtures: log-softmax must be computed stably", perturb=False)
         for red in REDUCTIONS:
             for d in DTYPES:
                 o = {"reduction": red}
@@ -1013,7 +1086,7 @@ def gen_cross_entropy():
                 pt[np.arange(6), (np.array(Y) + 1) % 5] = 0.25
                 s.case(f"NC shape=[6,5] prob extreme-logits {variant} {red_name(red)} {d}", d,
                        [A("input", q(X, d)), A("target", q(pt, d), rg=False)], o, ref,
-                       note="logits +-100 and 1e4 mixtures: log-softmax must be computed stably")
+                       note="logits +-100 and 1e4 mixtures: log-softmax must be computed stably", perturb=False)
     # sweep over sizes
     for shape in ([1, 1], [1, 7], [7, 13], [3, 37], [2, 130], [8, 125]):
         for red, d in sweep_combos(shape):
@@ -1138,7 +1211,7 @@ def gen_bce():
                 if wl == "same":
                     o["weight"] = A("weight", s.unif([12], d, 0.2, 2.0), rg=False)
                 s.case(f"extreme inputs 0/1/tiny weight={wl} {red_name(red)} {d}", d,
-                       [A("input", x), A("target", t, rg=False)], o, ref, note=BCE_NOTE)
+                       [A("input", x), A("target", t, rg=False)], o, ref, note=BCE_NOTE, perturb=False)
     return s
 
 
@@ -1201,7 +1274,7 @@ def gen_bce_logits():
                     o["posWeight"] = A("posWeight", q([0.5, 3.0, 1.0, 10.0], d), rg=False)
                 s.case(f"extreme logits posWeight={pw} {red_name(red)} {d}", d,
                        [A("input", x), A("target", t)], o, ref,
-                       note="|x| up to 1e4: needs the stable form max(x,0) - x*t + log1p(exp(-|x|))")
+                       note="|x| up to 1e4: needs the stable form max(x,0) - x*t + log1p(exp(-|x|))", perturb=False)
     return s
 
 
@@ -1265,7 +1338,7 @@ def gen_kl_div():
                    {"reduction": red, "logTarget": True}, ref,
                    note="log-target -inf (probability 0): PyTorch computes exp(t)*(t - x) = "
                         "0*(-inf) = NaN, so the reduced value (or that element) is NaN although "
-                        "the limit is 0; the input gradient there is -exp(t) = -0")
+                        "the limit is 0; the input gradient there is -exp(t) = -0", perturb=False)
     return s
 
 
@@ -1311,7 +1384,7 @@ def gen_soft_margin():
             y = q([-1.0, 1.0, -1.0, -1.0, -1.0, 1.0, 1.0, 1.0, -1.0, 1.0], d)
             s.case(f"extreme -y*x up to 200 {red_name(red)} {d}", d,
                    [A("input", x), A("target", y, rg=False)], {"reduction": red}, soft_margin_ref,
-                   note=note)
+                   note=note, perturb=False)
     return s
 
 
@@ -1350,7 +1423,7 @@ def gen_multilabel_soft_margin():
             t = q([[0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.5]], d)
             s.case(f"extreme logits {red_name(red)} {d}", d,
                    [A("input", x), A("target", t, rg=False)], {"reduction": red}, ref,
-                   note="|x| up to 1e4: logsigmoid must be stable")
+                   note="|x| up to 1e4: logsigmoid must be stable", perturb=False)
             s.case(f"shape=[0,4] empty {red_name(red)} {d}", d,
                    [A("input", np.zeros([0, 4])), A("target", np.zeros([0, 4]), rg=False)],
                    {"reduction": red}, ref)
@@ -1402,7 +1475,7 @@ def gen_multi_margin():
                 s.case(f"thresholds p={p} margin=1 {red_name(red)} {d}", d,
                        [A("input", x), A("target", y)], {"reduction": red, "p": p, "margin": 1.0},
                        ref, note="some margin - x_y + x_i are exactly 0: the hinge is inactive "
-                                 "there (no gradient, PyTorch tests '> 0')")
+                                 "there (no gradient, PyTorch tests '> 0')", perturb=False)
     return s
 
 
@@ -1443,7 +1516,7 @@ def gen_multilabel_margin():
             t = np.array([[0, -1, 0, 0], [1, 3, -1, 2]], np.int64)
             s.case(f"thresholds {red_name(red)} {d}", d, [A("input", x), A("target", t)],
                    {"reduction": red}, ref,
-                   note="some 1 - (x_y - x_i) are exactly 0: no gradient there (PyTorch tests '> 0')")
+                   note="some 1 - (x_y - x_i) are exactly 0: no gradient there (PyTorch tests '> 0')", perturb=False)
     return s
 
 
@@ -1513,7 +1586,7 @@ def gen_hinge(stem, ref):
             t = q([1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0], d)
             s.case(f"thresholds t*x=1 {red_name(red)} {d}", d,
                    [A("input", x), A("target", t, rg=False)], {"reduction": red}, ref,
-                   note="t*x exactly 1: clamp(min=0) passes the gradient -t at the kink")
+                   note="t*x exactly 1: clamp(min=0) passes the gradient -t at the kink", perturb=False)
     return s
 
 
@@ -1554,7 +1627,7 @@ def gen_categorical_hinge():
                    {"reduction": red}, ref,
                    note="row 0: neg - pos + 1 == 0 (clamp passes the gradient); row 1: every "
                         "(1-t)*x is negative so max is the target's 0 (no gradient to x); row 2: "
-                        "tie for the max, amax splits the gradient 1/2 each (as TF's reduce_max)")
+                        "tie for the max, amax splits the gradient 1/2 each (as TF's reduce_max)", perturb=False)
     return s
 
 
@@ -1653,7 +1726,7 @@ def gen_sigmoid_focal():
             s.case(f"large logits gamma=2 {red_name(red)} {d}", d,
                    [A("input", x), A("target", t)], {"reduction": red, "gamma": 2.0}, ref,
                    note="confident right and wrong predictions; at |x| = 30 torchvision's "
-                        "1 - p_t (computed as 1 - sigmoid) has lost its digits")
+                        "1 - p_t (computed as 1 - sigmoid) has lost its digits", perturb=False)
     return s
 
 
@@ -1736,7 +1809,7 @@ def gen_softmax_focal():
                        [A("input", x), A("target", np.array([0, 3, 2], np.int64))],
                        {"reduction": red, "gamma": gamma}, ref,
                        note="logits +-100, 1e4: stable log-softmax; 1 - p_y must be computed as "
-                            "-expm1(log p_y) to keep (1 - p_y)^gamma accurate")
+                            "-expm1(log p_y) to keep (1 - p_y)^gamma accurate", perturb=False)
     for shape in ([7, 13], [2, 130]):
         for red, d in sweep_combos(shape):
             s.case(f"NC shape={fmt_shape(shape)} gamma=2 {red_name(red)} sweep {d}", d,
@@ -1780,7 +1853,7 @@ def gen_poly():
             s.case(f"extreme logits epsilon=2 {red_name(red)} {d}", d,
                    [A("input", x), A("target", np.array([0, 0, 2, 1], np.int64))],
                    {"reduction": red, "epsilon": 2.0}, poly_ref,
-                   note="confident logits: 1 - p_y must be computed as -expm1(log p_y)")
+                   note="confident logits: 1 - p_y must be computed as -expm1(log p_y)", perturb=False)
     return s
 
 
@@ -1828,7 +1901,7 @@ def gen_distillation():
             s.case(f"extreme logits temperature=4 {red_name(red)} {d}", d,
                    [A("student", st), A("teacher", te)], {"temperature": 4.0, "reduction": red},
                    distill_ref, note="teacher probabilities that underflow to exactly 0 contribute 0; "
-                                     "identical rows give exactly 0")
+                                     "identical rows give exactly 0", perturb=False)
     return s
 
 
@@ -1928,7 +2001,7 @@ def gen_margin_face(stem, ref, param_sets, default_label):
                 for label, params in param_sets:
                     s.case(f"edge {elabel} {label} {red_name(red)} {d}", d,
                            [A("input", c), A("target", y)], dict(params, reduction=red), ref,
-                           note=note)
+                           note=note, perturb=False)
     return s
 
 

@@ -2,6 +2,7 @@
 // bounded scratch area in wasm memory (so inputs of any length run in constant wasm memory),
 // calls the kernel per chunk, reduces, and records the autograd node.
 
+import { broadcastPlan, isIdentity, reduceBroadcast, stageBroadcast, type Plan } from './broadcast.js';
 import type { ElementwiseBackward, ElementwiseForward, Exports } from './wasm/abi.js';
 import { check, scratch, views, wasm, type Views } from './wasm/runtime.js';
 import { gradScale, reduceSum, Sum, type Reduction } from './reduction.js';
@@ -10,14 +11,17 @@ import { checkFloatTensor, checkSameDType, checkSameShape } from './validate.js'
 
 /** Bytes per operand slot of the scratch area: one chunk of one operand. */
 export const CHUNK_BYTES = 64 * 1024;
-/** Operand slots: x, t, a, g (or out), gx, gt, ga, plus one slot for the f64 sum. */
-const SLOTS = 8;
+/** Operand slots: x, t, a, w, g (or out), gx, gt, ga, plus one slot for the f64 sum. */
+const SLOTS = 9;
 
-/** A third operand read with broadcasting along the last dimension: element i reads `tensor.data[⌊i / repeat⌋]`. */
-export interface Aux {
+/**
+ * A broadcast operand: the third operand `a` (GaussianNLL's var, pos_weight) or the weights
+ * `w`. `shape` is the shape it broadcasts from (default: the tensor's own), against the input.
+ */
+export interface Operand {
   name: string;
   tensor: Tensor<FloatDType>;
-  repeat: number;
+  shape?: number[];
 }
 
 export interface ElementwiseCall {
@@ -29,8 +33,11 @@ export interface ElementwiseCall {
   params: readonly [number, number, number];
   input: Tensor;
   target: Tensor;
-  aux?: Aux;
+  aux?: Operand;
+  weight?: Operand;
   reduction: Reduction;
+  /** The 'mean' denominator, when not the number of elements. */
+  denominator?: number;
 }
 
 export const NO_PARAMS = [0, 0, 0] as const;
@@ -52,35 +59,45 @@ function kernel<K>(ex: Exports, stem: string, dir: 'forward' | 'backward', dtype
   return f as K;
 }
 
-/** Copies `src[off .. off+len)` (with the aux broadcast) into the typed view at element `at`. */
-function stage(heap: FloatArray, at: number, src: FloatArray, off: number, len: number, repeat = 1): void {
-  if (repeat === 1) {
-    heap.set(src.subarray(off, off + len), at);
-    return;
-  }
-  for (let j = 0; j < len; ) {
-    const i = off + j;
-    const v = src[Math.floor(i / repeat)];
-    const run = Math.min(len - j, repeat - (i % repeat));
-    heap.fill(v, at + j, at + j + run);
-    j += run;
-  }
+/** Copies `src[off .. off+len)` into the typed view at element `at`. */
+function stage(heap: FloatArray, at: number, src: FloatArray, off: number, len: number): void {
+  heap.set(src.subarray(off, off + len), at);
+}
+
+interface Planned {
+  op: Operand;
+  plan: Plan;
+  identity: boolean;
+}
+
+function planOperand(fn: string, op: Operand | undefined, x: Tensor<FloatDType>): Planned | undefined {
+  if (!op) return undefined;
+  checkSameDType(fn, ['input', x], [op.name, op.tensor]);
+  const plan = broadcastPlan(fn, op.name, op.shape ?? op.tensor.shape, x.shape);
+  return { op, plan, identity: isIdentity(plan, x.numel()) };
+}
+
+function stageOperand(heap: FloatArray, at: number, p: Planned, off: number, len: number): void {
+  if (p.identity) stage(heap, at, p.op.tensor.data, off, len);
+  else stageBroadcast(heap, at, p.op.tensor.data, p.plan, off, len);
 }
 
 const heapOf = (v: Views, d: FloatDType): FloatArray => (d === 'float32' ? v.f32 : v.f64);
 
 /** Runs an elementwise loss forward and returns its (reduced) result with its autograd node. */
 export function elementwise(call: ElementwiseCall): Tensor {
-  const { fn, stem, params, reduction, aux } = call;
+  const { fn, stem, params, reduction } = call;
   const ex = wasm(fn);
   const [x, t] = checkPair(fn, call.input, call.target);
+  const aux = planOperand(fn, call.aux, x);
+  const weight = planOperand(fn, call.weight, x);
   const dtype = x.dtype;
   const n = x.numel();
   const fwd = kernel<ElementwiseForward>(ex, stem, 'forward', dtype);
   const bytes = dtype === 'float32' ? 4 : 8;
   const chunk = CHUNK_BYTES / bytes;
   const base = scratch(ex, SLOTS * CHUNK_BYTES);
-  const [px, pt, pa, pout, psum] = [0, 1, 2, 3, 7].map((s) => base + s * CHUNK_BYTES);
+  const [px, pt, pa, pw, pout, psum] = [0, 1, 2, 3, 4, 8].map((s) => base + s * CHUNK_BYTES);
   const out = reduction === 'none' ? new (dtype === 'float32' ? Float32Array : Float64Array)(n) : null;
   const total = new Sum();
   for (let off = 0; off < n; off += chunk) {
@@ -88,29 +105,35 @@ export function elementwise(call: ElementwiseCall): Tensor {
     const heap = heapOf(views(ex), dtype);
     stage(heap, px / bytes, x.data, off, len);
     stage(heap, pt / bytes, t.data, off, len);
-    if (aux) stage(heap, pa / bytes, aux.tensor.data, off, len, aux.repeat);
-    const status = fwd(px, pt, aux ? pa : 0, len, params[0], params[1], params[2], out ? pout : 0, psum);
+    if (aux) stageOperand(heap, pa / bytes, aux, off, len);
+    if (weight) stageOperand(heap, pw / bytes, weight, off, len);
+    const status = fwd(px, pt, aux ? pa : 0, weight ? pw : 0, len, params[0], params[1], params[2], out ? pout : 0, psum);
     check(ex, fn, status);
     const v = views(ex);
     if (out) out.set(heapOf(v, dtype).subarray(pout / bytes, pout / bytes + len), off);
     total.add(v.f64[psum / 8]);
   }
-  const operands: Tensor[] = aux ? [x, t, aux.tensor] : [x, t];
+  if (weight?.op.tensor.requiresGrad) {
+    throw new Error(`${fn}: option '${weight.op.name}' does not support requiresGrad (no gradient flows to it)`);
+  }
+  const operands: Tensor[] = aux ? [x, t, aux.op.tensor] : [x, t];
   const requiresGrad = operands.some((o) => o.requiresGrad);
   let result: Tensor;
   if (out) {
     result = new Tensor(out, x.shape.slice(), dtype, requiresGrad);
   } else {
     const v = new (dtype === 'float32' ? Float32Array : Float64Array)(1);
-    v[0] = reduceSum(reduction as 'mean' | 'sum', total.value(), n);
+    v[0] = reduceSum(reduction as 'mean' | 'sum', total.value(), call.denominator ?? n);
     result = new Tensor(v, [], dtype, requiresGrad);
   }
-  if (requiresGrad) result.gradFn = elementwiseGradFn(call, x, t, operands);
+  if (requiresGrad) result.gradFn = elementwiseGradFn(call, x, t, operands, aux, weight);
   return result;
 }
 
-function elementwiseGradFn(call: ElementwiseCall, x: Tensor<FloatDType>, t: Tensor<FloatDType>, inputs: Tensor[]): GradFn {
-  const { fn, stem, params, reduction, aux } = call;
+function elementwiseGradFn(
+  call: ElementwiseCall, x: Tensor<FloatDType>, t: Tensor<FloatDType>, inputs: Tensor[], aux?: Planned, weight?: Planned,
+): GradFn {
+  const { fn, stem, params, reduction } = call;
   const name = `${fn[0].toUpperCase()}${fn.slice(1)}Backward`;
   return {
     name,
@@ -126,19 +149,20 @@ function elementwiseGradFn(call: ElementwiseCall, x: Tensor<FloatDType>, t: Tens
       const want = inputs.map((o) => o.requiresGrad);
       const grads = inputs.map((o, i) => (want[i] ? new Ctor(o.numel()) : null));
       const perElement = reduction === 'none';
-      const scale = perElement ? 1 : gradScale(reduction, Number(g.data[0]), n);
+      const scale = perElement ? 1 : gradScale(reduction, Number(g.data[0]), call.denominator ?? n);
       const base = scratch(ex, SLOTS * CHUNK_BYTES);
-      const [px, pt, pa, pg, pgx, pgt, pga] = [0, 1, 2, 3, 4, 5, 6].map((s) => base + s * CHUNK_BYTES);
+      const [px, pt, pa, pw, pg, pgx, pgt, pga] = [0, 1, 2, 3, 4, 5, 6, 7].map((s) => base + s * CHUNK_BYTES);
       const outPtrs = [pgx, pgt, pga];
       for (let off = 0; off < n; off += chunk) {
         const len = Math.min(chunk, n - off);
         const heap = heapOf(views(ex), dtype);
         stage(heap, px / bytes, x.data, off, len);
         stage(heap, pt / bytes, t.data, off, len);
-        if (aux) stage(heap, pa / bytes, aux.tensor.data, off, len, aux.repeat);
+        if (aux) stageOperand(heap, pa / bytes, aux, off, len);
+        if (weight) stageOperand(heap, pw / bytes, weight, off, len);
         if (perElement) stage(heap, pg / bytes, g.data as FloatArray, off, len);
         const status = bwd(
-          px, pt, aux ? pa : 0, len, params[0], params[1], params[2],
+          px, pt, aux ? pa : 0, weight ? pw : 0, len, params[0], params[1], params[2],
           perElement ? pg : 0, scale,
           want[0] ? pgx : 0, want[1] ? pgt : 0, want[2] ? pga : 0,
         );
@@ -148,9 +172,9 @@ function elementwiseGradFn(call: ElementwiseCall, x: Tensor<FloatDType>, t: Tens
           const gk = grads[k];
           if (gk === null) continue;
           const src = h.subarray(outPtrs[k] / bytes, outPtrs[k] / bytes + len);
-          if (k === 2 && aux && aux.repeat !== 1) {
+          if (k === 2 && aux && !aux.identity) {
             // The broadcast operand's gradient sums over the elements that read it.
-            for (let j = 0; j < len; j++) gk[Math.floor((off + j) / aux.repeat)] += src[j];
+            reduceBroadcast(gk, src, aux.plan, off, len);
           } else {
             gk.set(src, off);
           }

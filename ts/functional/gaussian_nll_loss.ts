@@ -42,11 +42,11 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
   const v = checkFloatTensor(fn, 'var', variance);
   checkSameDType(fn, ['input', x], ['var', v]);
   const xs = x.shape;
-  const last = xs.length > 0 ? xs[xs.length - 1] : 1;
-  let repeat: number;
-  if (sameShape(v.shape, xs)) repeat = 1;
-  else if (xs.length > 0 && sameShape(v.shape, [...xs.slice(0, -1), 1])) repeat = last;
-  else if (xs.length > 0 && sameShape(v.shape, xs.slice(0, -1))) repeat = last;
+  // The shape var broadcasts from: one fewer dimension is PyTorch's unsqueeze(-1).
+  let from: number[];
+  if (sameShape(v.shape, xs)) from = v.shape;
+  else if (xs.length > 0 && sameShape(v.shape, [...xs.slice(0, -1), 1])) from = v.shape;
+  else if (xs.length > 0 && sameShape(v.shape, xs.slice(0, -1))) from = [...v.shape, 1];
   else {
     // PyTorch: "var is of incorrect size"
     throw new Error(
@@ -61,6 +61,6 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
   }
   return elementwise({
     fn, stem: 'gaussian_nll_loss', params: [full ? 1 : 0, eps, 0], input, target, reduction,
-    aux: { name: 'var', tensor: v, repeat: repeat === 0 ? 1 : repeat },
+    aux: { name: 'var', tensor: v, shape: from },
   });
 }

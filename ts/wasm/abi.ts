@@ -9,15 +9,15 @@ export const STATUS_BAD_PARAM = 2;
 /** Alignment of every block `lossfn_alloc` returns. */
 export const ALLOC_ALIGN = 16;
 
-/** `lossfn_<stem>_forward_<t>(x, t, a, n, p0, p1, p2, out, sumOut) -> status` */
+/** `lossfn_<stem>_forward_<t>(x, t, a, w, n, p0, p1, p2, out, sumOut) -> status` */
 export type ElementwiseForward = (
-  x: number, t: number, a: number, n: number,
+  x: number, t: number, a: number, w: number, n: number,
   p0: number, p1: number, p2: number, out: number, sumOut: number,
 ) => number;
 
-/** `lossfn_<stem>_backward_<t>(x, t, a, n, p0, p1, p2, g, gScale, gx, gt, ga) -> status` */
+/** `lossfn_<stem>_backward_<t>(x, t, a, w, n, p0, p1, p2, g, gScale, gx, gt, ga) -> status` */
 export type ElementwiseBackward = (
-  x: number, t: number, a: number, n: number,
+  x: number, t: number, a: number, w: number, n: number,
   p0: number, p1: number, p2: number, g: number, gScale: number,
   gx: number, gt: number, ga: number,
 ) => number;

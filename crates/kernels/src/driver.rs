@@ -104,22 +104,43 @@ pub fn forward<E: Element, L: Elementwise>(
     a: Option<&[E]>,
     out: Option<&mut [E]>,
 ) -> f64 {
-    match out {
-        Some(out) => forward_impl::<E, L, true>(loss, x, t, a, out),
-        None => forward_impl::<E, L, false>(loss, x, t, a, &mut []),
-    }
+    forward_weighted(loss, x, t, a, None, out)
 }
 
-#[inline(always)]
-fn forward_impl<E: Element, L: Elementwise, const STORE: bool>(
+/// [`forward`] with per-element weights: `l_i = w_i·f(x_i, t_i, a_i)` (PyTorch's `weight` of
+/// BCE and friends, already broadcast to the elements by the caller).
+pub fn forward_weighted<E: Element, L: Elementwise>(
     loss: &L,
     x: &[E],
     t: &[E],
     a: Option<&[E]>,
+    w: Option<&[E]>,
+    out: Option<&mut [E]>,
+) -> f64 {
+    // Storing and weighting are runtime flags, not const generics: a predictable branch per
+    // vector costs nothing measurable, and one copy of each body keeps the module small.
+    let store = out.is_some();
+    let weighted = w.is_some();
+    forward_impl(loss, x, t, a, w.unwrap_or(x), store, weighted, out.unwrap_or(&mut []))
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn forward_impl<E: Element, L: Elementwise>(
+    loss: &L,
+    x: &[E],
+    t: &[E],
+    a: Option<&[E]>,
+    w: &[E],
+    store: bool,
+    weighted: bool,
     out: &mut [E],
 ) -> f64 {
+    #[allow(non_snake_case)]
+    let (STORE, WEIGHTED) = (store, weighted);
     let n = x.len();
     let t = &t[..n];
+    let w = if WEIGHTED { &w[..n] } else { w };
     let a = a.map(|a| &a[..n]);
     let out = if STORE { &mut out[..n] } else { out };
     let lanes = E::V::LANES;
@@ -127,7 +148,10 @@ fn forward_impl<E: Element, L: Elementwise, const STORE: bool>(
     let mut total = Sum::default();
 
     let body = |i: usize, out: &mut [E]| -> E::V {
-        let v = loss.forward(E::V::load(&x[i..]), E::V::load(&t[i..]), load_or_zero::<E::V>(a, i));
+        let mut v = loss.forward(E::V::load(&x[i..]), E::V::load(&t[i..]), load_or_zero::<E::V>(a, i));
+        if WEIGHTED {
+            v = v * E::V::load(&w[i..]);
+        }
         if STORE {
             v.store(&mut out[i..]);
         }
@@ -155,11 +179,14 @@ fn forward_impl<E: Element, L: Elementwise, const STORE: bool>(
     }
     if i < n {
         let k = n - i;
-        let v = loss.forward(
+        let mut v = loss.forward(
             load_tail::<E::V>(x, i, k),
             load_tail::<E::V>(t, i, k),
             a.map_or(zero, |a| load_tail::<E::V>(a, i, k)),
         );
+        if WEIGHTED {
+            v = v * load_tail::<E::V>(w, i, k);
+        }
         if STORE {
             store_tail(v, out, i, k);
         }
@@ -176,12 +203,15 @@ pub enum Upstream<'a, E> {
     PerElement(&'a [E], E),
 }
 
-/// Writes `g_i · ∂l_i/∂x_i` into `gx` (likewise `gt`, `ga`) for each output that is given.
+/// Writes `g_i · ∂l_i/∂x_i` into `gx` (likewise `gt`, `ga`) for each output that is given;
+/// with weights `w`, the upstream gradient is `g_i·w_i` (see [`forward_weighted`]).
+#[allow(clippy::too_many_arguments)]
 pub fn backward<E: Element, L: ElementwiseGrad>(
     loss: &L,
     x: &[E],
     t: &[E],
     a: Option<&[E]>,
+    w: Option<&[E]>,
     g: Upstream<'_, E>,
     mut gx: Option<&mut [E]>,
     mut gt: Option<&mut [E]>,
@@ -199,10 +229,13 @@ pub fn backward<E: Element, L: ElementwiseGrad>(
     while i < n {
         let k = (n - i).min(lanes);
         let ld = |s: &[E]| if k == lanes { E::V::load(&s[i..]) } else { load_tail::<E::V>(s, i, k) };
-        let gv = match gs {
+        let mut gv = match gs {
             Some(s) => ld(s) * gscale_v,
             None => gscale_v,
         };
+        if let Some(w) = w {
+            gv = gv * ld(w);
+        }
         let [dx, dt, da] = loss.backward(ld(x), ld(t), a.map_or(zero, ld), gv);
         for (d, out) in [(dx, gx.as_deref_mut()), (dt, gt.as_deref_mut()), (da, ga.as_deref_mut())] {
             if let Some(out) = out {

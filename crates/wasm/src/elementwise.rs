@@ -14,6 +14,7 @@ unsafe fn forward<E: Element, L: Elementwise>(
     x: u32,
     t: u32,
     a: u32,
+    w: u32,
     n: u32,
     out: u32,
     sum_out: u32,
@@ -23,9 +24,10 @@ unsafe fn forward<E: Element, L: Elementwise>(
         let xs = required("input", operand::<E>("input", x, n)?)?;
         let ts = required("target", operand::<E>("target", t, n)?)?;
         let aux = operand::<E>("aux", a, n)?;
+        let ws = operand::<E>("weight", w, n)?;
         let out = output::<E>("out", out, n)?;
         let sum_out = required("sum_out", output::<f64>("sum_out", sum_out, 1)?)?;
-        sum_out[0] = driver::forward(&loss, xs, ts, aux, out);
+        sum_out[0] = driver::forward_weighted(&loss, xs, ts, aux, ws, out);
         Ok(())
     };
     run().err().unwrap_or(STATUS_OK)
@@ -39,6 +41,7 @@ unsafe fn backward<E: Element, L: ElementwiseGrad>(
     x: u32,
     t: u32,
     a: u32,
+    w: u32,
     n: u32,
     g: u32,
     g_scale: f64,
@@ -51,13 +54,14 @@ unsafe fn backward<E: Element, L: ElementwiseGrad>(
         let xs = required("input", operand::<E>("input", x, n)?)?;
         let ts = required("target", operand::<E>("target", t, n)?)?;
         let aux = operand::<E>("aux", a, n)?;
+        let ws = operand::<E>("weight", w, n)?;
         let scale = E::from_f64(g_scale);
         let up = match operand::<E>("grad_output", g, n)? {
             Some(gs) => Upstream::PerElement(gs, scale),
             None => Upstream::Scalar(scale),
         };
         let (gx, gt, ga) = (output::<E>("grad_input", gx, n)?, output::<E>("grad_target", gt, n)?, output::<E>("grad_aux", ga, n)?);
-        driver::backward(&loss, xs, ts, aux, up, gx, gt, ga);
+        driver::backward(&loss, xs, ts, aux, ws, up, gx, gt, ga);
         Ok(())
     };
     run().err().unwrap_or(STATUS_OK)
@@ -79,18 +83,18 @@ macro_rules! paste_exports {
             /// # Safety
             /// Pointers follow the module-level call protocol.
             pub unsafe extern "C" fn fwd(
-                x: u32, t: u32, a: u32, n: u32, p0: f64, p1: f64, p2: f64, out: u32, sum_out: u32,
+                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, out: u32, sum_out: u32,
             ) -> i32 {
-                forward::<$t, _>($make(p0, p1, p2), x, t, a, n, out, sum_out)
+                forward::<$t, _>($make(p0, p1, p2), x, t, a, w, n, out, sum_out)
             }
             #[export_name = concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t))]
             /// # Safety
             /// Pointers follow the module-level call protocol.
             pub unsafe extern "C" fn bwd(
-                x: u32, t: u32, a: u32, n: u32, p0: f64, p1: f64, p2: f64, g: u32, g_scale: f64,
+                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, g: u32, g_scale: f64,
                 gx: u32, gt: u32, ga: u32,
             ) -> i32 {
-                backward::<$t, _>($make(p0, p1, p2), x, t, a, n, g, g_scale, gx, gt, ga)
+                backward::<$t, _>($make(p0, p1, p2), x, t, a, w, n, g, g_scale, gx, gt, ga)
             }
         };
     };

@@ -11,13 +11,15 @@
 //!   alignment before a slice is formed.
 //! - Elementwise losses export, for `<stem>` in the `torch.nn.functional` name and `<t>` in
 //!   `f32 | f64`:
-//!   - `lossfn_<stem>_forward_<t>(x, t, a, n, p0, p1, p2, out, sum_out) -> status`:
+//!   - `lossfn_<stem>_forward_<t>(x, t, a, w, n, p0, p1, p2, out, sum_out) -> status`:
 //!     writes `out[i] = l_i` when `out != 0`, and always `*sum_out = Σ l_i` (an f64).
-//!   - `lossfn_<stem>_backward_<t>(x, t, a, n, p0, p1, p2, g, g_scale, gx, gt, ga) -> status`:
+//!   - `lossfn_<stem>_backward_<t>(x, t, a, w, n, p0, p1, p2, g, g_scale, gx, gt, ga) -> status`:
 //!     `g_i = g_scale` when `g == 0`, else `g[i]·g_scale`; writes `g_i·∂l_i/∂x` into `gx`
 //!     (likewise `gt`, `ga`) for each non-zero output pointer.
-//!   `a` is the third operand (GaussianNLL's var), `p0..p2` the loss's parameters, listed at
-//!   each export below.
+//!   `a` is the third operand (GaussianNLL's var, BCE-with-logits' pos_weight), `w` optional
+//!   per-element weights multiplying the loss (`l_i = w_i·f(…)`, PyTorch's `weight`), both
+//!   already broadcast to `n` elements; `p0..p2` the loss's parameters, listed at each export
+//!   (crates/wasm/src/elementwise.rs).
 
 use std::alloc::{alloc, dealloc, Layout};
 use std::cell::RefCell;

@@ -1,16 +1,35 @@
 //! One module per loss, named as the `torch.nn.functional` (or Keras) function it matches.
 //! Each elementwise loss is a parameter struct implementing [`crate::driver::Elementwise`].
 
+pub mod arc_face_loss;
+pub mod binary_cross_entropy;
+pub mod binary_cross_entropy_with_logits;
+pub mod categorical_hinge;
+pub mod cos_face_loss;
 pub mod cross_entropy;
+pub mod distillation_loss;
 pub mod gaussian_nll_loss;
+pub mod hinge;
 pub mod huber_loss;
+pub mod kl_div;
 pub mod l1_loss;
 pub mod log_cosh;
 pub mod mean_absolute_percentage_error;
 pub mod mean_squared_logarithmic_error;
 pub mod mse_loss;
+pub mod multi_margin_loss;
+pub mod multilabel_margin_loss;
+pub mod multilabel_soft_margin_loss;
+pub mod nll_loss;
 pub mod poisson_nll_loss;
+pub mod poly_loss;
+pub mod sigmoid_focal_loss;
 pub mod smooth_l1_loss;
+pub mod soft_margin_loss;
+pub mod softmax_focal_loss;
+pub mod sphere_face_loss;
+pub mod squared_hinge;
+pub mod zero_one_loss;
 
 pub use gaussian_nll_loss::GaussianNllLoss;
 pub use huber_loss::HuberLoss;

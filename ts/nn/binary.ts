@@ -1,0 +1,2 @@
+// nn classes of the elementwise classification losses (BCE family, margins, KL, focal).
+export {};
