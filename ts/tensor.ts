@@ -126,7 +126,8 @@ export class Tensor<D extends DType = DType> {
    * the tensor has one element (it defaults to 1); it must match this tensor's shape and dtype.
    */
   backward(gradient?: Tensor | NestedNumbers | AnyTypedArray, options: BackwardOptions = {}): void {
-    if (!this.requiresGrad) {
+    // A result of a non-differentiable loss keeps a gradFn that explains itself (zeroOneLoss).
+    if (!this.requiresGrad && this.gradFn === null) {
       throw new Error('backward: element 0 of tensors does not require grad and does not have a grad_fn');
     }
     let g: Tensor;

@@ -94,6 +94,7 @@ fn horner<V: Vector, T: Copy + Into<f64>>(x: V, c: &[T]) -> V {
     acc
 }
 
+/// Horner with the coefficients of the vector's precision.
 #[inline(always)]
 fn poly<V: Vector>(x: V, c32: &[f32], c64: &[f64]) -> V {
     if is_f64::<V>() {
@@ -174,6 +175,7 @@ fn log_tail<V: Vector>(k: V, f: V, s: V, lo: V) -> V {
     k * pick(LN2_HI_F32, LN2_HI_F64) - ((hfsq - (s * (hfsq + r) + lo)) - f)
 }
 
+/// The low part of the Cody–Waite ln 2 split, for [`log_tail`]'s `lo`.
 #[inline(always)]
 fn ln2_lo<V: Vector>() -> V {
     pick(LN2_LO_F32, LN2_LO_F64)
@@ -319,6 +321,7 @@ pub fn log1p<V: Vector>(x: V) -> V {
     let u = one + x;
     let r = log1p_core(x);
     let inf = splat::<V>(f64::INFINITY);
+    // The kernel already returns tiny x exactly; this keeps the sign of −0 too.
     let r = V::select(u.eq(one), x, r);
     let r = V::select(x.eq(inf), inf, r);
     let r = V::select(u.eq(zero), -inf, r);
