@@ -545,6 +545,11 @@ def gen_smooth_l1():
     s = Suite("smooth_l1_loss")
 
     def ref(T, o):
+        # Decision (README "Where lossfn deliberately differs"): beta = 0 is exactly l1_loss,
+        # gradient included, as PyTorch >= 2.1 dispatches it (pytorch/pytorch#96813). PyTorch
+        # 1.13's own smooth_l1 kernel returns a gradient of -1 at x == t for beta = 0.
+        if o.get("beta", 1.0) == 0.0:
+            return F.l1_loss(T["input"], T["target"], **{k: v for k, v in pub(o).items() if k != "beta"})
         return F.smooth_l1_loss(T["input"], T["target"], **pub(o))
 
     def mk(shape, dtype, o):
@@ -563,8 +568,8 @@ def gen_smooth_l1():
             x, t = threshold_pairs(s, dtype, b if b > 0 else 1.0)
             note = "differences exactly at +-beta, just inside/outside, zero and far away"
             if b == 0.0:
-                note += ("; beta=0 at x == t (element 5): PyTorch 1.13's gradient is -1 "
-                         "(not 0 as for l1_loss, whose value beta=0 otherwise equals)")
+                note += ("; beta=0 is l1_loss (as PyTorch >= 2.1): gradient 0 at x == t "
+                         "(element 5), where PyTorch 1.13's smooth_l1 kernel gives -1")
             return [A("input", x), A("target", t)], {"beta": b}, note
         ext.append((f"thresholds beta={b}", build))
 

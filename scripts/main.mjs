@@ -41,6 +41,76 @@ const REGRESSION = [
   ['meanSquaredLogarithmicError', (x, t, _, reduction) => F.meanSquaredLogarithmicError(x, t, { reduction })],
 ];
 
+// Classification: 8 images scored by a 5-class model (logits), with their true classes, built
+// so that the losses disagree: confident mistakes, hesitant right answers, a near tie.
+const CLS = {
+  classes: ['cat', 'dog', 'fox', 'owl', 'elk'],
+  logits: [
+    [4.0, 1.0, 0.5, -1.0, -2.0], // cat, confidently right
+    [0.2, 0.1, 0.0, 0.3, 0.1], // cat, hesitant and wrong (owl by a hair)
+    [-1.0, 5.0, 0.0, 0.0, 0.0], // fox, confidently wrong (dog)
+    [1.0, 1.0, 1.0, 1.0, 1.0], // dog, a five-way tie
+    [0.0, 0.0, 2.5, 2.4, 0.0], // owl, close second
+    [3.0, -2.0, -2.0, -2.0, 2.9], // elk, close second to cat
+    [0.5, 0.0, 0.0, 0.0, 1.5], // elk, right with a small margin
+    [-3.0, -3.0, -3.0, 6.0, -3.0], // owl, very confidently right
+  ],
+  target: [0, 0, 2, 1, 3, 4, 4, 3],
+};
+CLS.teacher = CLS.logits.map((row, i) => row.map((v, c) => (c === CLS.target[i] ? 2 : 0) + 0.5 * v)); // a teacher that knows better
+
+const rowsOf = (t, n) => {
+  const d = Array.from(t.data);
+  const k = d.length / n;
+  return Array.from({ length: n }, (_, i) => d.slice(i * k, (i + 1) * k));
+};
+/** Per-sample value of a loss whose 'none' output is elementwise over (N, C): the row mean. */
+const perSampleMean = (t, n) => tensor(rowsOf(t, n).map((r) => r.reduce((a, b) => a + b, 0) / r.length), undefined, { dtype: t.dtype });
+const logSoftmax = (rows) => rows.map((r) => {
+  const m = Math.max(...r);
+  const l = m + Math.log(r.reduce((s, v) => s + Math.exp(v - m), 0));
+  return r.map((v) => v - l);
+});
+
+/**
+ * Each classification loss: [name, (c, reduction) => per-sample (reduction 'none') or reduced
+ * tensor], where `c` holds the sample's tensors in one dtype. Losses whose 'none' output is
+ * elementwise over (N, C) are averaged per sample for the ranking.
+ */
+const CLASSIFICATION = [
+  ['crossEntropy', (c, r) => F.crossEntropy(c.logits, c.target, { reduction: r })],
+  ['crossEntropy ε=0.1', (c, r) => F.crossEntropy(c.logits, c.target, { labelSmoothing: 0.1, reduction: r })],
+  ['nllLoss', (c, r) => F.nllLoss?.(c.logProbs, c.target, { reduction: r })],
+  ['softmaxFocalLoss γ=2', (c, r) => F.softmaxFocalLoss?.(c.logits, c.target, { gamma: 2, reduction: r })],
+  ['polyLoss ε=1', (c, r) => F.polyLoss?.(c.logits, c.target, { reduction: r })],
+  ['multiMarginLoss', (c, r) => F.multiMarginLoss?.(c.logits, c.target, { reduction: r })],
+  ['categoricalHinge', (c, r) => F.categoricalHinge?.(c.logits, c.oneHot, { reduction: r })],
+  ['binaryCrossEntropyWithLogits', (c, r) => F.binaryCrossEntropyWithLogits?.(c.logits, c.oneHot, { reduction: r }), true],
+  ['sigmoidFocalLoss', (c, r) => F.sigmoidFocalLoss?.(c.logits, c.oneHot, { reduction: r }), true],
+  ['multilabelSoftMarginLoss', (c, r) => F.multilabelSoftMarginLoss?.(c.logits, c.oneHot, { reduction: r })],
+  ['hinge', (c, r) => F.hinge?.(c.logits, c.oneHot, { reduction: r }), true],
+  ['klDiv (batchmean)', (c, r) => F.klDiv?.(c.logProbs, c.smoothed, { reduction: r === 'mean' ? 'batchmean' : r }), true],
+  ['distillationLoss T=2', (c, r) => F.distillationLoss?.(c.logits, c.teacher, { temperature: 2, reduction: r === 'mean' ? 'batchmean' : r }), true],
+  ['cosFaceLoss', (c, r) => F.cosFaceLoss?.(c.cosines, c.target, { scale: 16, reduction: r })],
+  ['arcFaceLoss', (c, r) => F.arcFaceLoss?.(c.cosines, c.target, { scale: 16, reduction: r })],
+  ['zeroOneLoss', (c, r) => F.zeroOneLoss?.(c.logits, c.target, { reduction: r })],
+];
+
+function classificationTensors(dtype, n = CLS.logits.length, logits = CLS.logits, target = CLS.target) {
+  const C = logits[0].length;
+  const oneHot = target.map((y) => Array.from({ length: C }, (_, c) => (c === y ? 1 : 0)));
+  const maxAbs = Math.max(...logits.flat().map(Math.abs)) + 1;
+  return {
+    logits: tensor(logits, undefined, { dtype }),
+    logProbs: tensor(logSoftmax(logits), undefined, { dtype }),
+    target: tensor(target, undefined, { dtype: 'int64' }),
+    oneHot: tensor(oneHot, undefined, { dtype }),
+    smoothed: tensor(oneHot.map((r) => r.map((v) => 0.9 * v + 0.1 / C)), undefined, { dtype }),
+    teacher: tensor(CLS.teacher.length === n ? CLS.teacher : logits, undefined, { dtype }),
+    cosines: tensor(logits.map((r) => r.map((v) => v / maxAbs)), undefined, { dtype }),
+  };
+}
+
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 const fmt = (v) => (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(4) : v.toFixed(5));
@@ -99,19 +169,31 @@ function speedInputs(n, seed) {
   return { x, t, v };
 }
 
-/** Per-sample losses of a family, their values and speed, and how they rank the samples. */
-function report(title, sampleNames, entries, makeArgs, speedArgs) {
+/**
+ * Per-sample losses of a family, their values and speed, and how they rank the samples.
+ * `entries`: [name, call(...args, reduction), elementwise?]; `makeArgs(dtype)` gives the
+ * sample's arguments, `speedArgs()` large float32 ones and the element count.
+ */
+function report(title, sampleNames, entries, makeArgs, speedArgs, unit = 'elem') {
   console.log(`\n## ${title}\n`);
   const perSample = {};
   const rows = [];
-  for (const [name, call] of entries) {
-    const per32 = call(...makeArgs('float32'), 'none');
-    const per64 = call(...makeArgs('float64'), 'none');
-    perSample[name] = Array.from(per64.data);
-    const speed = speedArgs ? throughput(() => call(...speedArgs(), 'mean').item(), speedArgs()[0].numel()) : NaN;
-    rows.push([name, fmt(mean(Array.from(per32.data))), fmt(mean(perSample[name])), speed.toFixed(0)]);
+  const n = sampleNames.length;
+  entries = entries.filter(([, call]) => call(...makeArgs('float32'), 'none') !== undefined);
+  for (const [name, call, elementwise] of entries) {
+    const per = (dtype) => {
+      const out = call(...makeArgs(dtype), 'none');
+      return Array.from((elementwise ? perSampleMean(out, n) : out).data);
+    };
+    const per32 = per('float32');
+    perSample[name] = per('float64');
+    const big = speedArgs();
+    const reduced = call(...big.args, 'mean').item();
+    const speed = throughput(() => call(...big.args, 'mean').item(), big.elements);
+    rows.push([name, fmt(call(...makeArgs('float32'), 'mean').item()), fmt(call(...makeArgs('float64'), 'mean').item()), fmt(reduced), speed.toFixed(0)]);
+    void per32;
   }
-  table(['loss (reduction: mean)', 'float32', 'float64', `M elem/s @ ${N_SPEED.toExponential(0)}`], rows);
+  table(['loss', 'sample (float32)', 'sample (float64)', `random ${N_SPEED.toExponential(0)}`, `M ${unit}/s`], rows);
 
   console.log('\nWhich samples each loss penalises most (its top 3 of the per-sample losses):\n');
   table(
@@ -136,11 +218,28 @@ console.log(`\nnode ${process.version}; throughput from plain Float32Arrays (cop
 
 const regNames = REG.target.map((t, i) => `#${i} t=${t} x=${REG.pred[i]}`);
 const big = speedInputs(N_SPEED, 7);
-const bigT = () => [tensor(big.x), tensor(big.t), tensor(big.v)];
+const bigT = () => ({ args: [tensor(big.x), tensor(big.t), tensor(big.v)], elements: N_SPEED });
 report(
   'Regression losses (sales forecasts: prediction x against count t)',
   regNames,
-  REGRESSION.map(([n, call]) => [n, call]),
+  REGRESSION,
   (dtype) => [tensor(REG.pred, undefined, { dtype }), tensor(REG.target, undefined, { dtype }), tensor(REG.var, undefined, { dtype })],
   bigT,
+);
+
+// Speed inputs for classification: N_SPEED logits as (N_SPEED/1000, 1000).
+const C_BIG = 1000;
+const N_BIG = Math.max(1, Math.round(N_SPEED / C_BIG));
+const rc = rng(11);
+const bigLogits = Array.from({ length: N_BIG }, () => Array.from({ length: C_BIG }, () => 3 * gauss(rc)));
+const bigTarget = Array.from({ length: N_BIG }, (_, i) => (i * 7919) % C_BIG);
+const bigCls = classificationTensors('float32', N_BIG, bigLogits, bigTarget);
+const clsNames = CLS.target.map((y, i) => `#${i} ${CLS.classes[y]}→${CLS.classes[CLS.logits[i].indexOf(Math.max(...CLS.logits[i]))]}`);
+report(
+  'Classification losses (8 images, 5 classes; "#i true→predicted")',
+  clsNames,
+  CLASSIFICATION,
+  (dtype) => [classificationTensors(dtype)],
+  () => ({ args: [bigCls], elements: N_BIG * C_BIG }),
+  'logits',
 );

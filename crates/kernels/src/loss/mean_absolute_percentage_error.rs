@@ -26,8 +26,9 @@ impl ElementwiseGrad for MeanAbsolutePercentageError {
         let k = splat::<V>(100.0) * sign(x - t) * g;
         // Where |t| ≥ eps: ∂t = −100·sign(d)·(1/|t| + |d|·sign(t)/t²) = −100·sign(d)·x/(t·|t|)
         // (|d| = sign(d)·(x − t)), free of the cancellation of the two-term form, which
-        // loses every digit when x ≈ 0. Below eps the denominator is the constant eps.
-        let dt = V::select(at.ge(eps), x / (t * at), splat::<V>(1.0) / eps);
+        // loses every digit when x ≈ 0; divided twice rather than by t·|t|, which overflows
+        // for |t| ≳ 1.8e19 in f32. Below eps the denominator is the constant eps.
+        let dt = V::select(at.ge(eps), x / at / t, splat::<V>(1.0) / eps);
         [k / at.max(eps), -k * dt, splat(0.0)]
     }
 }

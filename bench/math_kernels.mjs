@@ -1,0 +1,136 @@
+// Kernel-level timing of the math-heavy exports, without the TS layer or any JS copies:
+// instantiates a lossfn module directly (default dist/lossfn.wasm), fills wasm memory once
+// with deterministic data and times each export on it. Prints ns/element and M elem/s
+// (best of several rounds: the machine is small and shared, so medians wander).
+//
+// Usage: node bench/math_kernels.mjs [module.wasm …]   (several modules: compared side by side)
+// Knobs: MK_N=1e6 (elements), MK_ROUNDS=5, MK_MS=150 (timed milliseconds per round),
+//        MK_FILTER=regex (on row names)
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const N = Math.round(Number(env.MK_N ?? 1e6));
+const ROUNDS = Number(env.MK_ROUNDS ?? 5);
+const MS = Number(env.MK_MS ?? 150);
+const FILTER = env.MK_FILTER ? new RegExp(env.MK_FILTER) : null;
+const CE_ROWS = 1000;
+const CE_CLASSES = 1000;
+
+const files = process.argv.slice(2);
+if (files.length === 0) files.push(path.join(ROOT, 'dist/lossfn.wasm'));
+
+/** Deterministic xorshift32 in [0, 1). */
+function rng(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+async function load(file) {
+  const { instance } = await WebAssembly.instantiate(readFileSync(file), {});
+  const ex = instance.exports;
+  const mem = () => ex.memory.buffer;
+  const alloc = (bytes) => {
+    const p = ex.lossfn_alloc(bytes);
+    if (!p) throw new Error('lossfn_alloc failed');
+    return p;
+  };
+  const f32 = (n, fill) => {
+    const p = alloc(4 * n);
+    const a = new Float32Array(mem(), p, n);
+    for (let i = 0; i < n; i++) a[i] = fill(i);
+    return p;
+  };
+  const r = rng(0x5eed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const n = N;
+  const d = {
+    // logits / log-rates ~ N(0, 2²); targets for Poisson: counts 0..9
+    xn: f32(n, () => 2 * gauss()),
+    tn: f32(n, () => 2 * gauss()),
+    counts: f32(n, () => Math.floor(10 * r())),
+    pos: f32(n, () => 10 * r()),
+    pos2: f32(n, () => 10 * r()),
+    var: f32(n, () => 0.1 + 2 * r()),
+    logits: f32(CE_ROWS * CE_CLASSES, () => 3 * gauss()),
+    gx: f32(Math.max(n, CE_ROWS * CE_CLASSES), () => 0),
+    gt: f32(n, () => 0),
+    out: f32(n, () => 0),
+    sum: alloc(16),
+  };
+  d.yIdx = alloc(4 * CE_ROWS);
+  const ys = new Int32Array(mem(), d.yIdx, CE_ROWS);
+  for (let i = 0; i < CE_ROWS; i++) ys[i] = Math.floor(r() * CE_CLASSES);
+  return { ex, d };
+}
+
+/** [name, elements per call, (ex, d) => call]. Status is checked once per module. */
+const CASES = [
+  ['poisson fwd (exp)', N, (e, d) => e.lossfn_poisson_nll_loss_forward_f32(d.xn, d.counts, 0, 0, N, 1, 0, 1e-8, 0, d.sum)],
+  ['poisson fwd, out', N, (e, d) => e.lossfn_poisson_nll_loss_forward_f32(d.xn, d.counts, 0, 0, N, 1, 0, 1e-8, d.out, d.sum)],
+  ['poisson bwd (exp)', N, (e, d) => e.lossfn_poisson_nll_loss_backward_f32(d.xn, d.counts, 0, 0, N, 1, 0, 1e-8, 0, 1, d.gx, 0, 0)],
+  ['poisson fwd !log (ln)', N, (e, d) => e.lossfn_poisson_nll_loss_forward_f32(d.pos, d.counts, 0, 0, N, 0, 0, 1e-8, 0, d.sum)],
+  ['gaussian nll fwd (ln)', N, (e, d) => e.lossfn_gaussian_nll_loss_forward_f32(d.xn, d.tn, d.var, 0, N, 0, 1e-6, 0, 0, d.sum)],
+  ['msle fwd (2×log1p)', N, (e, d) => e.lossfn_mean_squared_logarithmic_error_forward_f32(d.pos, d.pos2, 0, 0, N, 0, 0, 0, 0, d.sum)],
+  ['msle bwd (2×log1p)', N, (e, d) => e.lossfn_mean_squared_logarithmic_error_backward_f32(d.pos, d.pos2, 0, 0, N, 0, 0, 0, 0, 1, d.gx, d.gt, 0)],
+  ['logCosh fwd', N, (e, d) => e.lossfn_log_cosh_forward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, d.sum)],
+  ['logCosh bwd (tanh)', N, (e, d) => e.lossfn_log_cosh_backward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, 1, d.gx, 0, 0)],
+  ['crossEntropy fwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_forward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, d.sum)],
+  ['crossEntropy bwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, 1e-6, d.gx, 0)],
+  ['l1 fwd (memory floor)', N, (e, d) => e.lossfn_l1_loss_forward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, d.sum)],
+].filter(([name]) => !FILTER || FILTER.test(name));
+
+/** Best-of-rounds seconds per call. */
+function time(fn) {
+  for (let i = 0; i < 3; i++) fn();
+  let best = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = performance.now();
+    let calls = 0;
+    let fastest = Infinity;
+    while (performance.now() - start < MS || calls < 3) {
+      const s = performance.now();
+      fn();
+      fastest = Math.min(fastest, performance.now() - s);
+      calls++;
+    }
+    best = Math.min(best, fastest);
+  }
+  return best / 1e3;
+}
+
+const mods = [];
+for (const f of files) mods.push({ file: path.relative(process.cwd(), f) || f, ...(await load(f)) });
+
+const rows = [];
+for (const [name, elems, call] of CASES) {
+  const row = [name];
+  for (const { ex, d } of mods) {
+    const fn = ex[call.toString().match(/e\.(lossfn_\w+)/)[1]];
+    if (!fn) {
+      row.push('n/a');
+      continue;
+    }
+    const st = call(ex, d);
+    if (st !== 0) throw new Error(`${name}: status ${st}`);
+    const s = time(() => call(ex, d));
+    row.push(`${((s / elems) * 1e9).toFixed(3)} ns  ${(elems / s / 1e6).toFixed(0).padStart(5)} M/s`);
+  }
+  rows.push(row);
+}
+
+const header = ['kernel (float32, in-memory)', ...mods.map((m) => m.file)];
+const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r) => '| ' + r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join(' | ') + ' |';
+console.log(`N = ${N} (crossEntropy ${CE_ROWS}×${CE_CLASSES}), best of ${ROUNDS} rounds of ${MS} ms`);
+console.log(line(header));
+console.log('|' + w.map((n, i) => (i ? '-'.repeat(n + 1) + ':' : ':' + '-'.repeat(n + 1))).join('|') + '|');
+for (const r of rows) console.log(line(r));
