@@ -16,10 +16,11 @@
 //!   - `lossfn_<stem>_backward_<t>(x, t, a, w, n, p0, p1, p2, g, g_scale, gx, gt, ga) -> status`:
 //!     `g_i = g_scale` when `g == 0`, else `g[i]·g_scale`; writes `g_i·∂l_i/∂x` into `gx`
 //!     (likewise `gt`, `ga`) for each non-zero output pointer.
-//!   `a` is the third operand (GaussianNLL's var, BCE-with-logits' pos_weight), `w` optional
-//!   per-element weights multiplying the loss (`l_i = w_i·f(…)`, PyTorch's `weight`), both
-//!   already broadcast to `n` elements; `p0..p2` the loss's parameters, listed at each export
-//!   (crates/wasm/src/elementwise.rs).
+//!   - `a` is the third operand (GaussianNLL's var, BCE-with-logits' pos_weight), `w`
+//!     optional per-element weights multiplying the loss (`l_i = w_i·f(…)`, PyTorch's
+//!     `weight`), both already broadcast to `n` elements; `p0..p2` the loss's parameters,
+//!     listed at each export (crates/wasm/src/elementwise.rs).
+//! - Losses over a class dimension: see crates/wasm/src/classification.rs.
 
 use std::alloc::{alloc, dealloc, Layout};
 use std::cell::RefCell;
@@ -107,7 +108,7 @@ fn memory_bytes() -> usize {
 pub(crate) fn check<E>(name: &str, ptr: u32, n: u32) -> Result<(), i32> {
     let size = core::mem::size_of::<E>();
     let end = (ptr as usize).checked_add(n as usize * size);
-    if ptr == 0 || ptr as usize % size != 0 || end.is_none_or(|e| e > memory_bytes()) {
+    if ptr == 0 || !(ptr as usize).is_multiple_of(size) || end.is_none_or(|e| e > memory_bytes()) {
         return Err(fail(STATUS_BAD_POINTER, format!("{name}: bad pointer {ptr} for {n} elements")));
     }
     Ok(())

@@ -79,7 +79,7 @@ impl<E: Element> CrossEntropy<'_, E> {
     /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
     pub fn forward(&self, x: &[E], target: &Target<'_, E>, mut out: Option<&mut [E]>) -> (f64, f64) {
         let c = self.classes;
-        let rows = if c == 0 { 0 } else { x.len() / c };
+        let rows = x.len().checked_div(c).unwrap_or(0);
         let eps = self.label_smoothing;
         let (mut total, mut denom) = (driver::Sum::default(), driver::Sum::default());
         for r in 0..rows {
@@ -128,7 +128,7 @@ impl<E: Element> CrossEntropy<'_, E> {
         mut gq: Option<&mut [E]>,
     ) {
         let c = self.classes;
-        let rows = if c == 0 { 0 } else { x.len() / c };
+        let rows = x.len().checked_div(c).unwrap_or(0);
         let eps = self.label_smoothing;
         let w_total = self.weight_sum();
         for r in 0..rows {
