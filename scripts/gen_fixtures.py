@@ -1242,13 +1242,37 @@ def gen_bce_logits():
               cancel_reason="the target gradient -(x) (scaled by posWeight terms) and the input "
                             "gradient sigmoid(x) - t cancel; sums mix signs")
 
+    def softplus_exact(z):
+        # log(1 + e^z) without PyTorch's log(1 + s) rounding (1.13 returns 0 for z = -88 in
+        # float64, the true value is 6.05e-39) and without F.softplus's threshold (z > 20 → z,
+        # 1e-10 relative off). Each branch only sees arguments it is exact for, so autograd
+        # through torch.where produces no 0·inf: gradient sigmoid(z), 0.5 at z = 0.
+        zp, zn = torch.clamp(z, min=0), torch.clamp(z, max=0)
+        return torch.where(z > 0, zp + torch.log1p(torch.exp(-zp)), torch.log1p(torch.exp(zn)))
+
     def ref(T, o):
+        # l = w·[p·t·softplus(−x) + (1 − t)·softplus(x)], the same function as PyTorch's
+        # w·[(1 − t)·x + (1 + (p − 1)·t)·softplus(−x)] without its cancellation (x = −88, t = 0:
+        # −88 + softplus(88) rounds to 0, the value is 6.05e-39); F.binary_cross_entropy_with_logits
+        # itself (checked equal to 1e-12 for moderate logits) loses confident predictions,
+        # |x| ≳ 37, even in float64.
+        x, t = T["input"], T["target"]
+        p = o["posWeight"] if "posWeight" in o else torch.ones((), dtype=x.dtype)
+        loss = p * t * softplus_exact(-x) + (1 - t) * softplus_exact(x)
+        if "weight" in o:
+            loss = loss * o["weight"]
         kw = {"reduction": o.get("reduction", "mean")}
         if "weight" in o:
             kw["weight"] = o["weight"]
         if "posWeight" in o:
             kw["pos_weight"] = o["posWeight"]
-        return F.binary_cross_entropy_with_logits(T["input"], T["target"], **kw)
+        with torch.no_grad():
+            lib = F.binary_cross_entropy_with_logits(x, t, **kw)
+            mine = reduce_(loss, kw["reduction"])
+            moderate = bool((x.abs() < 30).all()) if x.numel() else True
+            if moderate and x.dtype == torch.float64:
+                assert torch.allclose(lib, mine, rtol=1e-12, atol=1e-300, equal_nan=True), (lib, mine)
+        return reduce_(loss, kw["reduction"])
 
     def mk(shape, d, big=False):
         x = s.randn(shape, d, 3.0)
@@ -1694,9 +1718,13 @@ def gen_zero_one():
                    note="ties: the first maximum wins (predictions 1, 0, 0, 0, 2)")
             p = np.array([0, 2, 1, 1, 4, 3, 2], np.int64)
             y = np.array([0, 2, 2, 1, 3, 3, 0], np.int64)
+            o = {"reduction": red}
+            if d == "float64":
+                o["dtype"] = "float64"
             s.case(f"labels shape=[7] {red_name(red)} {d}", d,
-                   [A("input", p), A("target", y)], {"reduction": red}, zero_one_ref,
-                   note="input given as predicted labels (int64); output dtype is the case dtype")
+                   [A("input", p), A("target", y)], o, zero_one_ref,
+                   note="input given as predicted labels (int64): the output is float32 unless "
+                        "option dtype says otherwise")
             s.case(f"scores shape=[0,3] empty {red_name(red)} {d}", d,
                    [A("input", np.zeros([0, 3]), rg=False), A("target", np.zeros([0], np.int64))],
                    {"reduction": red}, zero_one_ref,
@@ -1769,10 +1797,21 @@ def softmax_focal_ref(T, o):
     one_minus = -torch.expm1(logp_y)
     w = o["weight"][ys] if "weight" in o else torch.ones_like(logp_y)
     w = torch.where(keep, w, torch.zeros_like(w))
-    loss = -w * one_minus ** gamma * logp_y
+    # (1 - p_y)^gamma with its true derivative at p_y = 1 (logits so confident that log p_y
+    # rounds to 0): the limit is 0, where autograd's gamma·u^(gamma-1)·0 is inf·0 = NaN for
+    # gamma < 1. The clamp keeps the unselected branch finite.
+    tiny = torch.finfo(one_minus.dtype).tiny
+    focus = torch.where(one_minus > 0, torch.clamp(one_minus, min=tiny) ** gamma,
+                        torch.zeros_like(one_minus) if gamma > 0 else torch.ones_like(one_minus))
+    loss = -w * focus * logp_y
     red = o.get("reduction", "mean")
     if red == "mean":
-        return loss.sum() / w.sum()
+        den = w.sum()
+        if den == 0:
+            # Every target ignored: the value is 0/0 = NaN as cross entropy's, and the gradient
+            # 0 as cross entropy's (autograd of sum/den would give 0·(1/0) = NaN).
+            return loss.sum() + torch.tensor(math.nan, dtype=loss.dtype)
+        return loss.sum() / den
     return reduce_(loss, red)
 
 

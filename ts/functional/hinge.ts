@@ -1,1 +1,50 @@
-export {};
+import { checkPair, elementwise } from '../elementwise.js';
+import { parseReduction, type Reduction } from '../reduction.js';
+import type { FloatArray, Tensor } from '../tensor.js';
+import { checkOptions } from '../validate.js';
+
+export interface HingeOptions {
+  /** 'none' | 'mean' (default) | 'sum'. */
+  reduction?: Reduction;
+}
+
+/** Validates Hinge options once (used by `F.hinge` and `nn.Hinge`). */
+export function hingeOptions(options?: HingeOptions, fn = 'hinge'): Required<HingeOptions> {
+  const o = checkOptions(fn, options, ['reduction']);
+  return { reduction: parseReduction(fn, o.reduction) };
+}
+
+/**
+ * Keras's label rule (`_maybe_convert_labels`): {0, 1} targets become {−1, 1} only when every
+ * target is exactly 0 or 1. Returns the kernel flag (1 = convert). (Also in squared_hinge.ts.)
+ */
+function kerasLabelFlag(target: Tensor): number {
+  const d = target.data as FloatArray;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== 0 && d[i] !== 1) return 0;
+  }
+  return 1;
+}
+
+/**
+ * Hinge loss, as Keras `keras.losses.hinge`, with PyTorch's conventions (argument order
+ * `(input, target)`, elementwise 'none', default 'mean' over all elements):
+ * `l = max(1 − t·x, 0)`.
+ *
+ * Targets are `−1`/`1`; if **every** target is 0 or 1 they are first converted to −1/1
+ * (`2t − 1`), as Keras does (a mix such as {−1, 0, 1} is used unconverted). `target` has the
+ * input's shape and dtype. Keras reduces over the last axis then averages; with PyTorch's
+ * reductions 'mean' is the same number (mean over all elements), 'sum' sums every element.
+ *
+ * Gradient `−t` where `1 − t·x ≥ 0` (the kink passes it, as `clamp(min = 0)`), 0 elsewhere;
+ * the target gets `−x` there (`−2x` when converted).
+ *
+ * @example
+ * F.hinge(scores, tensor([1, 0, 1, 1])); // {0, 1} labels: 0 acts as −1
+ */
+export function hinge(input: Tensor, target: Tensor, options?: HingeOptions): Tensor {
+  const fn = 'hinge';
+  const { reduction } = hingeOptions(options);
+  const [x, t] = checkPair(fn, input, target);
+  return elementwise({ fn, stem: 'hinge', params: [kerasLabelFlag(t), 0, 0], input: x, target: t, reduction });
+}

@@ -1,1 +1,125 @@
-export {};
+import { parseReduction, Sum, type Reduction } from '../reduction.js';
+import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, marginFrames, rowKernel, rowLossResult } from '../rowloss.js';
+import { Tensor, type FloatDType } from '../tensor.js';
+import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, numberOption, shapeStr } from '../validate.js';
+import { check, views, wasm } from '../wasm/runtime.js';
+
+export interface MultiMarginLossOptions {
+  /** The hinge's power: 1 (default) or 2. */
+  p?: number;
+  /** The margin (default 1). */
+  margin?: number;
+  /** Rescaling weight per class, a (C) tensor of the input's dtype (applied by the target's class). */
+  weight?: Tensor | null;
+  /** 'none' | 'mean' (default) | 'sum'. */
+  reduction?: Reduction;
+}
+
+export interface MultiMarginLossConfig {
+  p: number;
+  margin: number;
+  weight: Tensor | null;
+  reduction: Reduction;
+}
+
+/** Validates MultiMarginLoss options once (used by `F.multiMarginLoss` and `nn.MultiMarginLoss`). */
+export function multiMarginLossOptions(options?: MultiMarginLossOptions, fn = 'multiMarginLoss'): MultiMarginLossConfig {
+  const o = checkOptions(fn, options, ['p', 'margin', 'weight', 'reduction']);
+  // PyTorch: ValueError("only p == 1 and p == 2 supported")
+  const p = numberOption(fn, 'p', o.p, 1, (v) => v === 1 || v === 2, 'must be 1 or 2 (only p == 1 and p == 2 supported)');
+  if (o.weight !== undefined && o.weight !== null) {
+    const w = checkTensor(fn, 'weight', o.weight);
+    if (w.ndim !== 1) throw new Error(`${fn}: option 'weight' must be one-dimensional, got shape ${shapeStr(w.shape)}`);
+  }
+  return {
+    p,
+    margin: numberOption(fn, 'margin', o.margin, 1, Number.isFinite, 'must be finite'),
+    weight: o.weight ?? null,
+    reduction: parseReduction(fn, o.reduction),
+  };
+}
+
+type Forward = (x: number, rows: number, c: number, ti: number, w: number, p: number, margin: number, out: number, sum: number) => number;
+type Backward = (x: number, rows: number, c: number, ti: number, w: number, p: number, margin: number, g: number, gScale: number, gx: number) => number;
+
+/**
+ * The multi-class hinge loss, as `torch.nn.functional.multi_margin_loss` (`nn.MultiMarginLoss`).
+ *
+ * `input`: scores `(N, C)`, or `(C)` for one sample (also `()`, one class, as PyTorch);
+ * `target`: class indices (int32 or int64) in [0, C), of shape `(N)` (or `()`/`(1)` for one
+ * sample).
+ *
+ * Per sample: `l = (1/C)·Σ_{i≠y} w_y·max(0, margin − x_y + x_i)^p`, p ∈ {1, 2}, `w` = `weight`
+ * (ones by default) — applied **after** the power, as PyTorch's kernel (its docs draw it
+ * inside). 'none' gives `(N)` (0-d when the target is 0-d); 'mean' (default) = Σ l / N (NaN
+ * for N = 0); 'sum'. The hinge is active only where `margin − x_y + x_i > 0`: at exactly 0
+ * there is no gradient, as PyTorch.
+ *
+ * Gradient: `∂x_i = w_y·(p = 1 ? 1 : 2·z_i)/C` for each active `i ≠ y`, `∂x_y` = minus their sum.
+ * Errors (PyTorch's wording): "only p == 1 and p == 2 supported", "target out of range",
+ * "inconsistent target size, got: […]", "Expected non-empty vector or matrix with optional
+ * 0-dim batch size, but got: […]".
+ *
+ * Numerics: margins formed in f64; compensated sums.
+ *
+ * @example
+ * const x = tensor([[0.1, 0.2, 0.4, 0.8]], undefined, { requiresGrad: true });
+ * const loss = F.multiMarginLoss(x, tensor([3], undefined, { dtype: 'int64' })); // (0.3 + 0.4 + 0.6) / 4 = 0.325
+ * loss.backward(); // x.grad = [[0.25, 0.25, 0.25, -0.75]]
+ */
+export function multiMarginLoss(input: Tensor, target: Tensor, options?: MultiMarginLossOptions): Tensor {
+  return multiMarginLossWith('multiMarginLoss', input, target, multiMarginLossOptions(options));
+}
+
+/** multiMarginLoss with already-validated options (shared with nn.MultiMarginLoss). */
+export function multiMarginLossWith(fn: string, input: Tensor, target: Tensor, o: MultiMarginLossConfig): Tensor {
+  const ex = wasm(fn);
+  const x = checkFloatTensor(fn, 'input', input);
+  const t = checkTensor(fn, 'target', target);
+  const { n, c } = marginFrames(fn, x);
+  checkIndexDType(fn, t);
+  if (!(t.ndim <= 1 && t.numel() === n)) throw new Error(`${fn}: argument 'target': inconsistent target size, got: ${shapeStr(t.shape)}`);
+  let w: Tensor<FloatDType> | null = null;
+  if (o.weight) {
+    w = checkFloatTensor(fn, 'weight', o.weight);
+    checkSameDType(fn, ['input', x], ['weight', w]);
+    if (w.ndim !== 1 || w.numel() !== c) throw new Error(`${fn}: option 'weight': inconsistent weight size, expected ${c} but got ${shapeStr(w.shape)}`);
+    if (w.requiresGrad) throw new Error(`${fn}: option 'weight' does not support requiresGrad (as in PyTorch, no gradient flows to class weights)`);
+  }
+  const ys = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = Number(t.data[i]);
+    // PyTorch: RuntimeError "target out of range"
+    if (!(y >= 0 && y < c)) throw new RangeError(`${fn}: argument 'target': target out of range (got ${y}, classes: ${c})`);
+    ys[i] = y;
+  }
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const fwd = rowKernel<Forward>(ex, 'multi_margin_loss', 'forward', dtype);
+  const values = o.reduction === 'none' ? new (floatArray(dtype))(n) : null;
+  const total = new Sum();
+  chunkRows(ex, n, { x: c * bytes, ti: 4, out: bytes }, { w: c * bytes, sum: 8 }, (p, r0, count) => {
+    heapOf(ex, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
+    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
+    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
+    check(ex, fn, fwd(p.x, count, c, p.ti, w ? p.w : 0, o.p, o.margin, values ? p.out : 0, p.sum));
+    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
+    total.add(heapOf(ex, 'float64')[p.sum / 8]);
+  });
+  const shape = t.ndim > 0 ? [n] : [];
+  const red = { values, shape, sum: total.value(), denominator: o.reduction === 'mean' ? n : 1 };
+  return rowLossResult(dtype, red, 'MultiMarginLossBackward', [x], (g, scale) => {
+    const ex2 = wasm(fn);
+    const bwd = rowKernel<Backward>(ex2, 'multi_margin_loss', 'backward', dtype);
+    const gx = new (floatArray(dtype))(x.numel());
+    chunkRows(ex2, n, { x: c * bytes, ti: 4, g: bytes, gx: c * bytes }, { w: c * bytes }, (p, r0, count) => {
+      heapOf(ex2, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
+      views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
+      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
+      if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
+      check(ex2, fn, bwd(p.x, count, c, p.ti, w ? p.w : 0, o.p, o.margin, g ? p.g : 0, scale, p.gx));
+      gx.set(heapOf(ex2, dtype).subarray(p.gx / bytes, p.gx / bytes + count * c), r0 * c);
+    });
+    return [new Tensor(gx, x.shape.slice(), dtype)];
+  });
+}

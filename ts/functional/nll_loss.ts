@@ -1,1 +1,66 @@
-export {};
+import { intOption } from '../classdim.js';
+import { parseReduction, type Reduction } from '../reduction.js';
+import { indexRowLoss } from '../rowloss.js';
+import type { Tensor } from '../tensor.js';
+import { checkOptions, checkTensor } from '../validate.js';
+
+export interface NllLossOptions {
+  /** Rescaling weight per class, a (C) tensor of the input's dtype. */
+  weight?: Tensor | null;
+  /** Target value that is ignored (contributes 0, not counted); default −100. */
+  ignoreIndex?: number;
+  /** 'none' | 'mean' (default) | 'sum'. */
+  reduction?: Reduction;
+}
+
+/** Validated options (the weight is checked against the input per call). */
+export interface NllLossConfig {
+  weight: Tensor | null;
+  ignoreIndex: number;
+  reduction: Reduction;
+}
+
+/** Validates NLLLoss options once (used by `F.nllLoss`, `nn.NLLLoss` and `nn.NLLLoss2d`). */
+export function nllLossOptions(options?: NllLossOptions, fn = 'nllLoss'): NllLossConfig {
+  const o = checkOptions(fn, options, ['weight', 'ignoreIndex', 'reduction']);
+  if (o.weight !== undefined && o.weight !== null) checkTensor(fn, 'weight', o.weight);
+  return {
+    weight: o.weight ?? null,
+    ignoreIndex: intOption(fn, 'ignoreIndex', o.ignoreIndex, -100),
+    reduction: parseReduction(fn, o.reduction),
+  };
+}
+
+/**
+ * The negative log-likelihood loss, as `torch.nn.functional.nll_loss` (`nn.NLLLoss`, and
+ * `nn.NLLLoss2d`, the same loss on (N, C, H, W)).
+ *
+ * `input`: log-probabilities `(C)`, `(N, C)` or `(N, C, d1, …, dk)` (class dimension 1), e.g.
+ * the output of a log-softmax. `target`: class indices (int32 or int64) of shape `()`, `(N)`
+ * or `(N, d1, …, dk)`, each in [0, C) or equal to `ignoreIndex`.
+ *
+ * `l = −w_y·x_y` per position (`w` = `weight`, ones by default), 0 where the target is
+ * `ignoreIndex` (default −100). 'none' has the target's shape; 'sum' = Σ l; 'mean' (default)
+ * = Σ l / Σ w_y over the non-ignored positions — NaN when every target is ignored or the batch
+ * is empty, as PyTorch. Gradient `∂x = −w_y` at the target class (times the upstream gradient
+ * and the 'mean' factor), 0 elsewhere and at ignored positions.
+ *
+ * Errors use PyTorch's wording: "Target 7 is out of bounds.", "Expected input batch_size (A)
+ * to match target batch_size (B).", "weight tensor should be defined either for all C classes
+ * or no classes …", "0D or 1D target tensor expected, multi-target not supported".
+ *
+ * Numerics: each term is one product (exact in f64, rounded once); the sums are compensated.
+ *
+ * @example
+ * const logp = tensor([[-0.2, -1.8, -3.0], [-2.5, -0.1, -4.0]], undefined, { requiresGrad: true });
+ * const loss = F.nllLoss(logp, tensor([0, 1], undefined, { dtype: 'int64' })); // (0.2 + 0.1) / 2
+ * loss.backward(); // logp.grad = [[-0.5, 0, 0], [0, -0.5, 0]]
+ */
+export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions): Tensor {
+  return nllLossWith('nllLoss', input, target, nllLossOptions(options));
+}
+
+/** nllLoss with already-validated options (shared with nn.NLLLoss). */
+export function nllLossWith(fn: string, input: Tensor, target: Tensor, o: NllLossConfig): Tensor {
+  return indexRowLoss(fn, { stem: 'nll_loss', gradName: 'NllLossBackward', param: null }, input, target, o);
+}

@@ -1,1 +1,45 @@
-export {};
+import { checkPair, elementwise } from '../elementwise.js';
+import { parseReduction, type Reduction } from '../reduction.js';
+import type { FloatArray, Tensor } from '../tensor.js';
+import { checkOptions } from '../validate.js';
+
+export interface SquaredHingeOptions {
+  /** 'none' | 'mean' (default) | 'sum'. */
+  reduction?: Reduction;
+}
+
+/** Validates SquaredHinge options once (used by `F.squaredHinge` and `nn.SquaredHinge`). */
+export function squaredHingeOptions(options?: SquaredHingeOptions, fn = 'squaredHinge'): Required<SquaredHingeOptions> {
+  const o = checkOptions(fn, options, ['reduction']);
+  return { reduction: parseReduction(fn, o.reduction) };
+}
+
+/** Keras's label rule, as in hinge.ts: convert {0, 1} → {−1, 1} iff every target is 0 or 1. */
+function kerasLabelFlag(target: Tensor): number {
+  const d = target.data as FloatArray;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== 0 && d[i] !== 1) return 0;
+  }
+  return 1;
+}
+
+/**
+ * Squared hinge loss, as Keras `keras.losses.squared_hinge`, with PyTorch's conventions
+ * (`(input, target)`, elementwise 'none', default 'mean' over all elements):
+ * `l = max(1 − t·x, 0)²`.
+ *
+ * Targets as {@link hinge}: converted {0, 1} → {−1, 1} only when every target is 0 or 1.
+ * `target` has the input's shape and dtype.
+ *
+ * Gradient `−2·max(1 − t·x, 0)·t` (continuous at the kink); the target gets
+ * `−2·max(1 − t·x, 0)·x` (twice that when converted).
+ *
+ * @example
+ * new nn.SquaredHinge({ reduction: 'sum' }).forward(scores, labels);
+ */
+export function squaredHinge(input: Tensor, target: Tensor, options?: SquaredHingeOptions): Tensor {
+  const fn = 'squaredHinge';
+  const { reduction } = squaredHingeOptions(options);
+  const [x, t] = checkPair(fn, input, target);
+  return elementwise({ fn, stem: 'squared_hinge', params: [kerasLabelFlag(t), 0, 0], input: x, target: t, reduction });
+}

@@ -1,9 +1,18 @@
 //! Vectorised elementary functions shared by every kernel.
 //!
-//! Every function is generic over [`Vector`], branch-free (special inputs are handled by lane
-//! selects after the main path), and never calls std's scalar libm: the loss kernels are the
-//! hot path and must stay in SIMD registers. f32 and f64 use the same algorithms with
-//! per-precision polynomials and bounds, picked on [`Element::MANTISSA_DIGITS`] at compile time.
+//! Every function is generic over [`Vector`] and never calls std's scalar libm: the loss
+//! kernels are the hot path and must stay in SIMD registers. f32 and f64 use the same
+//! algorithms with per-precision polynomials and bounds, picked on [`Element::MANTISSA_DIGITS`]
+//! at compile time.
+//!
+//! Fast path and fallback: each function first checks, for the whole vector, whether every
+//! lane lies in the domain of a short path (exp: result normal and finite; ln: argument
+//! positive and normal; …; one integer add + compare on the bits, [`Vector::bits_outside`],
+//! and one `any_true`). If so it runs the short path; otherwise the complete, branch-free code
+//! (clamps, special values by lane selects, gradual underflow) for that vector. The short
+//! path is the same algorithm minus the handling its domain makes unnecessary, so a lane gets
+//! bit-identical results on either path: results never depend on the neighbouring lanes. On
+//! real data the branch is predictable and the fallback never runs.
 //!
 //! Error bounds are stated in ulp of the result and were measured by the tests at the bottom
 //! of this file (130k–220k inputs per function and precision: dense grids around 0, the
@@ -22,6 +31,13 @@
 //!
 //! No fused multiply-add is available (stable simd128 has none), so evaluation orders are
 //! chosen so that the large terms are exact and only small corrections carry rounding error.
+//! Polynomials are evaluated in Estrin's scheme (independent sub-products) rather than
+//! Horner's chain: the same operation count with a shorter dependency chain.
+//!
+//! Code generation (V8): clamps use `pmin`/`pmax` (one x64 instruction; NaN-propagating
+//! `min`/`max` take about seven), rounding to an integer is the `1.5·2^M` "magic" addition
+//! and scaling by `2^n` an integer add on the bits ([`Vector::ldexp_magic`]): no float ↔ int
+//! conversions (`i32x4.trunc_sat` is slow in V8) and no lane extracts.
 
 use crate::simd::{Element, Vector};
 
@@ -34,6 +50,12 @@ const LN2_HI_F32: f32 = 0.693_145_75;
 const LN2_LO_F32: f32 = 1.428_606_8e-6;
 const LN2_HI_F64: f64 = 0.693_147_180_369_123_8;
 const LN2_LO_F64: f64 = 1.908_214_929_270_587_7e-10;
+
+/// `1.5·2^M` (M = 23 / 52 stored mantissa bits): `y + MAGIC` rounds `y` (|y| < 2^(M−1)) to
+/// the nearest integer `n`, ties to even, and leaves `n` in the low mantissa bits, ready for
+/// [`Vector::ldexp_magic`]; `(y + MAGIC) − MAGIC` is `n` as a float.
+const MAGIC_F32: f32 = 12_582_912.0;
+const MAGIC_F64: f64 = 6_755_399_441_055_744.0;
 
 /// `expm1(r) = r + r²·P(r)` on `|r| ≤ ln2/2 · 1.0005` (the margin covers the rounding of
 /// `x·log2 e`); coefficients of `P`, constant term first. The weighted (relative-to-expm1)
@@ -68,6 +90,26 @@ const LOG_R_F64: [f64; 7] = [
     0.147_959_497_005_828_58,
 ];
 
+/// `ln cosh a = a²·P(a²)` on `|a| ≤ 0.75`; coefficients of `P`, lowest first. Relative minimax
+/// error of `P` (before rounding the coefficients): 2^-27.8 (f32), 2^-58.8 (f64).
+const LOG_COSH_P_F32: [f32; 6] =
+    [0.5, -0.083_333_05, 0.022_216_199, -0.006_698_629_4, 0.002_014_062_6, -0.000_429_671_93];
+const LOG_COSH_P_F64: [f64; 13] = [
+    0.5,
+    -0.083_333_333_333_332_72,
+    0.022_222_222_222_159_874,
+    -0.006_746_031_743_564_191_5,
+    0.002_186_948_802_767_442_6,
+    -0.000_738_602_335_426_728,
+    0.000_256_575_616_301_110_83,
+    -9.096_315_363_018_353e-5,
+    3.268_147_141_252_447_6e-5,
+    -1.170_461_594_944_767_5e-5,
+    3.955_400_938_999_642e-6,
+    -1.089_202_301_241_787_3e-6,
+    1.717_334_675_826_865_6e-7,
+];
+
 #[inline(always)]
 fn is_f64<V: Vector>() -> bool {
     <V::Elem as Element>::MANTISSA_DIGITS == f64::MANTISSA_DIGITS
@@ -84,33 +126,81 @@ fn pick<V: Vector>(c32: f32, c64: f64) -> V {
     splat(if is_f64::<V>() { c64 } else { c32 as f64 })
 }
 
-/// Horner evaluation of `c[0] + c[1]·x + …`. The slices are constants, so the loop unrolls.
+/// Estrin evaluation of `c[0] + c[1]·x + …` (at most 16 coefficients): pairs `c[i] + c[i+1]·x`,
+/// then pairs of those with `x²`, then `x⁴`, … The slices are constants, so it all unrolls.
 #[inline(always)]
-fn horner<V: Vector, T: Copy + Into<f64>>(x: V, c: &[T]) -> V {
-    let mut acc = splat::<V>(c[c.len() - 1].into());
-    for &ci in c[..c.len() - 1].iter().rev() {
-        acc = acc * x + splat(ci.into());
+fn estrin<V: Vector, T: Copy + Into<f64>>(x: V, c: &[T]) -> V {
+    let mut t = [splat::<V>(0.0); 8];
+    let mut m = c.len().div_ceil(2);
+    for (j, pair) in c.chunks(2).enumerate() {
+        t[j] = match pair {
+            [a, b] => splat::<V>((*a).into()) + splat::<V>((*b).into()) * x,
+            [a] => splat((*a).into()),
+            _ => unreachable!(),
+        };
     }
-    acc
+    let mut p = x * x;
+    while m > 1 {
+        for j in 0..m / 2 {
+            t[j] = t[2 * j] + t[2 * j + 1] * p;
+        }
+        if m % 2 == 1 {
+            t[m / 2] = t[m - 1];
+        }
+        m = m.div_ceil(2);
+        if m > 1 {
+            p = p * p;
+        }
+    }
+    t[0]
 }
 
-/// Horner with the coefficients of the vector's precision.
+/// [`estrin`] with the coefficients of the vector's precision.
 #[inline(always)]
 fn poly<V: Vector>(x: V, c32: &[f32], c64: &[f64]) -> V {
     if is_f64::<V>() {
-        horner(x, c64)
+        estrin(x, c64)
     } else {
-        horner(x, c32)
+        estrin(x, c32)
     }
 }
 
-/// Cody–Waite reduction `x = n·ln2 + r`, `|r| ≲ ln2/2`, `n` integral. `x` must already be
-/// clamped to the caller's range. `x − n·LN2_HI` is exact, so `r` carries a single rounding.
+/// Runs a fallback path `f(x)`: inlined in f32 (V8 then keeps the kernel loop free of calls;
+/// a call, even a cold one, makes its register allocator spill or rematerialise every
+/// constant of the loop on each iteration), called out of line in f64, whose longer
+/// polynomials leave too few of the 16 xmm registers to inline it without the same spills.
 #[inline(always)]
-fn reduce_ln2<V: Vector>(x: V) -> (V, V) {
-    let n = (x * pick(core::f32::consts::LOG2_E, core::f64::consts::LOG2_E)).round();
+fn fallback<V: Vector, F: Fn(V) -> V>(x: V, f: F) -> V {
+    #[inline(never)]
+    #[cold]
+    fn outline<V: Vector, F: Fn(V) -> V>(x: V, f: F) -> V {
+        f(x)
+    }
+    outline(x, f)
+}
+
+#[inline(always)]
+fn magic<V: Vector>() -> V {
+    pick(MAGIC_F32, MAGIC_F64)
+}
+
+/// `MAGIC + n` for an integer `n` (exact): the bounds [`Vector::bits_outside`] checks a
+/// reduction's `k` against, i.e. a range test on `n`.
+#[inline(always)]
+fn magic_plus<V: Vector>(n32: f32, n64: f64) -> V {
+    pick(MAGIC_F32 + n32, MAGIC_F64 + n64)
+}
+
+/// Cody–Waite reduction `x = n·ln2 + r`, `|r| ≲ ln2/2`, `n = round(x·log2 e)` integral.
+/// Returns `(k, n, r)` with `k = MAGIC + n` (for [`Vector::ldexp_magic`]). `x − n·LN2_HI` is
+/// exact, so `r` carries a single rounding. Meaningful for `|x·log2 e| < 2^(M−1)`; callers
+/// either clamp `x` first or check `k`'s range.
+#[inline(always)]
+fn reduce_ln2<V: Vector>(x: V) -> (V, V, V) {
+    let k = x * pick(core::f32::consts::LOG2_E, core::f64::consts::LOG2_E) + magic();
+    let n = k - magic();
     let r = (x - n * pick(LN2_HI_F32, LN2_HI_F64)) - n * pick(LN2_LO_F32, LN2_LO_F64);
-    (n, r)
+    (k, n, r)
 }
 
 /// `e^r − 1` on the reduced interval, relative error about 1 ulp: the leading `r` is exact
@@ -122,21 +212,28 @@ fn expm1_poly<V: Vector>(r: V) -> V {
 
 /// `[lo, hi]` clamp for exp: below `lo` the result rounds to +0 and above `hi` it overflows,
 /// and within it both halves of the split exponent stay normal (f32 n ∈ [−150, 128],
-/// f64 n ∈ [−1076, 1024]). min/max propagate NaN, so NaN survives the clamp.
+/// f64 n ∈ [−1076, 1024]).
 #[inline(always)]
 fn exp_bounds<V: Vector>() -> (V, V) {
     (pick(-104.0, -746.0), pick(89.0, 710.0))
 }
 
-/// e^x for `x` already clamped to [`exp_bounds`] (or NaN).
+/// The `n` range of exp's short path: `2^n·p` with `p ∈ [0.7, 1.42]` is normal and finite.
 #[inline(always)]
-fn exp_clamped<V: Vector>(x: V) -> V {
-    let (n, r) = reduce_ln2(x);
-    let one = splat::<V>(1.0);
-    let p = one + expm1_poly(r);
-    // 2^n as 2^n1·2^n2: each factor is a normal power of two even where 2^n is not (n = 128
-    // overflows, n < −126 is subnormal). The first product is exact, so results that land in
-    // the subnormal range are rounded once, by the second product: gradual underflow is right.
+fn exp_fast_k<V: Vector>() -> (V, V) {
+    (magic_plus(-125.0, -1021.0), magic_plus(127.0, 1023.0))
+}
+
+/// e^x everywhere (the fallback of [`exp`]): clamp to [`exp_bounds`] (pmax/pmin keep NaN),
+/// then `2^n` as `2^n1·2^n2`: each factor is a normal power of two even where 2^n is not
+/// (n = 128 overflows, n < −126 is subnormal). The first product is exact, so results that
+/// land in the subnormal range are rounded once, by the second product: gradual underflow
+/// is right. Where the result is normal both products are exact: the short path's value.
+#[inline(always)]
+fn exp_full<V: Vector>(x: V) -> V {
+    let (lo, hi) = exp_bounds::<V>();
+    let (_, n, r) = reduce_ln2(x.pmax(lo).pmin(hi));
+    let p = splat::<V>(1.0) + expm1_poly(r);
     let n1 = (n * splat(0.5)).floor();
     let n2 = n - n1;
     p * V::pow2i(n1) * V::pow2i(n2)
@@ -149,18 +246,31 @@ fn expm1_bounds<V: Vector>() -> (V, V) {
     (pick(-20.0, -40.0), pick(89.0, 710.0))
 }
 
-/// e^x − 1 for `x` already clamped to [`expm1_bounds`] (or NaN). Loses the sign of −0.
+/// The `n` range of expm1's short path: `2^(n−1)` normal, `x` inside [`expm1_bounds`].
 #[inline(always)]
-fn expm1_clamped<V: Vector>(x: V) -> V {
-    let (n, r) = reduce_ln2(x);
+fn expm1_fast_k<V: Vector>() -> (V, V) {
+    (magic_plus(-28.0, -56.0), magic_plus(127.0, 1023.0))
+}
+
+/// e^x − 1 from the reduction of `x` (clamped to [`expm1_bounds`], or in the short path's
+/// range): with h = 2^(n−1) (`h2` = the same, computed by the caller), e^x − 1 =
+/// 2^n·em + (2^n − 1) = 2·(h·em + (h − ½)): h·em and h − ½ are exact (the latter while it
+/// matters, n ≤ 25 / 54), so the sum rounds once, and h stays normal at n = 128 / 1024 where
+/// 2^n itself would overflow. For n = 0 (|x| ≤ ln2/2) the polynomial is the answer, kept
+/// exact down to subnormal x where h·em would round. Loses the sign of −0.
+#[inline(always)]
+fn expm1_tail<V: Vector>(n: V, r: V, h: V) -> V {
     let em = expm1_poly(r);
-    // e^x − 1 = 2^n·em + (2^n − 1) = 2·(h·em + (h − ½)) with h = 2^(n−1): h·em and h − ½ are
-    // exact (the latter while it matters, n ≤ 25 / 54), so the sum rounds once, and h stays
-    // normal at n = 128 / 1024 where 2^n itself would overflow. For n = 0 (|x| ≤ ln2/2) the
-    // polynomial is the answer, kept exact down to subnormal x where h·em would round.
-    let h = V::pow2i(n - splat(1.0));
     let big = splat::<V>(2.0) * (h * em + (h - splat(0.5)));
     V::select(n.eq(splat(0.0)), em, big)
+}
+
+/// e^x − 1 everywhere (the fallback of [`expm1`]).
+#[inline(always)]
+fn expm1_full<V: Vector>(x: V) -> V {
+    let (lo, hi) = expm1_bounds::<V>();
+    let (_, n, r) = reduce_ln2(x.pmax(lo).pmin(hi));
+    expm1_tail(n, r, V::pow2i(n - splat(1.0)))
 }
 
 /// `k·ln2 + ln(1 + f)` for `1 + f ∈ [√2/2, √2)`, as in fdlibm:
@@ -181,26 +291,44 @@ fn ln2_lo<V: Vector>() -> V {
     pick(LN2_LO_F32, LN2_LO_F64)
 }
 
-/// `(k, m)` with `x = m·2^k`, `m ∈ [√2/2, √2)`, for positive normal finite `x`: centring `m`
-/// on 1 keeps `|s| ≤ 0.172` and avoids the cancellation of `ln m + k·ln2` near x = 1.
+/// ln x for positive normal finite `x`.
 #[inline(always)]
-fn split_sqrt2<V: Vector>(x: V) -> (V, V) {
-    let (e, m) = x.frexp();
-    let big = m.gt(splat(core::f64::consts::SQRT_2));
-    (
-        V::select(big, e + splat(1.0), e),
-        V::select(big, m * splat(0.5), m),
-    )
+fn ln_normal<V: Vector>(x: V) -> V {
+    // x = m·2^k, m ∈ (√2/2, √2]: centring m on 1 keeps |s| ≤ 0.172 and avoids the
+    // cancellation of ln m + k·ln2 near x = 1.
+    let (k, m) = x.frexp_sqrt2();
+    let f = m - splat(1.0);
+    let s = f / (splat::<V>(2.0) + f);
+    log_tail(k, f, s, k * ln2_lo())
 }
 
-/// ln(1 + x) for `x > −1` finite (no special-value handling; `x = −0` gives +0).
+/// ln x everywhere (the fallback of [`ln`]).
 #[inline(always)]
-fn log1p_core<V: Vector>(x: V) -> V {
+fn ln_full<V: Vector>(x: V) -> V {
+    let zero = splat::<V>(0.0);
+    // Subnormals have no implicit bit for frexp to read: scale them into the normals first.
+    let tiny = x.lt(pick(f32::MIN_POSITIVE, f64::MIN_POSITIVE));
+    let xs = V::select(tiny, x * pick(16_777_216.0, 18_014_398_509_481_984.0), x);
+    let (k, m) = xs.frexp_sqrt2();
+    let k = k - V::select(tiny, pick(24.0, 54.0), zero);
+    let f = m - splat(1.0);
+    let s = f / (splat::<V>(2.0) + f);
+    let r = log_tail(k, f, s, k * ln2_lo());
+    let inf = splat::<V>(f64::INFINITY);
+    let r = V::select(x.eq(inf), inf, r);
+    let r = V::select(x.eq(zero), -inf, r);
+    V::select(x.ge(zero), r, splat(f64::NAN))
+}
+
+/// ln(1 + x) for `x > −1` with `u = 1 + x` positive, normal, finite (no special values;
+/// `x = −0` gives +0). `pow2_neg_k` maps `−k` to `2^−k` (the caller clamps or not).
+#[inline(always)]
+fn log1p_core<V: Vector>(x: V, pow2_neg_k: impl Fn(V) -> V) -> V {
     let one = splat::<V>(1.0);
     let zero = splat::<V>(0.0);
     let u = one + x;
-    let (k, m) = split_sqrt2(u);
-    // For u ∈ [√2/2, √2) (k = 0) the kernel takes f = x itself, exactly: no rounding of 1 + x
+    let (k, m) = u.frexp_sqrt2();
+    // For u ∈ (√2/2, √2] (k = 0) the kernel takes f = x itself, exactly: no rounding of 1 + x
     // to undo, hence none of the cancellation between ln(u) and a correction that costs the
     // u-trick up to 2 ulp for x near the rounding midpoints of 1 + x. Elsewhere |ln(1+x)| >
     // 0.34 and f = m − 1 (exact) plus the first-order correction c/u, where c is the rounding
@@ -214,10 +342,31 @@ fn log1p_core<V: Vector>(x: V) -> V {
     // result, and c/u is itself at most ~1.5 ulp of the result.
     let q = one / (d * m);
     let s = f * m * q;
-    // 2^-k stays normal after the clamp; where the clamp bites (u > 2^126), c/u is < 2^-100.
-    let lim = pick(-126.0, -1022.0);
-    let corr = c * V::pow2i((-k).max(lim)) * (d * q);
+    let corr = c * pow2_neg_k(-k) * (d * q);
     log_tail(k, f, s, k * ln2_lo() + corr)
+}
+
+/// `[lo, hi]` for log1p's short path, on `u = 1 + x`: u positive normal, and 2^−k normal.
+#[inline(always)]
+fn log1p_fast_u<V: Vector>() -> (V, V) {
+    (pick(f32::MIN_POSITIVE, f64::MIN_POSITIVE), pick(2f32.powi(126), 2f64.powi(1022)))
+}
+
+/// ln(1 + x) everywhere (the fallback of [`log1p`]).
+#[inline(always)]
+fn log1p_full<V: Vector>(x: V) -> V {
+    let zero = splat::<V>(0.0);
+    let one = splat::<V>(1.0);
+    let u = one + x;
+    // 2^-k stays normal after the clamp; where the clamp bites (u > 2^126), c/u is < 2^-100.
+    let lim = pick::<V>(-126.0, -1022.0);
+    let r = log1p_core(x, |nk: V| V::pow2i(nk.pmax(lim)));
+    let inf = splat::<V>(f64::INFINITY);
+    // The kernel already returns tiny x exactly; this keeps the sign of −0 too.
+    let r = V::select(u.eq(one), x, r);
+    let r = V::select(x.eq(inf), inf, r);
+    let r = V::select(u.eq(zero), -inf, r);
+    V::select(u.ge(zero), r, splat(f64::NAN))
 }
 
 /// ln(1 + t) for `t ∈ [0, 1]` (softplus's argument): [`log1p_core`] with the reduction done by
@@ -246,17 +395,25 @@ fn log1p_unit<V: Vector>(t: V) -> V {
 
 /// e^x.
 ///
-/// Method: clamp x to [−104, 89] (f32) / [−746, 710] (f64), Cody–Waite reduction
-/// `x = n·ln2 + r` with ln2 split hi/lo, `e^r = 1 + r + r²·P(r)` with a minimax `P` (degree 4
-/// in f32, 10 in f64), then scaling by `2^⌊n/2⌋·2^(n−⌊n/2⌋)` so that overflow gives +inf and
-/// underflow rounds once into the subnormals. NaN → NaN, +inf → +inf, −inf → +0.
+/// Method: Cody–Waite reduction `x = n·ln2 + r` with ln2 split hi/lo and `n` rounded by the
+/// magic addition, `e^r = 1 + r + r²·P(r)` with a minimax `P` (degree 4 in f32, 10 in f64),
+/// then `·2^n` by adding `n` to the exponent bits. Vectors with a lane whose result would
+/// not be normal and finite (|x| ≳ 87 / 708, NaN) take the full path: clamp to
+/// [−104, 89] (f32) / [−746, 710] (f64) and scale by `2^⌊n/2⌋·2^(n−⌊n/2⌋)`, so that overflow
+/// gives +inf and underflow rounds once into the subnormals. NaN → NaN, +inf → +inf,
+/// −inf → +0.
 ///
 /// Measured max error: f32 0.95 ulp; f64 1 ulp vs std, 0.93 ulp vs exact. Asserted: f32 ≤ 1,
 /// f64 ≤ 2.
 #[inline]
 pub fn exp<V: Vector>(x: V) -> V {
-    let (lo, hi) = exp_bounds::<V>();
-    exp_clamped(x.max(lo).min(hi))
+    let (k, _, r) = reduce_ln2(x);
+    let (klo, khi) = exp_fast_k::<V>();
+    let y = (splat::<V>(1.0) + expm1_poly(r)).ldexp_magic(k);
+    if V::any(k.bits_outside(klo, khi)) {
+        return fallback(x, exp_full);
+    }
+    y
 }
 
 /// e^x − 1, accurate near 0.
@@ -264,44 +421,43 @@ pub fn exp<V: Vector>(x: V) -> V {
 /// Method: same reduction and polynomial as [`exp`], but the result is reassembled as
 /// `2·(2^(n−1)·(e^r − 1) + (2^(n−1) − ½))`, exact but for one rounding, so there is no
 /// catastrophic cancellation; for |x| ≤ ln2/2 it is the polynomial `r + r²·P(r)` itself
-/// (tiny x → x, −0 → −0). Clamped to [−20, 89] (f32) / [−40, 710] (f64): −1 below, +inf above.
+/// (tiny x → x, −0 → −0). Vectors with a lane outside [−19.4, 88.3] (f32) /
+/// [−38.8, 709.4] (f64) or NaN take the full path, clamped to [−20, 89] / [−40, 710]: −1
+/// below, +inf above.
 ///
 /// Measured max error: f32 1.62 ulp; f64 2 ulp vs std, 1.86 ulp vs exact (worst just above
 /// |x| = ln2/2, where the result is smaller than the polynomial it is built from). Asserted:
 /// f32 ≤ 1.75, f64 ≤ 3.
 #[inline]
 pub fn expm1<V: Vector>(x: V) -> V {
-    let (lo, hi) = expm1_bounds::<V>();
-    let r = expm1_clamped(x.max(lo).min(hi));
-    let zero = splat::<V>(0.0);
-    V::select(x.eq(zero), x, r)
+    let (k, n, r) = reduce_ln2(x);
+    let (klo, khi) = expm1_fast_k::<V>();
+    let mut r = expm1_tail(n, r, splat::<V>(0.5).ldexp_magic(k));
+    if V::any(k.bits_outside(klo, khi)) {
+        r = fallback(x, expm1_full);
+    }
+    V::select(x.eq(splat(0.0)), x, r)
 }
 
 /// Natural logarithm.
 ///
-/// Method: subnormal x are prescaled by 2^24 (f32) / 2^54 (f64); `x = m·2^k` with
-/// `m ∈ [√2/2, √2)`, `f = m − 1`, `s = f/(2+f)`, `ln m = f − f²/2 + s·(f²/2 + R(s²))` with a
-/// minimax `R` (3 terms in f32, 7 in f64), plus `k·ln2` split hi/lo (fdlibm's scheme).
-/// ln(±0) = −inf, ln(x < 0) = NaN, ln(+inf) = +inf, NaN → NaN.
+/// Method: `x = m·2^k` with `m ∈ (√2/2, √2]` (integer arithmetic on the bits), `f = m − 1`,
+/// `s = f/(2+f)`, `ln m = f − f²/2 + s·(f²/2 + R(s²))` with a minimax `R` (3 terms in f32,
+/// 7 in f64), plus `k·ln2` split hi/lo (fdlibm's scheme). Vectors with a lane that is not
+/// positive, normal and finite take the full path, where subnormal x are prescaled by 2^24
+/// (f32) / 2^54 (f64) and special values selected: ln(±0) = −inf, ln(x < 0) = NaN,
+/// ln(+inf) = +inf, NaN → NaN.
 ///
 /// Measured max error: f32 0.82 ulp; f64 1 ulp vs std, 0.80 ulp vs exact. Asserted: f32 ≤ 1,
 /// f64 ≤ 2.
 #[inline]
 pub fn ln<V: Vector>(x: V) -> V {
-    let zero = splat::<V>(0.0);
-    let one = splat::<V>(1.0);
-    // Subnormals have no implicit bit for frexp to read: scale them into the normals first.
-    let tiny = x.lt(pick(f32::MIN_POSITIVE, f64::MIN_POSITIVE));
-    let xs = V::select(tiny, x * pick(16_777_216.0, 18_014_398_509_481_984.0), x);
-    let (k, m) = split_sqrt2(xs);
-    let k = k - V::select(tiny, pick(24.0, 54.0), zero);
-    let f = m - one;
-    let s = f / (splat::<V>(2.0) + f);
-    let r = log_tail(k, f, s, k * ln2_lo());
-    let inf = splat::<V>(f64::INFINITY);
-    let r = V::select(x.eq(inf), inf, r);
-    let r = V::select(x.eq(zero), -inf, r);
-    V::select(x.ge(zero), r, splat(f64::NAN))
+    let normal = (pick::<V>(f32::MIN_POSITIVE, f64::MIN_POSITIVE), pick::<V>(f32::MAX, f64::MAX));
+    let y = ln_normal(x);
+    if V::any(x.bits_outside(normal.0, normal.1)) {
+        return fallback(x, ln_full);
+    }
+    y
 }
 
 /// ln(1 + x), accurate near 0.
@@ -309,23 +465,23 @@ pub fn ln<V: Vector>(x: V) -> V {
 /// Method: `u = 1 + x = m·2^k` as in [`ln`]. Where k = 0 (x ∈ [−0.29, 0.41]) the [`ln`]
 /// kernel runs on f = x itself, exactly, so tiny x → x (−0 → −0, subnormals included) with no
 /// cancellation; elsewhere on f = m − 1 plus the first-order correction `(x − (u − 1))/u` for
-/// the rounding of u, whose division shares one reciprocal with `s = f/(2+f)`.
-/// log1p(−1) = −inf, log1p(x < −1) = NaN, log1p(+inf) = +inf, NaN → NaN.
+/// the rounding of u, whose division shares one reciprocal with `s = f/(2+f)`. Vectors with
+/// a lane where u is not positive and normal or exceeds 2^126 (f32) / 2^1022 (f64) take the
+/// full path: log1p(−1) = −inf, log1p(x < −1) = NaN, log1p(+inf) = +inf, NaN → NaN.
 ///
 /// Measured max error: f32 0.85 ulp; f64 1 ulp vs std, 0.80 ulp vs exact. Asserted: f32 ≤ 1,
 /// f64 ≤ 2.
 #[inline]
 pub fn log1p<V: Vector>(x: V) -> V {
-    let zero = splat::<V>(0.0);
     let one = splat::<V>(1.0);
     let u = one + x;
-    let r = log1p_core(x);
-    let inf = splat::<V>(f64::INFINITY);
+    let (lo, hi) = log1p_fast_u::<V>();
+    let r = log1p_core(x, V::pow2i);
+    if V::any(u.bits_outside(lo, hi)) {
+        return fallback(x, log1p_full);
+    }
     // The kernel already returns tiny x exactly; this keeps the sign of −0 too.
-    let r = V::select(u.eq(one), x, r);
-    let r = V::select(x.eq(inf), inf, r);
-    let r = V::select(u.eq(zero), -inf, r);
-    V::select(u.ge(zero), r, splat(f64::NAN))
+    V::select(u.eq(one), x, r)
 }
 
 /// ln(1 + e^x), overflow-free.
@@ -339,9 +495,8 @@ pub fn log1p<V: Vector>(x: V) -> V {
 /// Asserted: f32 ≤ 1.5, f64 ≤ 3.
 #[inline]
 pub fn softplus<V: Vector>(x: V) -> V {
-    let (lo, _) = exp_bounds::<V>();
-    let t = exp_clamped((-x.abs()).max(lo));
-    x.max(splat(0.0)) + log1p_unit(t)
+    let t = exp(-x.abs());
+    x.pmax(splat(0.0)) + log1p_unit(t)
 }
 
 /// ln σ(x) = −ln(1 + e^−x) = −softplus(−x), overflow-free (e.g. BCE with logits).
@@ -364,26 +519,72 @@ pub fn log_sigmoid<V: Vector>(x: V) -> V {
 /// std formula, 1.93 ulp vs exact. Asserted: f32 ≤ 2.5, f64 ≤ 3.
 #[inline]
 pub fn sigmoid<V: Vector>(x: V) -> V {
-    let (lo, _) = exp_bounds::<V>();
     let one = splat::<V>(1.0);
-    let t = exp_clamped((-x.abs()).max(lo));
+    let t = exp(-x.abs());
     V::select(x.ge(splat(0.0)), one, t) / (one + t)
 }
 
 /// tanh(x).
 ///
 /// Method: with `e = expm1(−2|x|) ∈ [−1, 0]`, tanh|x| = −e/(2 + e), sign restored with
-/// copysign. expm1 keeps tiny x accurate (tanh x → x, −0 → −0) and saturates to −1 for large
-/// |x|, giving tanh(±inf) = ±1. NaN → NaN.
+/// copysign. expm1 keeps tiny x accurate (tanh x → x, −0 → −0); its argument is clamped at
+/// −19 (f32) / −38 (f64), where e already rounds to −1, giving tanh = ±1 for large |x| and
+/// ±inf, and keeping every lane on expm1's short path. NaN → NaN.
 ///
 /// Measured max error: f32 2.43 ulp; f64 3 ulp vs std, 2.47 ulp vs exact (mid-range |x|,
 /// where −e/(2+e) magnifies expm1's error by up to 2/(2+e)). Asserted: f32 ≤ 2.5, f64 ≤ 4.
 #[inline]
 pub fn tanh<V: Vector>(x: V) -> V {
-    let (lo, _) = expm1_bounds::<V>();
-    let e = expm1_clamped((splat::<V>(-2.0) * x.abs()).max(lo));
+    let e = expm1((splat::<V>(-2.0) * x.abs()).pmax(pick(-19.0, -38.0)));
     let r = -e / (splat::<V>(2.0) + e);
     r.copysign(x)
+}
+
+/// The argument below which [`exp_ftz`] returns +0: e^lo is normal (2.7e-38 / 4.5e-308) and
+/// `round(lo·log2 e)` = −125 / −1021, the low end of [`exp`]'s short path.
+#[inline(always)]
+fn exp_ftz_lo<V: Vector>() -> V {
+    pick(-86.5, -707.7)
+}
+
+/// e^x with results below e^−86.5 ≈ 2.7e-38 (f32) / e^−707.7 ≈ 4.5e-308 (f64) flushed to +0:
+/// for the softmax family, whose arguments `x − max(x)` are ≤ 0 and whose exponentials are
+/// summed with the max's e^0 = 1 or normalised by that sum, so a flushed term changes nothing
+/// above the 1e-30 / 1e-300 absolute tolerance of any comparison (an f32 gradient
+/// p_c = e^−100 ≈ 3.7e-44 becomes 0).
+///
+/// Method: [`exp`] on `max(x, lo)`, then the lanes below `lo` zeroed, so confident logits
+/// (gaps > 87) stay on the short path instead of taking exp's gradual-underflow fallback.
+/// Every other result, NaN/inf included (via exp's fallback), is bit-identical to [`exp`]'s.
+#[inline]
+pub fn exp_ftz<V: Vector>(x: V) -> V {
+    let lo = exp_ftz_lo::<V>();
+    let y = exp(x.pmax(lo));
+    V::select(x.lt(lo), splat(0.0), y)
+}
+
+/// ln cosh x, overflow-free (the log-cosh loss).
+///
+/// Method: with `a = |x|`: for `a < 0.75`, `a²·P(a²)` with a minimax `P` (degree 5 in f32, 12
+/// in f64): no cancellation, relative accuracy down to subnormal x (where a² underflows the
+/// result is 0, correctly rounded). For `a ≥ 0.75`, `(a − ln2) + ln(1 + w)`, `w = e^−2a ≤
+/// 0.223`, so `1 + w < √2` and the logarithm is fdlibm's kernel on `f = w` directly (no
+/// reduction); `a − ln2_hi` is exact and no two terms cancel by more than a factor 0.25. The
+/// exponential's argument is clamped at −86.5 / −707.7 (its short path; the clamped w is far
+/// below an ulp of the result), so ±inf → +inf and NaN → NaN with no overflow anywhere.
+///
+/// Measured max error: f32 1.29 ulp; f64 1.5 ulp vs an f64 std formula. Asserted: f32 ≤ 1.5,
+/// f64 ≤ 3.
+#[inline]
+pub fn log_cosh<V: Vector>(x: V) -> V {
+    let a = x.abs();
+    let y = a * a;
+    let small = y * poly(y, &LOG_COSH_P_F32, &LOG_COSH_P_F64);
+    let w = exp((splat::<V>(-2.0) * a).pmax(exp_ftz_lo()));
+    let s = w / (splat::<V>(2.0) + w);
+    let log1p_w = log_tail(splat(0.0), w, s, splat(0.0));
+    let large = (a - pick(LN2_HI_F32, LN2_HI_F64)) + (log1p_w - ln2_lo());
+    V::select(a.lt(splat(0.75)), small, large)
 }
 
 #[cfg(test)]
@@ -574,6 +775,16 @@ mod tests {
     fn log_sigmoid_ref(x: f64) -> f64 {
         -softplus_ref(-x)
     }
+    fn log_cosh_ref(x: f64) -> f64 {
+        let a = x.abs();
+        if a < 1.0 {
+            // ln cosh a = 2·atanh(tanh²(a/2)): no cancellation near 0.
+            let t = (0.5 * a).tanh();
+            2.0 * (t * t).atanh()
+        } else {
+            a - core::f64::consts::LN_2 + (-2.0 * a).exp().ln_1p()
+        }
+    }
 
     // ---- Input sets -------------------------------------------------------------------------
 
@@ -662,6 +873,19 @@ mod tests {
         v
     }
 
+    fn log_cosh_inputs(f64p: bool) -> Vec<f64> {
+        let mut v = Vec::new();
+        let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+        grid(&mut v, -4.0, 4.0, N);
+        grid(&mut v, 0.70, 0.80, N / 2); // the switch at |x| = 0.75
+        grid(&mut v, -0.80, -0.70, N / 4);
+        grid(&mut v, -60.0, 60.0, N / 2);
+        log_random(&mut v, &mut rng, -60.0, 12.0, false, N);
+        log_random(&mut v, &mut rng, 12.0, if f64p { 1020.0 } else { 126.0 }, false, N / 4);
+        tiny(&mut v, &mut rng, f64p, N / 4);
+        v
+    }
+
     // ---- Sweeps -----------------------------------------------------------------------------
 
     #[test]
@@ -721,6 +945,86 @@ mod tests {
             2.5,
             3.0,
         );
+    }
+
+    #[test]
+    fn log_cosh_error_bound() {
+        check("log_cosh", log_cosh, log_cosh, log_cosh_ref, log_cosh_inputs, 3.0, 8.0);
+    }
+
+    fn old_log_cosh<V: Vector>(x: V) -> V {
+        let ae = x.abs();
+        let one = splat::<V>(1.0);
+        let u = expm1(ae.min(one));
+        let small = log1p(u * u / (splat::<V>(2.0) * (one + u)));
+        let large = ae + log1p(exp(splat::<V>(-2.0) * ae)) - splat(core::f64::consts::LN_2);
+        V::select(ae.lt(one), small, large)
+    }
+    #[test]
+    fn old_log_cosh_error() {
+        check("old_log_cosh", old_log_cosh, old_log_cosh, log_cosh_ref, log_cosh_inputs, 100.0, 100.0);
+    }
+
+    #[test]
+    fn exp_ftz_matches_exp() {
+        // Bit-identical to exp above the flush threshold, +0 below it.
+        let xs = exp_inputs(false);
+        for c in xs.chunks(4) {
+            let mut lanes = [0f32; 4];
+            for (l, &x) in lanes.iter_mut().zip(c) {
+                *l = x as f32;
+            }
+            let (mut a, mut b) = ([0f32; 4], [0f32; 4]);
+            exp_ftz(F32x4::load(&lanes)).store(&mut a);
+            exp(F32x4::load(&lanes)).store(&mut b);
+            for i in 0..4 {
+                let want = if lanes[i] < -86.5 { 0.0 } else { b[i] };
+                assert_eq!(a[i].to_bits(), want.to_bits(), "exp_ftz({})", lanes[i]);
+            }
+        }
+        let xs = exp_inputs(true);
+        for c in xs.chunks(2) {
+            let mut lanes = [0f64; 2];
+            lanes[..c.len()].copy_from_slice(c);
+            let (mut a, mut b) = ([0f64; 2], [0f64; 2]);
+            exp_ftz(F64x2::load(&lanes)).store(&mut a);
+            exp(F64x2::load(&lanes)).store(&mut b);
+            for i in 0..2 {
+                let want = if lanes[i] < -707.7 { 0.0 } else { b[i] };
+                assert_eq!(a[i].to_bits(), want.to_bits(), "exp_ftz({})", lanes[i]);
+            }
+        }
+        let e = |x, w32, w64| exact("exp_ftz", exp_ftz, exp_ftz, x, w32, w64);
+        e(NAN, NAN, NAN);
+        e(INF, INF, INF);
+        e(-INF, 0.0, 0.0);
+        e(-1000.0, 0.0, 0.0);
+        e(0.0, 1.0, 1.0);
+        e(100.0, INF, both(exp, exp, 100.0).1);
+        e(-100.0, 0.0, both(exp, exp, -100.0).1);
+    }
+
+    #[test]
+    fn log_cosh_special_values() {
+        let e = |x, w32, w64| exact("log_cosh", log_cosh, log_cosh, x, w32, w64);
+        e(NAN, NAN, NAN);
+        e(INF, INF, INF);
+        e(-INF, INF, INF);
+        e(0.0, 0.0, 0.0);
+        e(-0.0, 0.0, 0.0);
+        e(1e30, 1e30f32 as f64 - core::f32::consts::LN_2 as f64, 1e30);
+        e(f64::MAX, INF, f64::MAX - core::f64::consts::LN_2);
+        // Tiny x: x²/2, correctly rounded (0 where it underflows).
+        let x32 = 1e-10f32 as f64;
+        let (a, b) = both(log_cosh, log_cosh, 1e-10);
+        assert_eq!(a as f32, (x32 * x32 / 2.0) as f32);
+        assert!(ulp_err_f64(b, 5e-21) <= 1.0, "log_cosh(1e-10) f64 = {b:e}");
+        let (a, b) = both(log_cosh, log_cosh, 1e-30);
+        assert_eq!(a, 0.0);
+        assert!(ulp_err_f64(b, 5e-61) <= 1.0, "log_cosh(1e-30) f64 = {b:e}");
+        let (a, b) = both(log_cosh, log_cosh, 1000.0);
+        assert!(ulp_err_f32(a as f32, 1000.0 - core::f64::consts::LN_2) <= 1.0);
+        assert_eq!(b, 1000.0 - core::f64::consts::LN_2);
     }
 
     #[test]

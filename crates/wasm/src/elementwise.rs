@@ -119,3 +119,48 @@ elementwise_exports!(poisson_nll_loss, |log_input: f64, full: f64, eps| Ok::<_, 
 }));
 // a = var (broadcast by the caller), p0 = full (0/1), p1 = eps.
 elementwise_exports!(gaussian_nll_loss, |full: f64, eps, _| Ok::<_, i32>(GaussianNllLoss { full: full != 0.0, eps }));
+// No parameters (weight via `w`).
+elementwise_exports!(binary_cross_entropy, |_, _, _| Ok::<_, i32>(
+    binary_cross_entropy::BinaryCrossEntropy
+));
+// a = pos_weight (broadcast by the caller) when p0 = 1; p0 = has pos_weight (0/1).
+elementwise_exports!(
+    binary_cross_entropy_with_logits,
+    |pos_weight: f64, _, _| Ok::<_, i32>(
+        binary_cross_entropy_with_logits::BinaryCrossEntropyWithLogits {
+            pos_weight: pos_weight != 0.0
+        }
+    )
+);
+// No parameters.
+elementwise_exports!(soft_margin_loss, |_, _, _| Ok::<_, i32>(
+    soft_margin_loss::SoftMarginLoss
+));
+// No parameters; per-element values before PyTorch's 1/C and per-sample sums (done in TS).
+elementwise_exports!(multilabel_soft_margin_loss, |_, _, _| Ok::<_, i32>(
+    multilabel_soft_margin_loss::MultilabelSoftMarginLoss
+));
+// p0 = convert {0, 1} labels to {−1, 1} (0/1; TS sets it when every target is 0 or 1).
+elementwise_exports!(hinge, |convert: f64, _, _| Ok::<_, i32>(hinge::Hinge {
+    convert: convert != 0.0
+}));
+// p0 = convert, as hinge.
+elementwise_exports!(squared_hinge, |convert: f64, _, _| Ok::<_, i32>(
+    squared_hinge::SquaredHinge {
+        convert: convert != 0.0
+    }
+));
+// p0 = log_target (0/1).
+elementwise_exports!(kl_div, |log_target: f64, _, _| Ok::<_, i32>(
+    kl_div::KlDiv {
+        log_target: log_target != 0.0
+    }
+));
+// p0 = alpha (< 0 disables the α weighting), p1 = gamma (≥ 0, finite).
+elementwise_exports!(sigmoid_focal_loss, |alpha: f64, gamma: f64, _| {
+    if gamma >= 0.0 && gamma.is_finite() && !alpha.is_nan() {
+        Ok(sigmoid_focal_loss::SigmoidFocalLoss { alpha, gamma })
+    } else {
+        Err(crate::fail(crate::STATUS_BAD_PARAM, format!("sigmoid_focal_loss: need gamma >= 0 and a number alpha, got alpha {alpha}, gamma {gamma}")))
+    }
+});

@@ -1,1 +1,77 @@
-//! Placeholder: being written.
+//! CosFace (large margin cosine loss / AM-Softmax, Wang et al. 2018) over rows of `C` cosines
+//! with a class-index target per row, as pytorch-metric-learning's `CosFaceLoss` applied to
+//! given cosine logits.
+//!
+//! Target logit `ψ(c) = c − m` (no clamp: nothing takes `acos`), `ψ' = 1`; the other logits
+//! are the cosines; `l = CE(scale·logits, y)` ([`crate::class_rows::MarginSoftmax`]).
+
+use crate::class_rows::{MarginSoftmax, TargetMargin};
+use crate::driver::Upstream;
+use crate::simd::Element;
+
+/// `c − m`.
+pub struct CosMargin {
+    pub margin: f64,
+}
+
+impl TargetMargin for CosMargin {
+    fn target_logit(&self, c: f64, _bound: f64) -> (f64, f64) {
+        (c - self.margin, 1.0)
+    }
+}
+
+pub struct CosFaceLoss {
+    pub classes: usize,
+    pub scale: f64,
+    /// Additive cosine margin m.
+    pub margin: f64,
+}
+
+impl CosFaceLoss {
+    fn parts(&self) -> (MarginSoftmax, CosMargin) {
+        (
+            MarginSoftmax {
+                classes: self.classes,
+                scale: self.scale,
+            },
+            CosMargin {
+                margin: self.margin,
+            },
+        )
+    }
+
+    /// Writes per-row losses into `out` when given; returns `Σ l`. Targets are in `0..C`.
+    pub fn forward<E: Element>(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> f64 {
+        let (ms, m) = self.parts();
+        ms.forward(&m, x, ys, out)
+    }
+
+    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
+    pub fn backward<E: Element>(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
+        let (ms, m) = self.parts();
+        ms.backward(&m, x, ys, g, gx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_classes_is_a_logistic_loss() {
+        // C = 2: l = softplus(s·(c_other − (c_y − m))).
+        let loss = CosFaceLoss {
+            classes: 2,
+            scale: 4.0,
+            margin: 0.25,
+        };
+        let x = [0.5f64, 0.1];
+        let z: f64 = 4.0 * (0.1 - (0.5 - 0.25));
+        let want = z.exp().ln_1p();
+        assert!((loss.forward(&x, &[0], None) - want).abs() < 1e-15);
+        let mut gx = [0.0; 2];
+        loss.backward(&x, &[0], &Upstream::Scalar(1.0), &mut gx);
+        let sig = 1.0 / (1.0 + (-z).exp());
+        assert!((gx[0] + 4.0 * sig).abs() < 1e-15 && (gx[1] - 4.0 * sig).abs() < 1e-15);
+    }
+}

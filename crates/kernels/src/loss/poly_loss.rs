@@ -1,1 +1,102 @@
-//! Placeholder: being written.
+//! Poly-1 loss (Leng et al. 2022) over rows of `C` logits with a class-index target per row;
+//! no library ships it for PyTorch, the reference is written beside its generator in
+//! `scripts/gen_fixtures.py`.
+//!
+//! With `ℓ = log softmax(x)_y` (max-shifted log-sum-exp) and `1 − p_y = −expm1(ℓ)` (no
+//! cancellation when `p_y → 1`): `l = w_y·(−ℓ + ε·(1 − p_y))`, 0 where `y == ignore_index`;
+//! the 'mean' denominator is `Σ w_y` over the non-ignored rows, as cross entropy (the number
+//! of rows without weights or ignored targets, the paper's batch mean).
+//! `dl/dℓ = −w_y·(1 + ε·p_y)`; `∂x_c = g·(dl/dℓ)·([c = y] − p_c)`
+//! ([`crate::class_rows::IndexRows`]).
+
+use crate::class_rows::{IndexRows, LogProbLoss};
+use crate::driver::Upstream;
+use crate::simd::Element;
+
+/// `f(ℓ) = −ℓ + ε·(1 − e^ℓ)`.
+pub struct Poly1 {
+    pub epsilon: f64,
+}
+
+impl LogProbLoss for Poly1 {
+    fn value(&self, logp: f64) -> f64 {
+        -logp - self.epsilon * logp.exp_m1()
+    }
+    fn derivative(&self, logp: f64) -> f64 {
+        -1.0 - self.epsilon * logp.exp()
+    }
+}
+
+pub struct PolyLoss<'a, E> {
+    pub classes: usize,
+    /// Class weights (length C), or `None` for all ones.
+    pub weight: Option<&'a [E]>,
+    pub ignore_index: i32,
+    pub epsilon: f64,
+}
+
+impl<E: Element> PolyLoss<'_, E> {
+    fn rows(&self) -> IndexRows<'_, E> {
+        IndexRows {
+            classes: self.classes,
+            weight: self.weight,
+            ignore_index: self.ignore_index,
+        }
+    }
+
+    /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
+    pub fn forward(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> (f64, f64) {
+        self.rows().forward(
+            &Poly1 {
+                epsilon: self.epsilon,
+            },
+            x,
+            ys,
+            out,
+        )
+    }
+
+    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
+    pub fn backward(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
+        self.rows().backward(
+            &Poly1 {
+                epsilon: self.epsilon,
+            },
+            x,
+            ys,
+            g,
+            gx,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform_row() {
+        // Two equal logits: p_y = ½, l = ln 2 + ε/2; ∂x = −(1 + ε/2)·([c = y] − ½).
+        let poly = PolyLoss::<f64> {
+            classes: 2,
+            weight: None,
+            ignore_index: -100,
+            epsilon: 2.0,
+        };
+        let (s, d) = poly.forward(&[0.5, 0.5], &[1], None);
+        assert!((s - (2f64.ln() + 1.0)).abs() < 1e-15 && d == 1.0);
+        let mut gx = [0.0; 2];
+        poly.backward(&[0.5, 0.5], &[1], &Upstream::Scalar(1.0), &mut gx);
+        assert_eq!(gx, [1.0, -1.0]);
+    }
+
+    #[test]
+    fn derivative_matches_finite_differences() {
+        let f = Poly1 { epsilon: -0.7 };
+        for logp in [-9.0f64, -1.1, -0.05] {
+            let h = 1e-6;
+            let fd = (f.value(logp + h) - f.value(logp - h)) / (2.0 * h);
+            assert!((fd - f.derivative(logp)).abs() < 1e-8, "{logp}");
+        }
+    }
+}

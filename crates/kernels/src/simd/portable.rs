@@ -6,7 +6,7 @@ use super::Vector;
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
 macro_rules! portable_vector {
-    ($name:ident, $t:ty, $n:expr, $bits:ty, $mant_bits:expr, $bias:expr) => {
+    ($name:ident, $t:ty, $n:expr, $bits:ty, $ibits:ty, $mant_bits:expr, $bias:expr, $sqrt2_lo:expr) => {
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub struct $name(pub [$t; $n]);
 
@@ -240,6 +240,48 @@ macro_rules! portable_vector {
             fn copysign(self, sign: Self) -> Self {
                 self.zip(sign, |a, s| a.copysign(s))
             }
+            #[inline(always)]
+            fn pmin(self, o: Self) -> Self {
+                self.zip(o, |a, b| if b < a { b } else { a })
+            }
+            #[inline(always)]
+            fn pmax(self, o: Self) -> Self {
+                self.zip(o, |a, b| if a < b { b } else { a })
+            }
+            #[inline(always)]
+            fn any(m: [bool; $n]) -> bool {
+                m.iter().any(|&b| b)
+            }
+            #[inline(always)]
+            fn all(m: [bool; $n]) -> bool {
+                m.iter().all(|&b| b)
+            }
+            #[inline(always)]
+            fn bits_outside(self, lo: Self, hi: Self) -> [bool; $n] {
+                let mut m = [false; $n];
+                for i in 0..$n {
+                    let b = self.0[i].to_bits();
+                    m[i] = b < lo.0[i].to_bits() || b > hi.0[i].to_bits();
+                }
+                m
+            }
+            #[inline(always)]
+            fn ldexp_magic(self, k: Self) -> Self {
+                self.zip(k, |a, k| <$t>::from_bits(a.to_bits().wrapping_add(k.to_bits() << $mant_bits)))
+            }
+            #[inline(always)]
+            fn frexp_sqrt2(self) -> (Self, Self) {
+                let mut e = self.0;
+                let mut m = self.0;
+                for i in 0..$n {
+                    let b = self.0[i].to_bits();
+                    let tmp = b.wrapping_sub($sqrt2_lo);
+                    e[i] = ((tmp as $ibits) >> $mant_bits) as $t;
+                    let field: $bits = !((1 << $mant_bits) - 1);
+                    m[i] = <$t>::from_bits(b.wrapping_sub(tmp & field));
+                }
+                ($name(e), $name(m))
+            }
         }
     };
 }
@@ -270,5 +312,6 @@ fn round_ties_even<T: RoundTiesEven>(x: T) -> T {
     x.rte()
 }
 
-portable_vector!(F32x4, f32, 4, u32, 23, 127);
-portable_vector!(F64x2, f64, 2, u64, 52, 1023);
+// The last argument: the bits of fl(√2)/2 plus one ulp, the low end of frexp_sqrt2's range.
+portable_vector!(F32x4, f32, 4, u32, i32, 23, 127, 0x3f35_04f4);
+portable_vector!(F64x2, f64, 2, u64, i64, 52, 1023, 0x3fe6_a09e_667f_3bce);

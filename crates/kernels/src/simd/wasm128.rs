@@ -178,6 +178,43 @@ impl Vector for F32x4 {
     fn copysign(self, sign: Self) -> Self {
         F32x4(v128_bitselect(sign.0, self.0, u32x4_splat(0x8000_0000)))
     }
+    #[inline(always)]
+    fn pmin(self, o: Self) -> Self {
+        F32x4(f32x4_pmin(self.0, o.0))
+    }
+    #[inline(always)]
+    fn pmax(self, o: Self) -> Self {
+        F32x4(f32x4_pmax(self.0, o.0))
+    }
+    #[inline(always)]
+    fn any(m: v128) -> bool {
+        v128_any_true(m)
+    }
+    #[inline(always)]
+    fn all(m: v128) -> bool {
+        i32x4_all_true(m)
+    }
+    #[inline(always)]
+    fn bits_outside(self, lo: Self, hi: Self) -> v128 {
+        // x ∉ [lo, hi] (unsigned) ⇔ (x − lo) >u (hi − lo) ⇔ (x − lo) ^ MIN >s (hi − lo) ^ MIN,
+        // and (x − lo) ^ MIN = x + (MIN − lo): with constant bounds, one add and one compare.
+        let bias = i32x4_sub(i32x4_splat(i32::MIN), lo.0);
+        let lim = i32x4_add(i32x4_sub(hi.0, lo.0), i32x4_splat(i32::MIN));
+        i32x4_gt(i32x4_add(self.0, bias), lim)
+    }
+    #[inline(always)]
+    fn ldexp_magic(self, k: Self) -> Self {
+        F32x4(i32x4_add(self.0, i32x4_shl(k.0, 23)))
+    }
+    #[inline(always)]
+    fn frexp_sqrt2(self) -> (Self, Self) {
+        // tmp = bits − bits(m_lo), m_lo = fl(√2)/2 + 1 ulp: its exponent field is e (signed),
+        // and clearing it from the bits leaves m ∈ [m_lo, 2·m_lo) = (fl(√2)/2, fl(√2)].
+        let tmp = i32x4_sub(self.0, i32x4_splat(0x3f35_04f4));
+        let e = i32x4_shr(tmp, 23);
+        let m = i32x4_sub(self.0, v128_and(tmp, i32x4_splat(0xff80_0000u32 as i32)));
+        (F32x4(f32x4_convert_i32x4(e)), F32x4(m))
+    }
 }
 
 impl Vector for F64x2 {
@@ -219,5 +256,43 @@ impl Vector for F64x2 {
     #[inline(always)]
     fn copysign(self, sign: Self) -> Self {
         F64x2(v128_bitselect(sign.0, self.0, u64x2_splat(0x8000_0000_0000_0000)))
+    }
+    #[inline(always)]
+    fn pmin(self, o: Self) -> Self {
+        F64x2(f64x2_pmin(self.0, o.0))
+    }
+    #[inline(always)]
+    fn pmax(self, o: Self) -> Self {
+        F64x2(f64x2_pmax(self.0, o.0))
+    }
+    #[inline(always)]
+    fn any(m: v128) -> bool {
+        v128_any_true(m)
+    }
+    #[inline(always)]
+    fn all(m: v128) -> bool {
+        i64x2_all_true(m)
+    }
+    #[inline(always)]
+    fn bits_outside(self, lo: Self, hi: Self) -> v128 {
+        // As for f32x4, in 64-bit lanes (i64x2.gt_s is one pcmpgtq).
+        let bias = i64x2_sub(i64x2_splat(i64::MIN), lo.0);
+        let lim = i64x2_add(i64x2_sub(hi.0, lo.0), i64x2_splat(i64::MIN));
+        i64x2_gt(i64x2_add(self.0, bias), lim)
+    }
+    #[inline(always)]
+    fn ldexp_magic(self, k: Self) -> Self {
+        F64x2(i64x2_add(self.0, i64x2_shl(k.0, 52)))
+    }
+    #[inline(always)]
+    fn frexp_sqrt2(self) -> (Self, Self) {
+        // As for f32x4. simd128 has no 64-bit arithmetic shift that V8 lowers well, and no
+        // i64 → f64 conversion: shift the high words (arithmetic, i32x4), gather them into the
+        // low lanes and convert those.
+        let tmp = i64x2_sub(self.0, i64x2_splat(0x3fe6_a09e_667f_3bce));
+        let hi = i32x4_shr(tmp, 20);
+        let e = i32x4_shuffle::<1, 3, 1, 3>(hi, hi);
+        let m = i64x2_sub(self.0, v128_and(tmp, i64x2_splat(0xfff0_0000_0000_0000u64 as i64)));
+        (F64x2(f64x2_convert_low_i32x4(e)), F64x2(m))
     }
 }
