@@ -165,18 +165,24 @@ fn poly<V: Vector>(x: V, c32: &[f32], c64: &[f64]) -> V {
     }
 }
 
-/// Runs a fallback path `f(x)`: inlined in f32 (V8 then keeps the kernel loop free of calls;
-/// a call, even a cold one, makes its register allocator spill or rematerialise every
-/// constant of the loop on each iteration), called out of line in f64, whose longer
-/// polynomials leave too few of the 16 xmm registers to inline it without the same spills.
+/// Where `bad` has a lane set, replaces those lanes of the short path's `y` with the full
+/// path's `f(x)`. Called out of line (a cold call per vector that needs it): inlining every
+/// fallback into every kernel loop doubles the module. `y` is an argument so that the short
+/// path is computed before the branch, where V8 hoists its constants out of the loop; used
+/// only after it, LLVM would sink it into the branch, where TurboFan rematerialises each
+/// constant (3 instructions) on every iteration.
 #[inline(always)]
-fn fallback<V: Vector, F: Fn(V) -> V>(x: V, f: F) -> V {
+fn fix_lanes<V: Vector, F: Fn(V) -> V>(x: V, y: V, bad: V::Mask, f: F) -> V {
     #[inline(never)]
     #[cold]
-    fn outline<V: Vector, F: Fn(V) -> V>(x: V, f: F) -> V {
-        f(x)
+    fn outline<V: Vector, F: Fn(V) -> V>(x: V, y: V, bad: V::Mask, f: F) -> V {
+        V::select(bad, f(x), y)
     }
-    outline(x, f)
+    if V::any(bad) {
+        outline(x, y, bad, f)
+    } else {
+        y
+    }
 }
 
 #[inline(always)]
@@ -410,10 +416,7 @@ pub fn exp<V: Vector>(x: V) -> V {
     let (k, _, r) = reduce_ln2(x);
     let (klo, khi) = exp_fast_k::<V>();
     let y = (splat::<V>(1.0) + expm1_poly(r)).ldexp_magic(k);
-    if V::any(k.bits_outside(klo, khi)) {
-        return fallback(x, exp_full);
-    }
-    y
+    fix_lanes(x, y, k.bits_outside(klo, khi), exp_full)
 }
 
 /// e^x − 1, accurate near 0.
@@ -432,10 +435,8 @@ pub fn exp<V: Vector>(x: V) -> V {
 pub fn expm1<V: Vector>(x: V) -> V {
     let (k, n, r) = reduce_ln2(x);
     let (klo, khi) = expm1_fast_k::<V>();
-    let mut r = expm1_tail(n, r, splat::<V>(0.5).ldexp_magic(k));
-    if V::any(k.bits_outside(klo, khi)) {
-        r = fallback(x, expm1_full);
-    }
+    let r = expm1_tail(n, r, splat::<V>(0.5).ldexp_magic(k));
+    let r = fix_lanes(x, r, k.bits_outside(klo, khi), expm1_full);
     V::select(x.eq(splat(0.0)), x, r)
 }
 
@@ -453,11 +454,7 @@ pub fn expm1<V: Vector>(x: V) -> V {
 #[inline]
 pub fn ln<V: Vector>(x: V) -> V {
     let normal = (pick::<V>(f32::MIN_POSITIVE, f64::MIN_POSITIVE), pick::<V>(f32::MAX, f64::MAX));
-    let y = ln_normal(x);
-    if V::any(x.bits_outside(normal.0, normal.1)) {
-        return fallback(x, ln_full);
-    }
-    y
+    fix_lanes(x, ln_normal(x), x.bits_outside(normal.0, normal.1), ln_full)
 }
 
 /// ln(1 + x), accurate near 0.
@@ -476,12 +473,9 @@ pub fn log1p<V: Vector>(x: V) -> V {
     let one = splat::<V>(1.0);
     let u = one + x;
     let (lo, hi) = log1p_fast_u::<V>();
-    let r = log1p_core(x, V::pow2i);
-    if V::any(u.bits_outside(lo, hi)) {
-        return fallback(x, log1p_full);
-    }
     // The kernel already returns tiny x exactly; this keeps the sign of −0 too.
-    V::select(u.eq(one), x, r)
+    let r = V::select(u.eq(one), x, log1p_core(x, V::pow2i));
+    fix_lanes(x, r, u.bits_outside(lo, hi), log1p_full)
 }
 
 /// ln(1 + e^x), overflow-free.
