@@ -1,7 +1,7 @@
 // Argument and option checks shared by every loss. Each error names the function and the
 // argument, uses PyTorch's wording where it has one, and is thrown before any kernel runs.
 
-import { Tensor, isFloatDType, type FloatDType } from './tensor.js';
+import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 
 const describe = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Object && v.constructor ? v.constructor.name : typeof v;
@@ -84,4 +84,16 @@ export function boolOption(fn: string, name: string, value: unknown, fallback: b
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw new TypeError(`${fn}: option '${name}' must be a boolean, got ${describe(value)}`);
   return value;
+}
+
+/**
+ * Keras's label rule (`_maybe_convert_labels`): {0, 1} targets become {−1, 1} only when every
+ * target is exactly 0 or 1. Returns the kernel flag (1 = convert) (hinge, squaredHinge).
+ */
+export function kerasLabelFlag(target: Tensor): number {
+  const d = target.data as FloatArray;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== 0 && d[i] !== 1) return 0;
+  }
+  return 1;
 }

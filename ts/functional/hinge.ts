@@ -1,7 +1,7 @@
 import { checkPair, elementwise } from '../elementwise.js';
 import { parseReduction, type Reduction } from '../reduction.js';
-import type { FloatArray, Tensor } from '../tensor.js';
-import { checkOptions } from '../validate.js';
+import type { Tensor } from '../tensor.js';
+import { checkOptions, kerasLabelFlag } from '../validate.js';
 
 export interface HingeOptions {
   /** 'none' | 'mean' (default) | 'sum'. */
@@ -12,18 +12,6 @@ export interface HingeOptions {
 export function hingeOptions(options?: HingeOptions, fn = 'hinge'): Required<HingeOptions> {
   const o = checkOptions(fn, options, ['reduction']);
   return { reduction: parseReduction(fn, o.reduction) };
-}
-
-/**
- * Keras's label rule (`_maybe_convert_labels`): {0, 1} targets become {−1, 1} only when every
- * target is exactly 0 or 1. Returns the kernel flag (1 = convert). (Also in squared_hinge.ts.)
- */
-function kerasLabelFlag(target: Tensor): number {
-  const d = target.data as FloatArray;
-  for (let i = 0; i < d.length; i++) {
-    if (d[i] !== 0 && d[i] !== 1) return 0;
-  }
-  return 1;
 }
 
 /**

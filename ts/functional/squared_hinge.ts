@@ -1,7 +1,7 @@
 import { checkPair, elementwise } from '../elementwise.js';
 import { parseReduction, type Reduction } from '../reduction.js';
-import type { FloatArray, Tensor } from '../tensor.js';
-import { checkOptions } from '../validate.js';
+import type { Tensor } from '../tensor.js';
+import { checkOptions, kerasLabelFlag } from '../validate.js';
 
 export interface SquaredHingeOptions {
   /** 'none' | 'mean' (default) | 'sum'. */
@@ -12,15 +12,6 @@ export interface SquaredHingeOptions {
 export function squaredHingeOptions(options?: SquaredHingeOptions, fn = 'squaredHinge'): Required<SquaredHingeOptions> {
   const o = checkOptions(fn, options, ['reduction']);
   return { reduction: parseReduction(fn, o.reduction) };
-}
-
-/** Keras's label rule, as in hinge.ts: convert {0, 1} → {−1, 1} iff every target is 0 or 1. */
-function kerasLabelFlag(target: Tensor): number {
-  const d = target.data as FloatArray;
-  for (let i = 0; i < d.length; i++) {
-    if (d[i] !== 0 && d[i] !== 1) return 0;
-  }
-  return 1;
 }
 
 /**
