@@ -1,9 +1,10 @@
-import { classLayout, classWeight, indexTargets, intOption, stageRows, unstageRows, type ClassLayout } from '../classdim.js';
-import { CHUNK_BYTES } from '../elementwise.js';
-import { gradScale, parseReduction, reduceSum, Sum, type Reduction } from '../reduction.js';
+import { classLayout, classWeight, indexTargets, intOption, stageRows, unstageRows } from '../classdim.js';
+import { parseReduction, Sum, type Reduction } from '../reduction.js';
+import { chunkRows, floatArray, floatBytes, heapOf, rowKernel, rowLossResult } from '../rowloss.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, numberOption, sameShape } from '../validate.js';
-import { check, scratch, views, wasm } from '../wasm/runtime.js';
+import type { Exports } from '../wasm/abi.js';
+import { check, views, wasm } from '../wasm/runtime.js';
 
 export interface CrossEntropyOptions {
   /** Rescaling weight per class, a (C) tensor of the input's dtype. */
@@ -90,94 +91,58 @@ export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: C
   }
   if (t.requiresGrad && indices) throw new Error(`${fn}: class-index targets cannot require grad`);
 
-  const run = rowRunner(ex, fn, x.dtype, layout);
+  const { dtype } = x;
+  const bytes = floatBytes(dtype);
+  const c = layout.c;
+  // Scratch slots per row of a chunk (x, probability targets, gradients, index targets, per-row
+  // values) and per call (class weights, the two sums).
+  const perRow = { x: c * bytes, t: probs ? c * bytes : 0, gx: c * bytes, gt: probs ? c * bytes : 0, ti: 4, out: 8 };
+  const fixed = { w: c * bytes, sums: 16 };
+  /** Stages rows r0 .. r0+count of the input, targets and weights into the chunk's slots. */
+  const stage = (ex2: Exports, p: Record<keyof typeof perRow | keyof typeof fixed, number>, r0: number, count: number): FloatArray => {
+    const heap = heapOf(ex2, dtype);
+    stageRows(heap, p.x / bytes, x.data, layout, r0, count);
+    if (indices) views(ex2).i32.set(indices.subarray(r0, r0 + count), p.ti / 4);
+    if (probs) stageRows(heap, p.t / bytes, probs.data, layout, r0, count);
+    if (w) heap.set(w.data, p.w / bytes);
+    return heap;
+  };
+
   const { reduction } = o;
-  const out = reduction === 'none' ? new (x.dtype === 'float32' ? Float32Array : Float64Array)(layout.rows) : null;
+  const values = reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
   const total = new Sum();
   const denom = new Sum();
-  const fwd = ex[`lossfn_cross_entropy_forward_${x.dtype === 'float32' ? 'f32' : 'f64'}`] as CeForward;
-  run((heap, p, r0, count) => {
-    stageRows(heap, p.x / run.bytes, x.data, layout, r0, count);
-    if (indices) views(ex).i32.set(indices.subarray(r0, r0 + count), p.ti / 4);
-    if (probs) stageRows(heap, p.t / run.bytes, probs.data, layout, r0, count);
-    if (w) heap.set(w.data, p.w / run.bytes);
-    const status = fwd(p.x, count, layout.c, indices ? p.ti : 0, probs ? p.t : 0, w ? p.w : 0, o.ignoreIndex, o.labelSmoothing, out ? p.out : 0, p.sums);
+  const fwd = rowKernel<CeForward>(ex, 'cross_entropy', 'forward', dtype);
+  chunkRows(ex, layout.rows, perRow, fixed, (p, r0, count) => {
+    stage(ex, p, r0, count);
+    const status = fwd(p.x, count, c, indices ? p.ti : 0, probs ? p.t : 0, w ? p.w : 0, o.ignoreIndex, o.labelSmoothing, values ? p.out : 0, p.sums);
     check(ex, fn, status);
-    const v = views(ex);
-    if (out) out.set((x.dtype === 'float32' ? v.f32 : v.f64).subarray(p.out / run.bytes, p.out / run.bytes + count), r0);
-    total.add(v.f64[p.sums / 8]);
-    denom.add(v.f64[p.sums / 8 + 1]);
+    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
+    total.add(views(ex).f64[p.sums / 8]);
+    denom.add(views(ex).f64[p.sums / 8 + 1]);
   });
-  const requiresGrad = x.requiresGrad || (probs?.requiresGrad ?? false);
-  let result: Tensor;
-  if (out) result = new Tensor(out, layout.rowShape, x.dtype, requiresGrad);
-  else {
-    const v = new (x.dtype === 'float32' ? Float32Array : Float64Array)(1);
-    v[0] = reduceSum(reduction as 'mean' | 'sum', total.value(), denom.value());
-    result = new Tensor(v, [], x.dtype, requiresGrad);
-  }
-  if (!requiresGrad) return result;
-  const denominator = denom.value();
+  const r = {
+    values,
+    shape: layout.rowShape,
+    sum: total.value(),
+    denominator: reduction === 'sum' ? 1 : denom.value(),
+  };
   const inputs: Tensor[] = probs ? [x, probs] : [x];
-  result.gradFn = {
-    name: 'CrossEntropyLossBackward',
-    inputs,
-    backward(g: Tensor): (Tensor | null)[] {
-      const ex2 = wasm(fn);
-      const bwd = ex2[`lossfn_cross_entropy_backward_${x.dtype === 'float32' ? 'f32' : 'f64'}`] as CeBackward;
-      const Ctor = x.dtype === 'float32' ? Float32Array : Float64Array;
-      const gx = x.requiresGrad ? new Ctor(x.numel()) : null;
-      const gq = probs?.requiresGrad ? new Ctor(x.numel()) : null;
-      const perRow = reduction === 'none';
-      const scale = perRow ? 1 : gradScale(reduction, Number(g.data[0]), denominator);
-      const runB = rowRunner(ex2, fn, x.dtype, layout);
-      runB((heap, p, r0, count) => {
-        stageRows(heap, p.x / runB.bytes, x.data, layout, r0, count);
-        if (indices) views(ex2).i32.set(indices.subarray(r0, r0 + count), p.ti / 4);
-        if (probs) stageRows(heap, p.t / runB.bytes, probs.data, layout, r0, count);
-        if (w) heap.set(w.data, p.w / runB.bytes);
-        if (perRow) heap.set((g.data as FloatArray).subarray(r0, r0 + count), p.out / runB.bytes);
-        const status = bwd(p.x, count, layout.c, indices ? p.ti : 0, probs ? p.t : 0, w ? p.w : 0, o.ignoreIndex, o.labelSmoothing,
-          perRow ? p.out : 0, scale, gx ? p.gx : 0, gq ? p.gt : 0);
-        check(ex2, fn, status);
-        const h = x.dtype === 'float32' ? views(ex2).f32 : views(ex2).f64;
-        if (gx) unstageRows(h, p.gx / runB.bytes, gx, layout, r0, count);
-        if (gq) unstageRows(h, p.gt / runB.bytes, gq, layout, r0, count);
-      });
-      return [gx ? new Tensor(gx, x.shape.slice(), x.dtype) : null, gq ? new Tensor(gq, x.shape.slice(), x.dtype) : null];
-    },
-  };
-  return result;
-}
-
-/** Scratch pointers of one chunk of rows. */
-export interface RowSlots {
-  x: number; t: number; ti: number; w: number; out: number; gx: number; gt: number; sums: number;
-}
-
-/**
- * Runs `body` over chunks of rows, with scratch slots sized for the chunk: as many rows as
- * fit CHUNK_BYTES per operand (at least one row, growing the arena for very wide rows).
- */
-export function rowRunner(ex: ReturnType<typeof wasm>, _fn: string, dtype: FloatDType, l: ClassLayout) {
-  const bytes = dtype === 'float32' ? 4 : 8;
-  const c = Math.max(l.c, 1);
-  const rowsPer = Math.max(1, Math.floor(CHUNK_BYTES / (c * bytes)));
-  const slot = Math.ceil((rowsPer * c * bytes) / 16) * 16;
-  const rowSlot = Math.ceil((rowsPer * 8) / 16) * 16;
-  const wSlot = Math.ceil((c * bytes) / 16) * 16;
-  const run = (body: (heap: FloatArray, p: RowSlots, r0: number, count: number) => void): void => {
-    const base = scratch(ex, 4 * slot + 2 * rowSlot + wSlot + 16);
-    const p: RowSlots = {
-      x: base, t: base + slot, gx: base + 2 * slot, gt: base + 3 * slot,
-      ti: base + 4 * slot, out: base + 4 * slot + rowSlot, w: base + 4 * slot + 2 * rowSlot, sums: base + 4 * slot + 2 * rowSlot + wSlot,
-    };
-    for (let r0 = 0; r0 < l.rows; r0 += rowsPer) {
-      const count = Math.min(rowsPer, l.rows - r0);
-      const v = views(ex);
-      body(dtype === 'float32' ? v.f32 : v.f64, p, r0, count);
-    }
-  };
-  run.bytes = bytes;
-  return run;
+  return rowLossResult(dtype, r, 'CrossEntropyLossBackward', inputs, (g, scale) => {
+    const ex2 = wasm(fn);
+    const bwd = rowKernel<CeBackward>(ex2, 'cross_entropy', 'backward', dtype);
+    const gx = x.requiresGrad ? new (floatArray(dtype))(x.numel()) : null;
+    const gq = probs?.requiresGrad ? new (floatArray(dtype))(x.numel()) : null;
+    chunkRows(ex2, layout.rows, perRow, fixed, (p, r0, count) => {
+      const heap = stage(ex2, p, r0, count);
+      if (g) heap.set(g.subarray(r0, r0 + count), p.out / bytes);
+      const status = bwd(p.x, count, c, indices ? p.ti : 0, probs ? p.t : 0, w ? p.w : 0, o.ignoreIndex, o.labelSmoothing,
+        g ? p.out : 0, scale, gx ? p.gx : 0, gq ? p.gt : 0);
+      check(ex2, fn, status);
+      const h = heapOf(ex2, dtype);
+      if (gx) unstageRows(h, p.gx / bytes, gx, layout, r0, count);
+      if (gq) unstageRows(h, p.gt / bytes, gq, layout, r0, count);
+    });
+    return [gx ? new Tensor(gx, x.shape.slice(), dtype) : null, gq ? new Tensor(gq, x.shape.slice(), dtype) : null];
+  });
 }
