@@ -59,6 +59,8 @@ async function load(file) {
     counts: f32(n, () => Math.floor(10 * r())),
     pos: f32(n, () => 10 * r()),
     pos2: f32(n, () => 10 * r()),
+    prob: f32(n, () => 0.001 + 0.998 * r()),
+    bits: f32(n, () => (r() < 0.5 ? 0 : 1)),
     var: f32(n, () => 0.1 + 2 * r()),
     logits: f32(CE_ROWS * CE_CLASSES, () => 3 * gauss()),
     gx: f32(Math.max(n, CE_ROWS * CE_CLASSES), () => 0),
@@ -85,6 +87,12 @@ const CASES = [
   ['logCosh bwd (tanh)', N, (e, d) => e.lossfn_log_cosh_backward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, 1, d.gx, 0, 0)],
   ['crossEntropy fwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_forward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, d.sum)],
   ['crossEntropy bwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, 1e-6, d.gx, 0)],
+  ['BCE-with-logits fwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_forward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],
+  ['BCE-with-logits bwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_backward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, 1, d.gx, 0, 0)],
+  ['BCE fwd (ln, log1p)', N, (e, d) => e.lossfn_binary_cross_entropy_forward_f32(d.prob, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],
+  ['sigmoidFocal fwd (α=.25 γ=2)', N, (e, d) => e.lossfn_sigmoid_focal_loss_forward_f32(d.xn, d.bits, 0, 0, N, 0.25, 2, 0, 0, d.sum)],
+  ['sigmoidFocal bwd', N, (e, d) => e.lossfn_sigmoid_focal_loss_backward_f32(d.xn, d.bits, 0, 0, N, 0.25, 2, 0, 0, 1, d.gx, 0, 0)],
+  ['klDiv fwd (ln)', N, (e, d) => e.lossfn_kl_div_forward_f32(d.xn, d.prob, 0, 0, N, 0, 0, 0, 0, d.sum)],
   ['l1 fwd (memory floor)', N, (e, d) => e.lossfn_l1_loss_forward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, d.sum)],
 ].filter(([name]) => !FILTER || FILTER.test(name));
 

@@ -267,7 +267,9 @@ macro_rules! portable_vector {
             }
             #[inline(always)]
             fn ldexp_magic(self, k: Self) -> Self {
-                self.zip(k, |a, k| <$t>::from_bits(a.to_bits().wrapping_add(k.to_bits() << $mant_bits)))
+                self.zip(k, |a, k| {
+                    <$t>::from_bits(a.to_bits().wrapping_add(k.to_bits() << $mant_bits))
+                })
             }
             #[inline(always)]
             fn frexp_sqrt2(self) -> (Self, Self) {

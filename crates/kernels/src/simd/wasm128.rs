@@ -292,7 +292,8 @@ impl Vector for F64x2 {
         let tmp = i64x2_sub(self.0, i64x2_splat(0x3fe6_a09e_667f_3bce));
         let hi = i32x4_shr(tmp, 20);
         let e = i32x4_shuffle::<1, 3, 1, 3>(hi, hi);
-        let m = i64x2_sub(self.0, v128_and(tmp, i64x2_splat(0xfff0_0000_0000_0000u64 as i64)));
+        let field = i64x2_splat(0xfff0_0000_0000_0000u64 as i64);
+        let m = i64x2_sub(self.0, v128_and(tmp, field));
         (F64x2(f64x2_convert_low_i32x4(e)), F64x2(m))
     }
 }
