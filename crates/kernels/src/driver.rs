@@ -70,14 +70,6 @@ pub fn sum<E: Element>(xs: &[E]) -> f64 {
     forward(&Identity, xs, xs, None, None)
 }
 
-#[inline(always)]
-fn load_or_zero<V: Vector>(s: Option<&[V::Elem]>, i: usize) -> V {
-    match s {
-        Some(s) => V::load(&s[i..]),
-        None => V::splat(V::Elem::default()),
-    }
-}
-
 /// The first `k < LANES` elements of `s[i..]`, zero-padded to a whole vector.
 #[inline(always)]
 fn load_tail<V: Vector>(s: &[V::Elem], i: usize, k: usize) -> V {
@@ -150,7 +142,9 @@ fn forward_impl<E: Element, L: Elementwise>(
     let ops = Operands { x, t, a, w, store: STORE, weighted: WEIGHTED };
     // A plain #[inline(always)] fn rather than a closure: rustc leaves a closure called 17
     // times out of line, returning each vector through stack memory (~6× slower for MSE).
-    let body = |i: usize, out: &mut [E]| ops.step(loss, i, out);
+    // SAFETY: the loops below call `body` only with i + LANES <= n; the operands were truncated
+    // (and so checked) to n elements above, `out` too when storing.
+    let body = |i: usize, out: &mut [E]| unsafe { ops.step(loss, i, out) };
 
     let mut i = 0;
     let step = 4 * lanes;
@@ -208,14 +202,24 @@ struct Operands<'a, E> {
 }
 
 impl<E: Element> Operands<'_, E> {
+    /// Loss of the vector at `i`, stored into `out` when storing. Loads skip bounds checks: in
+    /// V8 a check per operand per vector costs as much as a cheap loss body, and its branch
+    /// stops constants being hoisted out of the loop.
+    ///
+    /// # Safety
+    /// `i + LANES <= n`, and every operand slice (and `out` when storing) holds `n` elements:
+    /// [`forward_impl`] truncates them to `n` on entry and only calls this for whole vectors.
     #[inline(always)]
-    fn step<L: Elementwise>(&self, loss: &L, i: usize, out: &mut [E]) -> E::V {
-        let mut v = loss.forward(E::V::load(&self.x[i..]), E::V::load(&self.t[i..]), load_or_zero::<E::V>(self.a, i));
+    unsafe fn step<L: Elementwise>(&self, loss: &L, i: usize, out: &mut [E]) -> E::V {
+        // SAFETY: per the function's contract, [i, i + LANES) is inside every operand.
+        let ld = |s: &[E]| unsafe { E::V::load_ptr(s.as_ptr().add(i)) };
+        let mut v = loss.forward(ld(self.x), ld(self.t), self.a.map_or(E::V::splat(E::default()), ld));
         if self.weighted {
-            v = v * E::V::load(&self.w[i..]);
+            v = v * ld(self.w);
         }
         if self.store {
-            v.store(&mut out[i..]);
+            // SAFETY: as above, for `out`.
+            unsafe { v.store_ptr(out.as_mut_ptr().add(i)) };
         }
         v
     }

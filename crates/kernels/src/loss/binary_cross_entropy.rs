@@ -17,8 +17,8 @@ impl Elementwise for BinaryCrossEntropy {
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         let lo = splat::<V>(-100.0);
         // log1p(−x), not ln(1 − x): for small x (t = 0) the loss is ≈ x, which 1 − x rounds away.
-        let log_1mx = log1p(-x).max(lo);
-        let log_x = ln(x).max(lo);
+        let log_1mx = log1p(-x).pmax(lo);
+        let log_x = ln(x).pmax(lo);
         (t - splat(1.0)) * log_1mx - t * log_x
     }
 }

@@ -26,7 +26,7 @@ pub(crate) fn softplus_pair<V: Vector>(x: V) -> (V, V) {
     let zero = splat::<V>(0.0);
     // softplus(−|x|) = ln(1 + e^−|x|) ∈ (0, ln 2].
     let l = softplus(-x.abs());
-    (x.max(zero) + l, (-x).max(zero) + l)
+    (x.pmax(zero) + l, (-x).pmax(zero) + l)
 }
 
 /// `(σ(x), σ(−x))`, both accurate (neither is computed as 1 minus the other).
@@ -63,7 +63,7 @@ impl ElementwiseGrad for BinaryCrossEntropyWithLogits {
         if self.pos_weight {
             let zero = splat::<V>(0.0);
             let l = log1p(e);
-            let (sp_pos, sp_neg) = (x.max(zero) + l, (-x).max(zero) + l);
+            let (sp_pos, sp_neg) = (x.pmax(zero) + l, (-x).pmax(zero) + l);
             let dx = one_t * s_pos - p * t * s_neg;
             [dx * g, (p * sp_neg - sp_pos) * g, t * sp_neg * g]
         } else {

@@ -17,7 +17,7 @@ pub struct GaussianNllLoss {
 impl Elementwise for GaussianNllLoss {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, var: V) -> V {
-        let v = var.max(splat(self.eps));
+        let v = var.pmax(splat(self.eps));
         let d = x - t;
         let l = splat::<V>(0.5) * (ln(v) + d * d / v);
         if self.full {
@@ -31,7 +31,7 @@ impl Elementwise for GaussianNllLoss {
 impl ElementwiseGrad for GaussianNllLoss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, var: V, g: V) -> [V; 3] {
-        let v = var.max(splat(self.eps));
+        let v = var.pmax(splat(self.eps));
         let r = (x - t) / v;
         let dx = r * g;
         [dx, -dx, splat::<V>(0.5) * (splat::<V>(1.0) / v - r * r) * g]

@@ -26,7 +26,7 @@ impl Elementwise for Hinge {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         let (t, _) = label(self.convert, t);
-        (splat::<V>(1.0) - t * x).max(splat(0.0))
+        (splat::<V>(1.0) - t * x).pmax(splat(0.0))
     }
 }
 

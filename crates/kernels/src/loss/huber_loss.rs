@@ -23,7 +23,7 @@ impl ElementwiseGrad for HuberLoss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let delta = splat::<V>(self.delta);
-        let dx = (x - t).min(delta).max(-delta) * g;
+        let dx = (x - t).pmin(delta).pmax(-delta) * g;
         [dx, -dx, splat(0.0)]
     }
 }

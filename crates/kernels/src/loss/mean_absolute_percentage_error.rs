@@ -14,7 +14,7 @@ pub struct MeanAbsolutePercentageError;
 impl Elementwise for MeanAbsolutePercentageError {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
-        splat::<V>(100.0) * (t - x).abs() / t.abs().max(splat(EPSILON))
+        splat::<V>(100.0) * (t - x).abs() / t.abs().pmax(splat(EPSILON))
     }
 }
 
@@ -29,6 +29,6 @@ impl ElementwiseGrad for MeanAbsolutePercentageError {
         // loses every digit when x ≈ 0; divided twice rather than by t·|t|, which overflows
         // for |t| ≳ 1.8e19 in f32. Below eps the denominator is the constant eps.
         let dt = V::select(at.ge(eps), x / at / t, splat::<V>(1.0) / eps);
-        [k / at.max(eps), -k * dt, splat(0.0)]
+        [k / at.pmax(eps), -k * dt, splat(0.0)]
     }
 }

@@ -16,7 +16,7 @@ impl Elementwise for MeanSquaredLogarithmicError {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         let eps = splat::<V>(EPSILON);
-        let d = log1p(x.max(eps)) - log1p(t.max(eps));
+        let d = log1p(x.pmax(eps)) - log1p(t.pmax(eps));
         d * d
     }
 }
@@ -26,7 +26,7 @@ impl ElementwiseGrad for MeanSquaredLogarithmicError {
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let eps = splat::<V>(EPSILON);
         let one = splat::<V>(1.0);
-        let (xc, tc) = (x.max(eps), t.max(eps));
+        let (xc, tc) = (x.pmax(eps), t.pmax(eps));
         let d2 = splat::<V>(2.0) * (log1p(xc) - log1p(tc)) * g;
         [pass(x.ge(eps), d2 / (one + xc)), pass(t.ge(eps), -d2 / (one + tc)), splat(0.0)]
     }

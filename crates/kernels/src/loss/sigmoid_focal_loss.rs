@@ -47,7 +47,7 @@ impl SigmoidFocalLoss {
         let e = exp(-x.abs());
         let l = log1p(e);
         let zero = splat::<V>(0.0);
-        let ce = t * ((-x).max(zero) + l) + one_t * (x.max(zero) + l);
+        let ce = t * ((-x).pmax(zero) + l) + one_t * (x.pmax(zero) + l);
         let (p, p_neg) = sigmoid_pair_from(x, e);
         let q = p * one_t + p_neg * t;
         Parts {

@@ -24,7 +24,7 @@ impl ElementwiseGrad for SmoothL1Loss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
         let one = splat::<V>(1.0);
-        let dx = ((x - t) / splat(self.beta)).min(one).max(-one) * g;
+        let dx = ((x - t) / splat(self.beta)).pmin(one).pmax(-one) * g;
         [dx, -dx, splat(0.0)]
     }
 }

@@ -16,7 +16,7 @@ impl Elementwise for SquaredHinge {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         let (t, _) = label(self.convert, t);
-        let m = (splat::<V>(1.0) - t * x).max(splat(0.0));
+        let m = (splat::<V>(1.0) - t * x).pmax(splat(0.0));
         m * m
     }
 }

@@ -93,6 +93,16 @@ pub trait Vector:
     fn load(src: &[Self::Elem]) -> Self;
     /// Stores all lanes into `dst[..LANES]`.
     fn store(self, dst: &mut [Self::Elem]);
+    /// [`Vector::load`] without the bounds check, for the driver's hot loop.
+    ///
+    /// # Safety
+    /// `p` must be valid for reading `LANES` elements.
+    unsafe fn load_ptr(p: *const Self::Elem) -> Self;
+    /// [`Vector::store`] without the bounds check.
+    ///
+    /// # Safety
+    /// `p` must be valid for writing `LANES` elements.
+    unsafe fn store_ptr(self, p: *mut Self::Elem);
 
     fn abs(self) -> Self;
     fn min(self, o: Self) -> Self;

@@ -93,6 +93,16 @@ macro_rules! portable_vector {
                 dst[..$n].copy_from_slice(&self.0);
             }
             #[inline(always)]
+            unsafe fn load_ptr(p: *const $t) -> Self {
+                // SAFETY: the caller guarantees `p` is valid for reading $n elements.
+                $name(unsafe { core::ptr::read_unaligned(p as *const [$t; $n]) })
+            }
+            #[inline(always)]
+            unsafe fn store_ptr(self, p: *mut $t) {
+                // SAFETY: the caller guarantees `p` is valid for writing $n elements.
+                unsafe { core::ptr::write_unaligned(p as *mut [$t; $n], self.0) }
+            }
+            #[inline(always)]
             fn abs(self) -> Self {
                 self.map(|a| a.abs())
             }

@@ -67,6 +67,16 @@ macro_rules! common {
             $name(unsafe { v128_load(s.as_ptr() as *const v128) })
         }
         #[inline(always)]
+        unsafe fn load_ptr(p: *const $t) -> Self {
+            // SAFETY: the caller guarantees 16 readable bytes; no alignment requirement.
+            $name(unsafe { v128_load(p as *const v128) })
+        }
+        #[inline(always)]
+        unsafe fn store_ptr(self, p: *mut $t) {
+            // SAFETY: the caller guarantees 16 writable bytes; no alignment requirement.
+            unsafe { v128_store(p as *mut v128, self.0) }
+        }
+        #[inline(always)]
         fn store(self, dst: &mut [$t]) {
             let d = &mut dst[..$n];
             // SAFETY: `d` holds exactly 16 writable bytes; no alignment requirement.
