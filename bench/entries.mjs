@@ -409,6 +409,130 @@ export function makeEntries({ F, tensor }) {
     });
   }
 
+  // Further classification losses (no targets in the issue; measured for the table).
+  const rowsOf = (n) => Math.max(1, Math.round(n / C));
+  /** (rows, C) logits and class indices, as crossEntropy's. */
+  const rowInputs = (n, r) => {
+    const rows = rowsOf(n);
+    return { n: rows * C, rows, x: r.uniform(rows * C, -3, 3), y: r.classes(rows, C) };
+  };
+  /** Per-row log-softmax of (rows, C) logits, for the naive loops. */
+  const logSoftmaxRow = (x, o) => {
+    let m = -Infinity;
+    for (let j = 0; j < C; j++) if (x[o + j] > m) m = x[o + j];
+    let e = 0;
+    for (let j = 0; j < C; j++) e += Math.exp(x[o + j] - m);
+    return m + Math.log(e);
+  };
+  const ROWS_TORCH = `rows = max(1, round(n / ${C})); x = U(rows * ${C}, -3, 3).view(rows, ${C}); y = classes(rows, ${C})`;
+  entries.push(
+    {
+      name: 'nllLoss',
+      label: `nllLoss (C=${C})`,
+      unit: 'logits',
+      make: (n, r) => {
+        const v = rowInputs(n, r);
+        // log-probabilities: shift each row by its log-sum-exp once, outside the timing.
+        for (let q = 0; q < v.rows; q++) {
+          const l = logSoftmaxRow(v.x, q * C);
+          for (let j = 0; j < C; j++) v.x[q * C + j] -= l;
+        }
+        return v;
+      },
+      lossfn: ({ rows, x, y }) => F.nllLoss(tensor(x, [rows, C]), tensor(y)).item(),
+      naive: ({ rows, x, y }) => {
+        let s = 0;
+        for (let q = 0; q < rows; q++) s -= x[q * C + y[q]];
+        return s / rows;
+      },
+      torch: { setup: `${ROWS_TORCH}; x = F.log_softmax(x, 1)`, call: 'F.nll_loss(x, y).item()' },
+    },
+    {
+      name: 'softmaxFocalLoss',
+      label: `softmaxFocalLoss (C=${C}, γ=2)`,
+      unit: 'logits',
+      make: rowInputs,
+      lossfn: ({ rows, x, y }) => F.softmaxFocalLoss(tensor(x, [rows, C]), tensor(y)).item(),
+      naive: ({ rows, x, y }) => {
+        let s = 0;
+        for (let q = 0; q < rows; q++) {
+          const lp = x[q * C + y[q]] - logSoftmaxRow(x, q * C);
+          s -= (1 - Math.exp(lp)) ** 2 * lp;
+        }
+        return s / rows;
+      },
+      torch: {
+        setup: ROWS_TORCH,
+        call: '(-(1 - F.log_softmax(x, 1).gather(1, y[:, None]).squeeze(1).exp()) ** 2 * F.log_softmax(x, 1).gather(1, y[:, None]).squeeze(1)).mean().item()',
+        note: 'formula with torch ops (no library function)',
+      },
+    },
+    {
+      name: 'softMarginLoss',
+      make: (n, r) => {
+        const t = r.bits(n);
+        for (let i = 0; i < n; i++) t[i] = 2 * t[i] - 1;
+        return { n, x: r.uniform(n, -4, 4), t };
+      },
+      lossfn: ({ x, t }) => F.softMarginLoss(tensor(x), tensor(t)).item(),
+      naive: ({ n, x, t }) => {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += Math.log1p(Math.exp(-t[i] * x[i]));
+        return s / n;
+      },
+      torch: { setup: 'x = U(n, -4, 4); t = bits(n) * 2 - 1', call: 'F.soft_margin_loss(x, t).item()' },
+    },
+    {
+      name: 'hinge',
+      make: (n, r) => {
+        const t = r.bits(n);
+        for (let i = 0; i < n; i++) t[i] = 2 * t[i] - 1;
+        return { n, x: r.uniform(n, -2, 2), t };
+      },
+      lossfn: ({ x, t }) => F.hinge(tensor(x), tensor(t)).item(),
+      naive: ({ n, x, t }) => {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += Math.max(1 - t[i] * x[i], 0);
+        return s / n;
+      },
+      torch: { setup: 'x = U(n, -2, 2); t = bits(n) * 2 - 1', call: 'torch.clamp(1 - t * x, min=0).mean().item()', note: 'formula with torch ops (Keras loss)' },
+    },
+    {
+      name: 'distillationLoss',
+      label: `distillationLoss (C=${C}, T=2)`,
+      unit: 'logits',
+      make: (n, r) => {
+        const v = rowInputs(n, r);
+        return { ...v, u: r.uniform(v.n, -3, 3) };
+      },
+      lossfn: ({ rows, x, u }) => F.distillationLoss(tensor(x, [rows, C]), tensor(u, [rows, C]), { temperature: 2 }).item(),
+      naive: ({ rows, x, u }) => {
+        const T = 2;
+        const xs = new Float64Array(C);
+        const us = new Float64Array(C);
+        let s = 0;
+        for (let q = 0; q < rows; q++) {
+          for (let j = 0; j < C; j++) {
+            xs[j] = x[q * C + j] / T;
+            us[j] = u[q * C + j] / T;
+          }
+          const lx = logSoftmaxRow(xs, 0);
+          const lu = logSoftmaxRow(us, 0);
+          for (let j = 0; j < C; j++) {
+            const lpt = us[j] - lu;
+            s += Math.exp(lpt) * (lpt - (xs[j] - lx));
+          }
+        }
+        return (s * T * T) / rows;
+      },
+      torch: {
+        setup: `${ROWS_TORCH}; u = U(rows * ${C}, -3, 3).view(rows, ${C})`,
+        call: "(F.kl_div(F.log_softmax(x / 2, 1), F.softmax(u / 2, 1), reduction='batchmean') * 4).item()",
+        note: 'KL(softmax(u/T) ‖ softmax(x/T))·T² with torch ops',
+      },
+    },
+  );
+
   for (const e of entries) {
     e.label ??= e.name;
     e.unit ??= 'elements';
