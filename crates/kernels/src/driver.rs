@@ -113,7 +113,16 @@ pub fn forward_weighted<E: Element, L: Elementwise>(
     // vector costs nothing measurable, and one copy of each body keeps the module small.
     let store = out.is_some();
     let weighted = w.is_some();
-    forward_impl(loss, x, t, a, w.unwrap_or(x), store, weighted, out.unwrap_or(&mut []))
+    forward_impl(
+        loss,
+        x,
+        t,
+        a,
+        w.unwrap_or(x),
+        store,
+        weighted,
+        out.unwrap_or(&mut []),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -139,7 +148,14 @@ fn forward_impl<E: Element, L: Elementwise>(
     let zero = E::V::splat(E::default());
     let mut total = Sum::default();
 
-    let ops = Operands { x, t, a, w, store: STORE, weighted: WEIGHTED };
+    let ops = Operands {
+        x,
+        t,
+        a,
+        w,
+        store: STORE,
+        weighted: WEIGHTED,
+    };
     // A plain #[inline(always)] fn rather than a closure: rustc leaves a closure called 17
     // times out of line, returning each vector through stack memory (~6× slower for MSE).
     // SAFETY: the loops below call `body` only with i + LANES <= n; the operands were truncated
@@ -213,7 +229,11 @@ impl<E: Element> Operands<'_, E> {
     unsafe fn step<L: Elementwise>(&self, loss: &L, i: usize, out: &mut [E]) -> E::V {
         // SAFETY: per the function's contract, [i, i + LANES) is inside every operand.
         let ld = |s: &[E]| unsafe { E::V::load_ptr(s.as_ptr().add(i)) };
-        let mut v = loss.forward(ld(self.x), ld(self.t), self.a.map_or(E::V::splat(E::default()), ld));
+        let mut v = loss.forward(
+            ld(self.x),
+            ld(self.t),
+            self.a.map_or(E::V::splat(E::default()), ld),
+        );
         if self.weighted {
             v = v * ld(self.w);
         }
@@ -257,7 +277,13 @@ pub fn backward<E: Element, L: ElementwiseGrad>(
     let mut i = 0;
     while i < n {
         let k = (n - i).min(lanes);
-        let ld = |s: &[E]| if k == lanes { E::V::load(&s[i..]) } else { load_tail::<E::V>(s, i, k) };
+        let ld = |s: &[E]| {
+            if k == lanes {
+                E::V::load(&s[i..])
+            } else {
+                load_tail::<E::V>(s, i, k)
+            }
+        };
         let mut gv = match gs {
             Some(s) => ld(s) * gscale_v,
             None => gscale_v,
@@ -266,7 +292,11 @@ pub fn backward<E: Element, L: ElementwiseGrad>(
             gv = gv * ld(w);
         }
         let [dx, dt, da] = loss.backward(ld(x), ld(t), a.map_or(zero, ld), gv);
-        for (d, out) in [(dx, gx.as_deref_mut()), (dt, gt.as_deref_mut()), (da, ga.as_deref_mut())] {
+        for (d, out) in [
+            (dx, gx.as_deref_mut()),
+            (dt, gt.as_deref_mut()),
+            (da, ga.as_deref_mut()),
+        ] {
             if let Some(out) = out {
                 if k == lanes {
                     d.store(&mut out[i..]);

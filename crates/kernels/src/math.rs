@@ -133,6 +133,17 @@ const LOG_COSH_P_F64: [f64; 13] = [
     1.717_334_675_826_865_6e-7,
 ];
 
+/// `ln(1 + w) = w + w²·Q(w)` on `w ∈ [0, e^−1.5]` (log-cosh's `w = e^−2|x|`, `|x| ≥ 0.75`);
+/// coefficients of `Q`, lowest first. Relative error of the sum, after rounding the
+/// coefficients: 2^-26.9 (f32 only: f64 keeps the atanh-series kernel).
+const LOG1P_SMALL_Q_F32: [f32; 5] = [
+    -0.499_998_9,
+    0.333_260_95,
+    -0.248_454_97,
+    0.185_253_71,
+    -0.098_872_64,
+];
+
 #[inline(always)]
 fn is_f64<V: Vector>() -> bool {
     <V::Elem as Element>::MANTISSA_DIGITS == f64::MANTISSA_DIGITS
@@ -418,9 +429,11 @@ fn log1p_full<V: Vector>(x: V) -> V {
 /// ln(1 + t) for `t ∈ [0, 1]` (softplus's and the BCE family's argument e^−|x|), without
 /// any rounding to undo: for t < ½, f = t (k = 0); for t ≥ ½, 1 + t = 2·(1 + f) with
 /// f = (t − 1)/2 ∈ [−¼, 0], exact (t − 1 is, by Sterbenz's lemma). So no correction term and
-/// no frexp, at the price of f reaching ½ (|s| ≤ 0.2, hence the wider `R` fit).
+/// no frexp, at the price of f reaching ½ (|s| ≤ 0.2, hence the wider `R` fit). NaN → NaN.
+/// Callers with `t = e^−|x|` (σ and softplus sharing one exponential) use it instead of
+/// [`log1p`]: same accuracy (see [`softplus`]), no frexp, no correction, no fallback.
 #[inline(always)]
-fn log1p_unit<V: Vector>(t: V) -> V {
+pub fn log1p_unit<V: Vector>(t: V) -> V {
     let one = splat::<V>(1.0);
     let half = splat::<V>(0.5);
     let big = t.ge(half);
@@ -514,6 +527,38 @@ pub fn log1p<V: Vector>(x: V) -> V {
     fix_lanes(x, r, u.bits_outside(lo, hi), log1p_full)
 }
 
+/// `(ln x, log1p(−x))`, bit for bit [`ln`]`(x)` and [`log1p`]`(−x)` (BCE on probabilities),
+/// with one range check and one branch per vector instead of two.
+#[inline]
+pub fn ln_and_log1p_neg<V: Vector>(x: V) -> (V, V) {
+    let one = splat::<V>(1.0);
+    let nx = -x;
+    let u = one + nx;
+    let (lo, hi) = log1p_fast_u::<V>();
+    let l1 = V::select(u.eq(one), nx, log1p_core(nx, V::pow2i));
+    let l0 = ln_normal(x);
+    let normal = (
+        pick::<V>(f32::MIN_POSITIVE, f64::MIN_POSITIVE),
+        pick::<V>(f32::MAX, f64::MAX),
+    );
+    let bad = V::mask_or(u.bits_outside(lo, hi), x.bits_outside(normal.0, normal.1));
+    if V::any(bad) {
+        both_full(x, l0, l1, bad)
+    } else {
+        (l0, l1)
+    }
+}
+
+/// [`ln_and_log1p_neg`]'s fallback, out of line (see [`fix_lanes`]).
+#[inline(never)]
+#[cold]
+fn both_full<V: Vector>(x: V, l0: V, l1: V, bad: V::Mask) -> (V, V) {
+    (
+        V::select(bad, ln_full(x), l0),
+        V::select(bad, log1p_full(-x), l1),
+    )
+}
+
 /// ln(1 + e^x), overflow-free.
 ///
 /// Method: `max(x, 0) + log1p(e^−|x|)`: the exponential is at most 1, and for very negative x
@@ -594,13 +639,36 @@ pub fn exp_ftz<V: Vector>(x: V) -> V {
     V::select(x.lt(lo), splat(0.0), y)
 }
 
+/// [`exp_ftz`], bit for bit, for arguments that are ≤ 0, −inf or NaN (softmax probabilities
+/// `(x − max) − log Σ`): with the clamp every other lane is on exp's short path, so there is no
+/// range check and no branch in the caller's loop; NaN lanes are passed through by a blend.
+#[inline]
+pub fn exp_ftz_nonpos<V: Vector>(x: V) -> V {
+    let lo = exp_ftz_lo::<V>();
+    let (y, _) = exp_short(x.pmax(lo));
+    let y = V::select(x.lt(lo), splat(0.0), y);
+    V::select(x.is_nan(), x, y)
+}
+
+/// [`exp_ftz`] without the flush, for arguments that are ≤ 0 or −inf (not NaN, not > 0):
+/// lanes below its threshold give e^−86.5 ≈ 2.7e-38 (f32) / e^−707.7 ≈ 4.5e-308 (f64)
+/// instead of +0, every other lane the same bits as [`exp`]. For a sum that also holds a term
+/// 1 (the max-shifted softmax denominator), where such a term is far below an ulp of the sum.
+/// With the clamp every lane is on exp's short path, so there is no check and no fallback:
+/// no branch in the caller's loop. Other arguments give unspecified values.
+#[inline]
+pub fn exp_floor_nonpos<V: Vector>(x: V) -> V {
+    exp_short(x.pmax(exp_ftz_lo())).0
+}
+
 /// ln cosh x, overflow-free (the log-cosh loss).
 ///
 /// Method: with `a = |x|`: for `a < 0.75`, `a²·P(a²)` with a minimax `P` (degree 5 in f32, 12
 /// in f64): no cancellation, relative accuracy down to subnormal x (where a² underflows the
 /// result is 0, correctly rounded). For `a ≥ 0.75`, `(a − ln2) + ln(1 + w)`, `w = e^−2a ≤
 /// 0.223`, so `1 + w < √2` and the logarithm is fdlibm's kernel on `f = w` directly (no
-/// reduction); `a − ln2_hi` is exact and no two terms cancel by more than a factor 0.25. The
+/// reduction) in f64, and in f32 the polynomial `w + w²·Q(w)` (no division; relative error
+/// 2^-26.9, far below the result's ulp); `a − ln2_hi` is exact and no two terms cancel by more than a factor 0.25. The
 /// exponential's argument is clamped at −86.5 / −707.7 (its short path; the clamped w is far
 /// below an ulp of the result), so ±inf → +inf and NaN → NaN with no overflow anywhere.
 ///
@@ -616,8 +684,13 @@ pub fn log_cosh<V: Vector>(x: V) -> V {
     // The clamp keeps every non-NaN lane in exp's short path; NaN lanes get garbage w but
     // a NaN `large` (and `small`) anyway, so no check or fallback is needed.
     let (w, _) = exp_short((splat::<V>(-2.0) * a).pmax(exp_ftz_lo()));
-    let s = w / (splat::<V>(2.0) + w);
-    let log1p_w = log_tail(splat(0.0), w, s, splat(0.0));
+    let log1p_w = if is_f64::<V>() {
+        let s = w / (splat::<V>(2.0) + w);
+        log_tail(splat(0.0), w, s, splat(0.0))
+    } else {
+        // w + w²·Q(w): no division; the leading w is exact.
+        w + (w * w) * estrin(w, &LOG1P_SMALL_Q_F32)
+    };
     let large = (a - pick(LN2_HI_F32, LN2_HI_F64)) + (log1p_w - ln2_lo());
     V::select(a.lt(splat(0.75)), small, large)
 }
@@ -1073,6 +1146,62 @@ mod tests {
         e(0.0, 1.0, 1.0);
         e(100.0, INF, both(exp, exp, 100.0).1);
         e(-100.0, 0.0, both(exp, exp, -100.0).1);
+    }
+
+    #[test]
+    fn nonpos_exps_match_exp_ftz() {
+        // exp_ftz_nonpos is exp_ftz bit for bit on [−inf, 0] and NaN; exp_floor_nonpos is too,
+        // but for e^lo in place of the flushed 0.
+        let mut xs: Vec<f64> = exp_inputs(false)
+            .into_iter()
+            .filter(|&x| x <= 0.0)
+            .collect();
+        xs.extend([f64::NEG_INFINITY, -0.0, f64::NAN, -86.5, -86.49, -86.51]);
+        for c in xs.chunks(4) {
+            let mut lanes = [0f32; 4];
+            for (l, &x) in lanes.iter_mut().zip(c) {
+                *l = x as f32;
+            }
+            let (mut a, mut b, mut f) = ([0f32; 4], [0f32; 4], [0f32; 4]);
+            exp_ftz_nonpos(F32x4::load(&lanes)).store(&mut a);
+            exp_ftz(F32x4::load(&lanes)).store(&mut b);
+            exp_floor_nonpos(F32x4::load(&lanes)).store(&mut f);
+            let mut fl = [0f32; 4];
+            exp(F32x4::splat(-86.5)).store(&mut fl);
+            let floor = fl[0];
+            for i in 0..4 {
+                assert!(
+                    a[i].to_bits() == b[i].to_bits() || (a[i].is_nan() && b[i].is_nan()),
+                    "{}",
+                    lanes[i]
+                );
+                if !lanes[i].is_nan() {
+                    let want = if lanes[i] < -86.5 { floor } else { b[i] };
+                    assert_eq!(
+                        f[i].to_bits(),
+                        want.to_bits(),
+                        "exp_floor_nonpos({})",
+                        lanes[i]
+                    );
+                }
+            }
+        }
+        let mut xs: Vec<f64> = exp_inputs(true).into_iter().filter(|&x| x <= 0.0).collect();
+        xs.extend([f64::NEG_INFINITY, -0.0, f64::NAN, -707.7]);
+        for c in xs.chunks(2) {
+            let mut lanes = [0f64; 2];
+            lanes[..c.len()].copy_from_slice(c);
+            let (mut a, mut b) = ([0f64; 2], [0f64; 2]);
+            exp_ftz_nonpos(F64x2::load(&lanes)).store(&mut a);
+            exp_ftz(F64x2::load(&lanes)).store(&mut b);
+            for i in 0..2 {
+                assert!(
+                    a[i].to_bits() == b[i].to_bits() || (a[i].is_nan() && b[i].is_nan()),
+                    "{}",
+                    lanes[i]
+                );
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! the driver's.
 
 use crate::driver::{self, Elementwise};
-use crate::math::exp_ftz;
+use crate::math::{exp_floor_nonpos, exp_ftz, exp_ftz_nonpos};
 use crate::simd::{Element, Vector};
 
 #[inline(always)]
@@ -22,13 +22,21 @@ pub fn max<E: Element>(x: &[E]) -> E {
     let mut nan = E::V::mask_first(0);
     let mut blocks = x.chunks_exact(4 * lanes);
     for c in &mut blocks {
-        let (a, b, d, e) = (E::V::load(c), E::V::load(&c[lanes..]), E::V::load(&c[2 * lanes..]), E::V::load(&c[3 * lanes..]));
+        let (a, b, d, e) = (
+            E::V::load(c),
+            E::V::load(&c[lanes..]),
+            E::V::load(&c[2 * lanes..]),
+            E::V::load(&c[3 * lanes..]),
+        );
         // pmax(v, m) = m < v ? v : m: a NaN v leaves m unchanged; the flag records it.
         m0 = m0.pmax(a);
         m1 = m1.pmax(b);
         m2 = m2.pmax(d);
         m3 = m3.pmax(e);
-        let bad = E::V::mask_or(E::V::mask_or(a.is_nan(), b.is_nan()), E::V::mask_or(d.is_nan(), e.is_nan()));
+        let bad = E::V::mask_or(
+            E::V::mask_or(a.is_nan(), b.is_nan()),
+            E::V::mask_or(d.is_nan(), e.is_nan()),
+        );
         nan = E::V::mask_or(nan, bad);
     }
     if E::V::any(nan) {
@@ -43,7 +51,13 @@ pub fn max<E: Element>(x: &[E]) -> E {
     m.store(&mut buf);
     let mut best = buf[0];
     for &v in buf[1..lanes].iter().chain(chunks.remainder()) {
-        best = if v.to_f64().is_nan() || best.to_f64().is_nan() { E::from_f64(f64::NAN) } else if v > best { v } else { best };
+        best = if v.to_f64().is_nan() || best.to_f64().is_nan() {
+            E::from_f64(f64::NAN)
+        } else if v > best {
+            v
+        } else {
+            best
+        };
     }
     best
 }
@@ -76,27 +90,64 @@ impl Lse {
     }
 }
 
+/// `e^(x − shift)` with `shift` the row's max, finite (so every argument is ≤ 0 or −inf, NaN
+/// excluded by the caller): as [`ShiftedExp`], but terms below e^−86.5 / e^−707.7 become that
+/// bound rather than 0 ([`exp_floor_nonpos`]): next to the max's e^0 = 1, even C of them are
+/// far below an ulp of the sum, and the pass has no per-vector check or branch.
+struct ShiftedExpSum(f64);
+impl Elementwise for ShiftedExpSum {
+    #[inline(always)]
+    fn forward<V: Vector>(&self, x: V, _: V, _: V) -> V {
+        exp_floor_nonpos(x - splat(self.0))
+    }
+}
+
 /// log Σ e^x with the max shift (stable for logits of any magnitude). The sum of
 /// `e^(x − max)` is accumulated in f64 and its log taken in f64.
 pub fn log_sum_exp<E: Element>(x: &[E]) -> Lse {
     let m = max(x).to_f64();
-    // ±inf or NaN max: shifting by it would make inf − inf; the unshifted sum is right then.
-    let shift = if m.is_finite() { m } else { 0.0 };
-    Lse { shift, log_sum: driver::forward(&ShiftedExp(shift), x, x, None, None).ln() }
+    if m.is_finite() {
+        return Lse {
+            shift: m,
+            log_sum: driver::forward(&ShiftedExpSum(m), x, x, None, None).ln(),
+        };
+    }
+    // ±inf or NaN max: shifting by it would make inf − inf. The unshifted log Σ e^x is then
+    // the max itself: NaN (a NaN in the row), +inf (e^+inf = inf, every other term finite), or
+    // −inf (every term e^−inf = 0, ln 0; also an empty row).
+    Lse {
+        shift: 0.0,
+        log_sum: m,
+    }
 }
 
 /// Writes `out = e^(x − lse)` (the softmax).
 pub fn softmax_into<E: Element>(x: &[E], lse: Lse, out: &mut [E]) {
-    driver::forward(&SoftmaxGrad { lse, alpha: 1.0, beta: 0.0 }, x, x, None, Some(out));
+    driver::forward(
+        &SoftmaxGrad {
+            lse,
+            alpha: 1.0,
+            beta: 0.0,
+        },
+        x,
+        x,
+        None,
+        Some(out),
+    );
 }
 
 /// `e^((x − shift) − log_sum)`: the softmax probabilities. Probabilities below e^−86.5
 /// ≈ 2.7e-38 (f32) / e^−707.7 ≈ 4.5e-308 (f64) are flushed to 0 ([`exp_ftz`]): an f32
 /// gradient p_c = e^−100 ≈ 3.7e-44 becomes 0, far inside the golden tests' absolute
 /// tolerance (1e-30 / 1e-300) and below anything an f32 optimiser step can use.
+///
+/// The argument is ≤ 0 or NaN for any [`log_sum_exp`] of the row (finite: `x − shift ≤ 0`
+/// and `log_sum ≥ 0`; otherwise `shift = 0` and `log_sum` is NaN, +inf, making every lane
+/// −inf or NaN, or −inf for a row of −inf, making every lane NaN), hence
+/// [`exp_ftz_nonpos`], branch-free.
 #[inline(always)]
 pub fn probs<V: Vector>(x: V, lse: Lse) -> V {
-    exp_ftz((x - splat(lse.shift)) - splat(lse.log_sum))
+    exp_ftz_nonpos((x - splat(lse.shift)) - splat(lse.log_sum))
 }
 
 /// `lse − x` as `(shift − x) + log_sum` (see [`Lse`]).

@@ -76,15 +76,27 @@ unsafe fn target<'a, E: Element>(
     classes: u32,
     ignore_index: i32,
 ) -> Result<Target<'a, E>, i32> {
-    match (operand::<i32>("target", index, rows)?, operand::<E>("target", prob, rows * classes)?) {
+    match (
+        operand::<i32>("target", index, rows)?,
+        operand::<E>("target", prob, rows * classes)?,
+    ) {
         (Some(ys), None) => {
-            if let Some(&bad) = ys.iter().find(|&&y| y != ignore_index && (y < 0 || y as u32 >= classes)) {
-                return Err(fail(STATUS_BAD_PARAM, format!("target {bad} is out of bounds")));
+            if let Some(&bad) = ys
+                .iter()
+                .find(|&&y| y != ignore_index && (y < 0 || y as u32 >= classes))
+            {
+                return Err(fail(
+                    STATUS_BAD_PARAM,
+                    format!("target {bad} is out of bounds"),
+                ));
             }
             Ok(Target::Index(ys))
         }
         (None, Some(q)) => Ok(Target::Prob(q)),
-        _ => Err(fail(STATUS_BAD_PARAM, "exactly one of target_index and target_prob".into())),
+        _ => Err(fail(
+            STATUS_BAD_PARAM,
+            "exactly one of target_index and target_prob".into(),
+        )),
     }
 }
 
@@ -95,8 +107,16 @@ macro_rules! cross_entropy_exports {
             /// Pointers follow the crate-level call protocol.
             #[export_name = concat!("lossfn_cross_entropy_forward_", stringify!($t))]
             pub unsafe extern "C" fn fwd(
-                x: u32, rows: u32, classes: u32, ti: u32, tp: u32, w: u32, ignore_index: i32,
-                label_smoothing: f64, out: u32, sums_out: u32,
+                x: u32,
+                rows: u32,
+                classes: u32,
+                ti: u32,
+                tp: u32,
+                w: u32,
+                ignore_index: i32,
+                label_smoothing: f64,
+                out: u32,
+                sums_out: u32,
             ) -> i32 {
                 let run = || -> Result<(), i32> {
                     let xs = required("input", operand::<$t>("input", x, rows * classes)?)?;
@@ -104,7 +124,12 @@ macro_rules! cross_entropy_exports {
                     let weight = weights::<$t>(w, classes)?;
                     let out = output::<$t>("out", out, rows)?;
                     let sums = required("sums_out", output::<f64>("sums_out", sums_out, 2)?)?;
-                    let ce = CrossEntropy { classes: classes as usize, weight: &weight, ignore_index, label_smoothing };
+                    let ce = CrossEntropy {
+                        classes: classes as usize,
+                        weight: &weight,
+                        ignore_index,
+                        label_smoothing,
+                    };
                     let (sum, denom) = ce.forward(xs, &target, out);
                     sums[0] = sum;
                     sums[1] = denom;
@@ -117,8 +142,18 @@ macro_rules! cross_entropy_exports {
             /// Pointers follow the crate-level call protocol.
             #[export_name = concat!("lossfn_cross_entropy_backward_", stringify!($t))]
             pub unsafe extern "C" fn bwd(
-                x: u32, rows: u32, classes: u32, ti: u32, tp: u32, w: u32, ignore_index: i32,
-                label_smoothing: f64, g: u32, g_scale: f64, gx: u32, gq: u32,
+                x: u32,
+                rows: u32,
+                classes: u32,
+                ti: u32,
+                tp: u32,
+                w: u32,
+                ignore_index: i32,
+                label_smoothing: f64,
+                g: u32,
+                g_scale: f64,
+                gx: u32,
+                gq: u32,
             ) -> i32 {
                 let run = || -> Result<(), i32> {
                     let xs = required("input", operand::<$t>("input", x, rows * classes)?)?;
@@ -131,7 +166,12 @@ macro_rules! cross_entropy_exports {
                     };
                     let gx = output::<$t>("grad_input", gx, rows * classes)?;
                     let gq = output::<$t>("grad_target", gq, rows * classes)?;
-                    let ce = CrossEntropy { classes: classes as usize, weight: &weight, ignore_index, label_smoothing };
+                    let ce = CrossEntropy {
+                        classes: classes as usize,
+                        weight: &weight,
+                        ignore_index,
+                        label_smoothing,
+                    };
                     ce.backward(xs, &target, &up, gx, gq);
                     Ok(())
                 };

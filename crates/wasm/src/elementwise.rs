@@ -60,7 +60,11 @@ unsafe fn backward<E: Element, L: ElementwiseGrad>(
             Some(gs) => Upstream::PerElement(gs, scale),
             None => Upstream::Scalar(scale),
         };
-        let (gx, gt, ga) = (output::<E>("grad_input", gx, n)?, output::<E>("grad_target", gt, n)?, output::<E>("grad_aux", ga, n)?);
+        let (gx, gt, ga) = (
+            output::<E>("grad_input", gx, n)?,
+            output::<E>("grad_target", gt, n)?,
+            output::<E>("grad_aux", ga, n)?,
+        );
         driver::backward(&loss, xs, ts, aux, ws, up, gx, gt, ga);
         Ok(())
     };
@@ -83,7 +87,16 @@ macro_rules! paste_exports {
             /// # Safety
             /// Pointers follow the module-level call protocol.
             pub unsafe extern "C" fn fwd(
-                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, out: u32, sum_out: u32,
+                x: u32,
+                t: u32,
+                a: u32,
+                w: u32,
+                n: u32,
+                p0: f64,
+                p1: f64,
+                p2: f64,
+                out: u32,
+                sum_out: u32,
             ) -> i32 {
                 forward::<$t, _>($make(p0, p1, p2), x, t, a, w, n, out, sum_out)
             }
@@ -91,8 +104,19 @@ macro_rules! paste_exports {
             /// # Safety
             /// Pointers follow the module-level call protocol.
             pub unsafe extern "C" fn bwd(
-                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, g: u32, g_scale: f64,
-                gx: u32, gt: u32, ga: u32,
+                x: u32,
+                t: u32,
+                a: u32,
+                w: u32,
+                n: u32,
+                p0: f64,
+                p1: f64,
+                p2: f64,
+                g: u32,
+                g_scale: f64,
+                gx: u32,
+                gt: u32,
+                ga: u32,
             ) -> i32 {
                 backward::<$t, _>($make(p0, p1, p2), x, t, a, w, n, g, g_scale, gx, gt, ga)
             }
@@ -100,25 +124,40 @@ macro_rules! paste_exports {
     };
 }
 
-
 // No parameters.
 elementwise_exports!(l1_loss, |_, _, _| Ok::<_, i32>(L1Loss));
 elementwise_exports!(mse_loss, |_, _, _| Ok::<_, i32>(MseLoss));
-elementwise_exports!(mean_absolute_percentage_error, |_, _, _| Ok::<_, i32>(MeanAbsolutePercentageError));
-elementwise_exports!(mean_squared_logarithmic_error, |_, _, _| Ok::<_, i32>(MeanSquaredLogarithmicError));
+elementwise_exports!(mean_absolute_percentage_error, |_, _, _| Ok::<_, i32>(
+    MeanAbsolutePercentageError
+));
+elementwise_exports!(mean_squared_logarithmic_error, |_, _, _| Ok::<_, i32>(
+    MeanSquaredLogarithmicError
+));
 elementwise_exports!(log_cosh, |_, _, _| Ok::<_, i32>(LogCosh));
 // p0 = beta (> 0; β = 0 is dispatched to l1_loss by the TS layer, as PyTorch does).
-elementwise_exports!(smooth_l1_loss, |beta, _, _| positive("beta", beta).map(|beta| SmoothL1Loss { beta }));
+elementwise_exports!(smooth_l1_loss, |beta, _, _| positive("beta", beta)
+    .map(|beta| SmoothL1Loss { beta }));
 // p0 = delta (> 0).
-elementwise_exports!(huber_loss, |delta, _, _| positive("delta", delta).map(|delta| HuberLoss { delta }));
+elementwise_exports!(huber_loss, |delta, _, _| positive("delta", delta)
+    .map(|delta| HuberLoss { delta }));
 // p0 = log_input (0/1), p1 = full (0/1), p2 = eps.
-elementwise_exports!(poisson_nll_loss, |log_input: f64, full: f64, eps| Ok::<_, i32>(PoissonNllLoss {
-    log_input: log_input != 0.0,
-    full: full != 0.0,
-    eps
-}));
+elementwise_exports!(poisson_nll_loss, |log_input: f64, full: f64, eps| Ok::<
+    _,
+    i32,
+>(
+    PoissonNllLoss {
+        log_input: log_input != 0.0,
+        full: full != 0.0,
+        eps
+    }
+));
 // a = var (broadcast by the caller), p0 = full (0/1), p1 = eps.
-elementwise_exports!(gaussian_nll_loss, |full: f64, eps, _| Ok::<_, i32>(GaussianNllLoss { full: full != 0.0, eps }));
+elementwise_exports!(gaussian_nll_loss, |full: f64, eps, _| Ok::<_, i32>(
+    GaussianNllLoss {
+        full: full != 0.0,
+        eps
+    }
+));
 // No parameters (weight via `w`).
 elementwise_exports!(binary_cross_entropy, |_, _, _| Ok::<_, i32>(
     binary_cross_entropy::BinaryCrossEntropy

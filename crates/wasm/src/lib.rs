@@ -109,7 +109,10 @@ pub(crate) fn check<E>(name: &str, ptr: u32, n: u32) -> Result<(), i32> {
     let size = core::mem::size_of::<E>();
     let end = (ptr as usize).checked_add(n as usize * size);
     if ptr == 0 || !(ptr as usize).is_multiple_of(size) || end.is_none_or(|e| e > memory_bytes()) {
-        return Err(fail(STATUS_BAD_POINTER, format!("{name}: bad pointer {ptr} for {n} elements")));
+        return Err(fail(
+            STATUS_BAD_POINTER,
+            format!("{name}: bad pointer {ptr} for {n} elements"),
+        ));
     }
     Ok(())
 }
@@ -126,14 +129,21 @@ pub(crate) unsafe fn operand<'a, E>(name: &str, ptr: u32, n: u32) -> Result<Opti
         return Ok(Some(&[]));
     }
     check::<E>(name, ptr, n)?;
-    Ok(Some(core::slice::from_raw_parts(ptr as *const E, n as usize)))
+    Ok(Some(core::slice::from_raw_parts(
+        ptr as *const E,
+        n as usize,
+    )))
 }
 
 /// A written operand: `Some(slice)` when `ptr != 0`, checked.
 ///
 /// # Safety
 /// As [`operand`]; the range is not aliased by any other operand of the same call.
-pub(crate) unsafe fn output<'a, E>(name: &str, ptr: u32, n: u32) -> Result<Option<&'a mut [E]>, i32> {
+pub(crate) unsafe fn output<'a, E>(
+    name: &str,
+    ptr: u32,
+    n: u32,
+) -> Result<Option<&'a mut [E]>, i32> {
     if ptr == 0 {
         return Ok(None);
     }
@@ -141,18 +151,29 @@ pub(crate) unsafe fn output<'a, E>(name: &str, ptr: u32, n: u32) -> Result<Optio
         return Ok(Some(&mut []));
     }
     check::<E>(name, ptr, n)?;
-    Ok(Some(core::slice::from_raw_parts_mut(ptr as *mut E, n as usize)))
+    Ok(Some(core::slice::from_raw_parts_mut(
+        ptr as *mut E,
+        n as usize,
+    )))
 }
 
 pub(crate) fn required<T>(name: &str, v: Option<T>) -> Result<T, i32> {
-    v.ok_or_else(|| fail(STATUS_BAD_POINTER, format!("{name}: required operand is null")))
+    v.ok_or_else(|| {
+        fail(
+            STATUS_BAD_POINTER,
+            format!("{name}: required operand is null"),
+        )
+    })
 }
 
 pub(crate) fn positive(name: &str, v: f64) -> Result<f64, i32> {
     if v > 0.0 {
         Ok(v)
     } else {
-        Err(fail(STATUS_BAD_PARAM, format!("{name} must be > 0, got {v}")))
+        Err(fail(
+            STATUS_BAD_PARAM,
+            format!("{name} must be > 0, got {v}"),
+        ))
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::splat;
 use crate::driver::{Elementwise, ElementwiseGrad};
-use crate::math::{ln, log1p};
+use crate::math::{ln, ln_and_log1p_neg};
 use crate::simd::Vector;
 
 pub struct BinaryCrossEntropy;
@@ -17,8 +17,8 @@ impl Elementwise for BinaryCrossEntropy {
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         let lo = splat::<V>(-100.0);
         // log1p(−x), not ln(1 − x): for small x (t = 0) the loss is ≈ x, which 1 − x rounds away.
-        let log_1mx = log1p(-x).pmax(lo);
-        let log_x = ln(x).pmax(lo);
+        let (log_x, log_1mx) = ln_and_log1p_neg(x);
+        let (log_x, log_1mx) = (log_x.pmax(lo), log_1mx.pmax(lo));
         (t - splat(1.0)) * log_1mx - t * log_x
     }
 }

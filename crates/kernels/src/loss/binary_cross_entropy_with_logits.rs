@@ -12,7 +12,7 @@
 
 use super::splat;
 use crate::driver::{Elementwise, ElementwiseGrad};
-use crate::math::{exp, log1p, softplus};
+use crate::math::{exp, log1p_unit};
 use crate::simd::Vector;
 
 pub struct BinaryCrossEntropyWithLogits {
@@ -24,8 +24,8 @@ pub struct BinaryCrossEntropyWithLogits {
 #[inline(always)]
 pub(crate) fn softplus_pair<V: Vector>(x: V) -> (V, V) {
     let zero = splat::<V>(0.0);
-    // softplus(−|x|) = ln(1 + e^−|x|) ∈ (0, ln 2].
-    let l = softplus(-x.abs());
+    // softplus(−|x|) = ln(1 + e^−|x|) ∈ (0, ln 2] (softplus's own method, minus its max).
+    let l = log1p_unit(exp(-x.abs()));
     (x.pmax(zero) + l, (-x).pmax(zero) + l)
 }
 
@@ -62,7 +62,7 @@ impl ElementwiseGrad for BinaryCrossEntropyWithLogits {
         let (s_pos, s_neg) = sigmoid_pair_from(x, e);
         if self.pos_weight {
             let zero = splat::<V>(0.0);
-            let l = log1p(e);
+            let l = log1p_unit(e);
             let (sp_pos, sp_neg) = (x.pmax(zero) + l, (-x).pmax(zero) + l);
             let dx = one_t * s_pos - p * t * s_neg;
             [dx * g, (p * sp_neg - sp_pos) * g, t * sp_neg * g]

@@ -77,7 +77,12 @@ impl<E: Element> CrossEntropy<'_, E> {
     }
 
     /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
-    pub fn forward(&self, x: &[E], target: &Target<'_, E>, mut out: Option<&mut [E]>) -> (f64, f64) {
+    pub fn forward(
+        &self,
+        x: &[E],
+        target: &Target<'_, E>,
+        mut out: Option<&mut [E]>,
+    ) -> (f64, f64) {
         let c = self.classes;
         let rows = x.len().checked_div(c).unwrap_or(0);
         let eps = self.label_smoothing;
@@ -95,7 +100,8 @@ impl<E: Element> CrossEntropy<'_, E> {
                         denom.add(wy);
                         let nll = wy * ((lse.shift - row[y as usize].to_f64()) + lse.log_sum);
                         if eps > 0.0 {
-                            let smooth = driver::forward(&WeightedGap(lse), row, self.weight, None, None);
+                            let smooth =
+                                driver::forward(&WeightedGap(lse), row, self.weight, None, None);
                             (1.0 - eps) * nll + eps / c as f64 * smooth
                         } else {
                             nll
@@ -106,7 +112,11 @@ impl<E: Element> CrossEntropy<'_, E> {
                     let lse = log_sum_exp(row);
                     denom.add(1.0);
                     let qr = &q[r * c..(r + 1) * c];
-                    let body = SmoothedGap { lse, keep: 1.0 - eps, add: eps / c as f64 };
+                    let body = SmoothedGap {
+                        lse,
+                        keep: 1.0 - eps,
+                        add: eps / c as f64,
+                    };
                     driver::forward(&body, row, qr, Some(self.weight), None)
                 }
             };
@@ -141,7 +151,9 @@ impl<E: Element> CrossEntropy<'_, E> {
             match target {
                 Target::Index(ys) => {
                     let y = ys[r];
-                    let Some(gx) = gx.as_deref_mut() else { continue };
+                    let Some(gx) = gx.as_deref_mut() else {
+                        continue;
+                    };
                     let out = &mut gx[range];
                     if y == self.ignore_index {
                         out.fill(E::default());
@@ -150,7 +162,11 @@ impl<E: Element> CrossEntropy<'_, E> {
                     let lse = log_sum_exp(row);
                     let wy = self.weight[y as usize].to_f64();
                     let k = eps / c as f64;
-                    let body = SoftmaxGrad { lse, alpha: gr * ((1.0 - eps) * wy + k * w_total), beta: gr * k };
+                    let body = SoftmaxGrad {
+                        lse,
+                        alpha: gr * ((1.0 - eps) * wy + k * w_total),
+                        beta: gr * k,
+                    };
                     driver::forward(&body, row, self.weight, None, Some(&mut *out));
                     let yi = y as usize;
                     out[yi] = E::from_f64(out[yi].to_f64() - gr * (1.0 - eps) * wy);
@@ -161,9 +177,27 @@ impl<E: Element> CrossEntropy<'_, E> {
                     let (keep, add) = (1.0 - eps, eps / c as f64);
                     if let Some(gx) = gx.as_deref_mut() {
                         // Σ_k w_k·q'_k, then ∂x = g·(p·Σ − w·q') in one pass over the row.
-                        let s = driver::forward(&SmoothedWeighted { keep, add }, qr, self.weight, None, None);
-                        let body = SmoothedSoftmaxGrad { lse, alpha: gr * s, beta: gr, keep, add };
-                        driver::forward(&body, row, qr, Some(self.weight), Some(&mut gx[range.clone()]));
+                        let s = driver::forward(
+                            &SmoothedWeighted { keep, add },
+                            qr,
+                            self.weight,
+                            None,
+                            None,
+                        );
+                        let body = SmoothedSoftmaxGrad {
+                            lse,
+                            alpha: gr * s,
+                            beta: gr,
+                            keep,
+                            add,
+                        };
+                        driver::forward(
+                            &body,
+                            row,
+                            qr,
+                            Some(self.weight),
+                            Some(&mut gx[range.clone()]),
+                        );
                     }
                     if let Some(gq) = gq.as_deref_mut() {
                         let body = WeightedGap(lse);

@@ -15,7 +15,11 @@ impl Elementwise for HuberLoss {
         let delta = splat::<V>(self.delta);
         let d = x - t;
         let ad = d.abs();
-        V::select(ad.lt(delta), splat::<V>(0.5) * d * d, delta * (ad - splat::<V>(0.5 * self.delta)))
+        V::select(
+            ad.lt(delta),
+            splat::<V>(0.5) * d * d,
+            delta * (ad - splat::<V>(0.5 * self.delta)),
+        )
     }
 }
 

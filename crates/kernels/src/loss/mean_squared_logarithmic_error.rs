@@ -28,6 +28,10 @@ impl ElementwiseGrad for MeanSquaredLogarithmicError {
         let one = splat::<V>(1.0);
         let (xc, tc) = (x.pmax(eps), t.pmax(eps));
         let d2 = splat::<V>(2.0) * (log1p(xc) - log1p(tc)) * g;
-        [pass(x.ge(eps), d2 / (one + xc)), pass(t.ge(eps), -d2 / (one + tc)), splat(0.0)]
+        [
+            pass(x.ge(eps), d2 / (one + xc)),
+            pass(t.ge(eps), -d2 / (one + tc)),
+            splat(0.0),
+        ]
     }
 }

@@ -20,7 +20,11 @@ pub struct PoissonNllLoss {
 impl Elementwise for PoissonNllLoss {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
-        let l = if self.log_input { exp(x) - t * x } else { x - t * ln(x + splat(self.eps)) };
+        let l = if self.log_input {
+            exp(x) - t * x
+        } else {
+            x - t * ln(x + splat(self.eps))
+        };
         if !self.full {
             return l;
         }

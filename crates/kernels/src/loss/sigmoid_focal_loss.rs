@@ -17,7 +17,7 @@
 use super::binary_cross_entropy_with_logits::sigmoid_pair_from;
 use super::splat;
 use crate::driver::{Elementwise, ElementwiseGrad};
-use crate::math::{exp, ln, log1p};
+use crate::math::{exp, ln, log1p_unit};
 use crate::simd::Vector;
 
 pub struct SigmoidFocalLoss {
@@ -45,7 +45,7 @@ impl SigmoidFocalLoss {
         let one_t = one - t;
         // One e^−|x| serves both σ(±x) and ln(1 + e^−|x|) (the shared part of softplus(±x)).
         let e = exp(-x.abs());
-        let l = log1p(e);
+        let l = log1p_unit(e);
         let zero = splat::<V>(0.0);
         let ce = t * ((-x).pmax(zero) + l) + one_t * (x.pmax(zero) + l);
         let (p, p_neg) = sigmoid_pair_from(x, e);

@@ -16,7 +16,11 @@ impl Elementwise for SmoothL1Loss {
         let beta = splat::<V>(self.beta);
         let d = x - t;
         let ad = d.abs();
-        V::select(ad.lt(beta), splat::<V>(0.5) * d * d / beta, ad - splat::<V>(0.5 * self.beta))
+        V::select(
+            ad.lt(beta),
+            splat::<V>(0.5) * d * d / beta,
+            ad - splat::<V>(0.5 * self.beta),
+        )
     }
 }
 

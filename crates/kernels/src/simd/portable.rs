@@ -113,7 +113,11 @@ macro_rules! portable_vector {
                     if a.is_nan() || b.is_nan() {
                         <$t>::NAN
                     } else if a == b {
-                        if a.is_sign_negative() { a } else { b }
+                        if a.is_sign_negative() {
+                            a
+                        } else {
+                            b
+                        }
                     } else if a < b {
                         a
                     } else {
@@ -127,7 +131,11 @@ macro_rules! portable_vector {
                     if a.is_nan() || b.is_nan() {
                         <$t>::NAN
                     } else if a == b {
-                        if a.is_sign_negative() { b } else { a }
+                        if a.is_sign_negative() {
+                            b
+                        } else {
+                            a
+                        }
                     } else if a > b {
                         a
                     } else {

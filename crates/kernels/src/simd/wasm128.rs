@@ -154,8 +154,24 @@ impl Vector for F32x4 {
     type Mask = v128;
     const LANES: usize = 4;
 
-    common!(F32x4, f32, 4, f32x4_splat, f32x4_abs, f32x4_min, f32x4_max, f32x4_sqrt,
-        f32x4_nearest, f32x4_floor, f32x4_lt, f32x4_le, f32x4_gt, f32x4_ge, f32x4_eq, f32x4_ne);
+    common!(
+        F32x4,
+        f32,
+        4,
+        f32x4_splat,
+        f32x4_abs,
+        f32x4_min,
+        f32x4_max,
+        f32x4_sqrt,
+        f32x4_nearest,
+        f32x4_floor,
+        f32x4_lt,
+        f32x4_le,
+        f32x4_gt,
+        f32x4_ge,
+        f32x4_eq,
+        f32x4_ne
+    );
 
     #[inline(always)]
     fn mask_first(k: usize) -> v128 {
@@ -180,8 +196,14 @@ impl Vector for F32x4 {
     #[inline(always)]
     fn frexp(self) -> (Self, Self) {
         let bits = self.0;
-        let e = i32x4_sub(v128_and(u32x4_shr(bits, 23), i32x4_splat(0xff)), i32x4_splat(127));
-        let m = v128_or(v128_and(bits, i32x4_splat(0x007f_ffff)), i32x4_splat(0x3f80_0000));
+        let e = i32x4_sub(
+            v128_and(u32x4_shr(bits, 23), i32x4_splat(0xff)),
+            i32x4_splat(127),
+        );
+        let m = v128_or(
+            v128_and(bits, i32x4_splat(0x007f_ffff)),
+            i32x4_splat(0x3f80_0000),
+        );
         (F32x4(f32x4_convert_i32x4(e)), F32x4(m))
     }
     #[inline(always)]
@@ -232,8 +254,24 @@ impl Vector for F64x2 {
     type Mask = v128;
     const LANES: usize = 2;
 
-    common!(F64x2, f64, 2, f64x2_splat, f64x2_abs, f64x2_min, f64x2_max, f64x2_sqrt,
-        f64x2_nearest, f64x2_floor, f64x2_lt, f64x2_le, f64x2_gt, f64x2_ge, f64x2_eq, f64x2_ne);
+    common!(
+        F64x2,
+        f64,
+        2,
+        f64x2_splat,
+        f64x2_abs,
+        f64x2_min,
+        f64x2_max,
+        f64x2_sqrt,
+        f64x2_nearest,
+        f64x2_floor,
+        f64x2_lt,
+        f64x2_le,
+        f64x2_gt,
+        f64x2_ge,
+        f64x2_eq,
+        f64x2_ne
+    );
 
     #[inline(always)]
     fn mask_first(k: usize) -> v128 {
@@ -254,7 +292,10 @@ impl Vector for F64x2 {
     #[inline(always)]
     fn frexp(self) -> (Self, Self) {
         let bits = self.0;
-        let e = i64x2_sub(v128_and(u64x2_shr(bits, 52), i64x2_splat(0x7ff)), i64x2_splat(1023));
+        let e = i64x2_sub(
+            v128_and(u64x2_shr(bits, 52), i64x2_splat(0x7ff)),
+            i64x2_splat(1023),
+        );
         // The exponents fit in i32: gather the low words of both lanes, then convert.
         let e32 = i32x4_shuffle::<0, 2, 0, 2>(e, e);
         let m = v128_or(
@@ -265,7 +306,11 @@ impl Vector for F64x2 {
     }
     #[inline(always)]
     fn copysign(self, sign: Self) -> Self {
-        F64x2(v128_bitselect(sign.0, self.0, u64x2_splat(0x8000_0000_0000_0000)))
+        F64x2(v128_bitselect(
+            sign.0,
+            self.0,
+            u64x2_splat(0x8000_0000_0000_0000),
+        ))
     }
     #[inline(always)]
     fn pmin(self, o: Self) -> Self {
