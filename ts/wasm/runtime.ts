@@ -2,7 +2,6 @@
 // arena, and turning non-zero statuses into Errors.
 
 import { ABI_VERSION, STATUS_OK, type Exports } from './abi.js';
-import { WASM_BASE64 } from './bytes.js';
 
 /** What `init({ wasm })` accepts. */
 export type WasmSource =
@@ -30,6 +29,14 @@ const SIMD_PROBE = new Uint8Array([
 ]);
 
 let exportsRef: Exports | null = null;
+/** The module `init()` uses when given none: the inlined bytes (set by ts/index.ts), or none
+ * in the `lossfn/slim` entry point, which ships without them. */
+let defaultBase64: string | null = null;
+
+/** Registers the inlined module (base64) as init()'s default. */
+export function setDefaultWasm(base64: string): void {
+  defaultBase64 = base64;
+}
 let pending: Promise<void> | null = null;
 
 /**
@@ -69,7 +76,15 @@ async function load(source: WasmSource | undefined): Promise<void> {
 }
 
 async function instantiate(source: WasmSource | undefined): Promise<{ instance: WebAssembly.Instance }> {
-  if (source === undefined) return WebAssembly.instantiate(decodeBase64(WASM_BASE64), {});
+  if (source === undefined) {
+    if (defaultBase64 === null) {
+      throw new TypeError(
+        "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }) " +
+          "(e.g. fetch(new URL('lossfn/lossfn.wasm', import.meta.url)) or the bytes)",
+      );
+    }
+    return WebAssembly.instantiate(decodeBase64(defaultBase64), {});
+  }
   if (source instanceof WebAssembly.Module) {
     return { instance: await WebAssembly.instantiate(source, {}) };
   }

@@ -1,0 +1,12 @@
+// The public API, shared by the two entry points: `lossfn` (index.ts, the module inlined) and
+// `lossfn/slim` (slim.ts, the module passed to init()).
+
+export { init, isInitialized, memoryBytes, type InitOptions, type WasmSource } from './wasm/runtime.js';
+export {
+  Tensor, tensor, type DType, type FloatDType, type IntDType, type TensorOptions, type BackwardOptions,
+  type GradFn, type NestedNumbers,
+} from './tensor.js';
+export type { Reduction } from './reduction.js';
+export * as F from './functional/index.js';
+export * as nn from './nn/index.js';
+export { ABI_VERSION } from './wasm/abi.js';
