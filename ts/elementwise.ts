@@ -4,7 +4,7 @@
 
 import { broadcastPlan, isIdentity, reduceBroadcast, stageBroadcast, type Plan } from './broadcast.js';
 import type { ElementwiseBackward, ElementwiseForward, Exports } from './wasm/abi.js';
-import { check, scratch, views, wasm, type Views } from './wasm/runtime.js';
+import { check, floatArray, floatBytes, heapOf, scratch, views, wasm } from './wasm/runtime.js';
 import { gradScale, reduceSum, Sum, type Reduction } from './reduction.js';
 import { Tensor, type FloatArray, type FloatDType, type GradFn } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkSameShape } from './validate.js';
@@ -82,7 +82,6 @@ function stageOperand(heap: FloatArray, at: number, p: Planned, off: number, len
   else stageBroadcast(heap, at, p.op.tensor.data, p.plan, off, len);
 }
 
-const heapOf = (v: Views, d: FloatDType): FloatArray => (d === 'float32' ? v.f32 : v.f64);
 
 /** Runs an elementwise loss forward and returns its (reduced) result with its autograd node. */
 export function elementwise(call: ElementwiseCall): Tensor {
@@ -94,15 +93,15 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const dtype = x.dtype;
   const n = x.numel();
   const fwd = kernel<ElementwiseForward>(ex, stem, 'forward', dtype);
-  const bytes = dtype === 'float32' ? 4 : 8;
+  const bytes = floatBytes(dtype);
   const chunk = CHUNK_BYTES / bytes;
   const base = scratch(ex, SLOTS * CHUNK_BYTES);
   const [px, pt, pa, pw, pout, psum] = [0, 1, 2, 3, 4, 8].map((s) => base + s * CHUNK_BYTES);
-  const out = reduction === 'none' ? new (dtype === 'float32' ? Float32Array : Float64Array)(n) : null;
+  const out = reduction === 'none' ? new (floatArray(dtype))(n) : null;
   const total = new Sum();
   for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
-    const heap = heapOf(views(ex), dtype);
+    const heap = heapOf(ex, dtype);
     stage(heap, px / bytes, x.data, off, len);
     stage(heap, pt / bytes, t.data, off, len);
     if (aux) stageOperand(heap, pa / bytes, aux, off, len);
@@ -110,7 +109,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
     const status = fwd(px, pt, aux ? pa : 0, weight ? pw : 0, len, params[0], params[1], params[2], out ? pout : 0, psum);
     check(ex, fn, status);
     const v = views(ex);
-    if (out) out.set(heapOf(v, dtype).subarray(pout / bytes, pout / bytes + len), off);
+    if (out) out.set(heapOf(ex, dtype).subarray(pout / bytes, pout / bytes + len), off);
     total.add(v.f64[psum / 8]);
   }
   if (weight?.op.tensor.requiresGrad) {
@@ -122,7 +121,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
   if (out) {
     result = new Tensor(out, x.shape.slice(), dtype, requiresGrad);
   } else {
-    const v = new (dtype === 'float32' ? Float32Array : Float64Array)(1);
+    const v = new (floatArray(dtype))(1);
     v[0] = reduceSum(reduction as 'mean' | 'sum', total.value(), call.denominator ?? n);
     result = new Tensor(v, [], dtype, requiresGrad);
   }
@@ -143,9 +142,9 @@ function elementwiseGradFn(
       const dtype = x.dtype;
       const n = x.numel();
       const bwd = kernel<ElementwiseBackward>(ex, stem, 'backward', dtype);
-      const bytes = dtype === 'float32' ? 4 : 8;
+      const bytes = floatBytes(dtype);
       const chunk = CHUNK_BYTES / bytes;
-      const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+      const Ctor = floatArray(dtype);
       const want = inputs.map((o) => o.requiresGrad);
       const grads = inputs.map((o, i) => (want[i] ? new Ctor(o.numel()) : null));
       const perElement = reduction === 'none';
@@ -155,7 +154,7 @@ function elementwiseGradFn(
       const outPtrs = [pgx, pgt, pga];
       for (let off = 0; off < n; off += chunk) {
         const len = Math.min(chunk, n - off);
-        const heap = heapOf(views(ex), dtype);
+        const heap = heapOf(ex, dtype);
         stage(heap, px / bytes, x.data, off, len);
         stage(heap, pt / bytes, t.data, off, len);
         if (aux) stageOperand(heap, pa / bytes, aux, off, len);
@@ -167,7 +166,7 @@ function elementwiseGradFn(
           want[0] ? pgx : 0, want[1] ? pgt : 0, want[2] ? pga : 0,
         );
         check(ex, fn, status);
-        const h = heapOf(views(ex), dtype);
+        const h = heapOf(ex, dtype);
         for (let k = 0; k < grads.length; k++) {
           const gk = grads[k];
           if (gk === null) continue;

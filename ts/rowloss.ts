@@ -12,17 +12,10 @@ import { gradScale, Sum } from './reduction.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkTensor, shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
-import { check, scratch, views, wasm } from './wasm/runtime.js';
+import { check, floatArray, floatBytes, heapOf, scratch, views, wasm } from './wasm/runtime.js';
 
-/** The typed-array constructor of a float dtype. */
-export const floatArray = (d: FloatDType): Float32ArrayConstructor | Float64ArrayConstructor =>
-  d === 'float32' ? Float32Array : Float64Array;
-
-/** Bytes per element of a float dtype. */
-export const floatBytes = (d: FloatDType): 4 | 8 => (d === 'float32' ? 4 : 8);
-
-/** The float view of wasm memory for `d`; take it again after every call into wasm. */
-export const heapOf = (ex: Exports, d: FloatDType): FloatArray => (d === 'float32' ? views(ex).f32 : views(ex).f64);
+// The per-dtype helpers live with the memory views; re-exported for the row losses.
+export { floatArray, floatBytes, heapOf } from './wasm/runtime.js';
 
 /** The kernel `lossfn_<stem>_<dir>_<f32|f64>`. */
 export function rowKernel<K>(ex: Exports, stem: string, dir: 'forward' | 'backward', dtype: FloatDType): K {

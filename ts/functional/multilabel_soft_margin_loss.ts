@@ -2,6 +2,7 @@ import { checkPair, elementwise, NO_PARAMS } from '../elementwise.js';
 import { parseReduction, type Reduction } from '../reduction.js';
 import { Tensor, type FloatArray, type FloatDType } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkTensor } from '../validate.js';
+import { floatArray } from '../wasm/runtime.js';
 
 export interface MultilabelSoftMarginLossOptions {
   /** Rescaling weight per class, broadcast against the input (usually `(C)`); input's dtype. */
@@ -70,7 +71,7 @@ export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, options?
 /** Row means of an elementwise (…, C) result, as a (…) tensor whose gradient spreads g/C back over each row. */
 function perSample(elems: Tensor, rows: number, c: number): Tensor {
   const dtype = elems.dtype as FloatDType;
-  const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+  const Ctor = floatArray(dtype);
   const e = elems.data as FloatArray;
   const out = new Ctor(rows);
   for (let r = 0; r < rows; r++) {

@@ -2,6 +2,7 @@
 // arena, and turning non-zero statuses into Errors.
 
 import { ABI_VERSION, STATUS_OK, type Exports } from './abi.js';
+import type { FloatArray, FloatDType } from '../tensor.js';
 
 /** What `init({ wasm })` accepts. */
 export type WasmSource =
@@ -156,6 +157,16 @@ export function views(ex: Exports): Views {
   }
   return viewsCache;
 }
+
+/** The typed-array constructor of a float dtype. */
+export const floatArray = (d: FloatDType): Float32ArrayConstructor | Float64ArrayConstructor =>
+  d === 'float32' ? Float32Array : Float64Array;
+
+/** Bytes per element of a float dtype. */
+export const floatBytes = (d: FloatDType): 4 | 8 => (d === 'float32' ? 4 : 8);
+
+/** The float view of wasm memory for `d`; take it again after every call into wasm. */
+export const heapOf = (ex: Exports, d: FloatDType): FloatArray => (d === 'float32' ? views(ex).f32 : views(ex).f64);
 
 /** Throws the module's last error if `status` is not OK (a bug in the TS layer's validation). */
 export function check(ex: Exports, fn: string, status: number): void {
