@@ -268,6 +268,33 @@ impl MarginSoftmax {
     }
 }
 
+/// A large-margin softmax loss: [`MarginSoftmax`] with the target-logit margin `M`
+/// (ArcFace, CosFace, SphereFace are this with their margins).
+pub struct MarginLoss<M> {
+    pub classes: usize,
+    pub scale: f64,
+    pub margin: M,
+}
+
+impl<M: TargetMargin> MarginLoss<M> {
+    fn softmax(&self) -> MarginSoftmax {
+        MarginSoftmax {
+            classes: self.classes,
+            scale: self.scale,
+        }
+    }
+
+    /// Writes per-row losses into `out` when given; returns `Σ l`. Targets are in `0..C`.
+    pub fn forward<E: Element>(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> f64 {
+        self.softmax().forward(&self.margin, x, ys, out)
+    }
+
+    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
+    pub fn backward<E: Element>(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
+        self.softmax().backward(&self.margin, x, ys, g, gx)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

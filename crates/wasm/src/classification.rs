@@ -188,16 +188,16 @@ cross_entropy_exports!(f64);
 // The other losses over a class dimension (protocol in the module documentation).
 
 use crate::STATUS_BAD_POINTER;
-use lossfn_kernels::loss::arc_face_loss::ArcFaceLoss;
+use lossfn_kernels::loss::arc_face_loss::{ArcFaceLoss, ArcMargin};
 use lossfn_kernels::loss::categorical_hinge::CategoricalHinge;
-use lossfn_kernels::loss::cos_face_loss::CosFaceLoss;
+use lossfn_kernels::loss::cos_face_loss::{CosFaceLoss, CosMargin};
 use lossfn_kernels::loss::distillation_loss::DistillationLoss;
 use lossfn_kernels::loss::multi_margin_loss::MultiMarginLoss;
 use lossfn_kernels::loss::multilabel_margin_loss::MultilabelMarginLoss;
 use lossfn_kernels::loss::nll_loss::NllLoss;
 use lossfn_kernels::loss::poly_loss::PolyLoss;
 use lossfn_kernels::loss::softmax_focal_loss::SoftmaxFocalLoss;
-use lossfn_kernels::loss::sphere_face_loss::SphereFaceLoss;
+use lossfn_kernels::loss::sphere_face_loss::{SphereFaceLoss, SphereMargin};
 use lossfn_kernels::loss::zero_one_loss::ZeroOneLoss;
 
 /// `rows × classes`, or a status when it overflows.
@@ -774,14 +774,18 @@ fn arc_face(classes: u32, scale: f64, margin: f64) -> Result<ArcFaceLoss, i32> {
     Ok(ArcFaceLoss {
         classes: classes as usize,
         scale: finite("scale", scale)?,
-        margin: finite("margin", margin)?,
+        margin: ArcMargin {
+            margin: finite("margin", margin)?,
+        },
     })
 }
 fn cos_face(classes: u32, scale: f64, margin: f64) -> Result<CosFaceLoss, i32> {
     Ok(CosFaceLoss {
         classes: classes as usize,
         scale: finite("scale", scale)?,
-        margin: finite("margin", margin)?,
+        margin: CosMargin {
+            margin: finite("margin", margin)?,
+        },
     })
 }
 fn sphere_face(classes: u32, scale: f64, margin: f64) -> Result<SphereFaceLoss, i32> {
@@ -790,7 +794,7 @@ fn sphere_face(classes: u32, scale: f64, margin: f64) -> Result<SphereFaceLoss, 
     Ok(SphereFaceLoss {
         classes: classes as usize,
         scale: finite("scale", scale)?,
-        margin,
+        margin: SphereMargin { margin },
     })
 }
 

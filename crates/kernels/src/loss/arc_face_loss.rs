@@ -7,9 +7,7 @@
 //! `ψ'(c) = sin(θ + m)/sin θ` with `sin θ = √((1 − c)(1 + c))` (≥ 4.4e-4 inside the clamp, so
 //! finite), and 0 where the clamp is active (`|c| > 1 − 1e-7`), as autograd through `clamp`.
 
-use crate::class_rows::{clamp_cos, sin_acos, MarginSoftmax, TargetMargin};
-use crate::driver::Upstream;
-use crate::simd::Element;
+use crate::class_rows::{clamp_cos, sin_acos, MarginLoss, TargetMargin};
 
 /// `cos(acos(c) + m)`.
 pub struct ArcMargin {
@@ -29,38 +27,8 @@ impl TargetMargin for ArcMargin {
     }
 }
 
-pub struct ArcFaceLoss {
-    pub classes: usize,
-    pub scale: f64,
-    /// Additive angular margin m, radians.
-    pub margin: f64,
-}
-
-impl ArcFaceLoss {
-    fn parts(&self) -> (MarginSoftmax, ArcMargin) {
-        (
-            MarginSoftmax {
-                classes: self.classes,
-                scale: self.scale,
-            },
-            ArcMargin {
-                margin: self.margin,
-            },
-        )
-    }
-
-    /// Writes per-row losses into `out` when given; returns `Σ l`. Targets are in `0..C`.
-    pub fn forward<E: Element>(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> f64 {
-        let (ms, m) = self.parts();
-        ms.forward(&m, x, ys, out)
-    }
-
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward<E: Element>(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
-        let (ms, m) = self.parts();
-        ms.backward(&m, x, ys, g, gx)
-    }
-}
+/// ArcFace: the large-margin softmax with [`ArcMargin`].
+pub type ArcFaceLoss = MarginLoss<ArcMargin>;
 
 #[cfg(test)]
 mod tests {

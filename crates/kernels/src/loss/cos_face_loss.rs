@@ -5,9 +5,7 @@
 //! Target logit `ψ(c) = c − m` (no clamp: nothing takes `acos`), `ψ' = 1`; the other logits
 //! are the cosines; `l = CE(scale·logits, y)` ([`crate::class_rows::MarginSoftmax`]).
 
-use crate::class_rows::{MarginSoftmax, TargetMargin};
-use crate::driver::Upstream;
-use crate::simd::Element;
+use crate::class_rows::{MarginLoss, TargetMargin};
 
 /// `c − m`.
 pub struct CosMargin {
@@ -20,42 +18,13 @@ impl TargetMargin for CosMargin {
     }
 }
 
-pub struct CosFaceLoss {
-    pub classes: usize,
-    pub scale: f64,
-    /// Additive cosine margin m.
-    pub margin: f64,
-}
-
-impl CosFaceLoss {
-    fn parts(&self) -> (MarginSoftmax, CosMargin) {
-        (
-            MarginSoftmax {
-                classes: self.classes,
-                scale: self.scale,
-            },
-            CosMargin {
-                margin: self.margin,
-            },
-        )
-    }
-
-    /// Writes per-row losses into `out` when given; returns `Σ l`. Targets are in `0..C`.
-    pub fn forward<E: Element>(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> f64 {
-        let (ms, m) = self.parts();
-        ms.forward(&m, x, ys, out)
-    }
-
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward<E: Element>(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
-        let (ms, m) = self.parts();
-        ms.backward(&m, x, ys, g, gx)
-    }
-}
+/// CosFace: the large-margin softmax with [`CosMargin`].
+pub type CosFaceLoss = MarginLoss<CosMargin>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::Upstream;
 
     #[test]
     fn two_classes_is_a_logistic_loss() {
@@ -63,7 +32,7 @@ mod tests {
         let loss = CosFaceLoss {
             classes: 2,
             scale: 4.0,
-            margin: 0.25,
+            margin: CosMargin { margin: 0.25 },
         };
         let x = [0.5f64, 0.1];
         let z: f64 = 4.0 * (0.1 - (0.5 - 0.25));

@@ -8,9 +8,7 @@
 //! ([`crate::class_rows::MarginSoftmax`]).
 //! `ψ'(c) = (−1)^k·m·sin(mθ)/sin θ`, `sin θ = √((1 − c)(1 + c))`; 0 where the clamp is active.
 
-use crate::class_rows::{clamp_cos, sin_acos, MarginSoftmax, TargetMargin};
-use crate::driver::Upstream;
-use crate::simd::Element;
+use crate::class_rows::{clamp_cos, sin_acos, MarginLoss, TargetMargin};
 use core::f64::consts::PI;
 
 /// `(−1)^k·cos(mθ) − 2k`.
@@ -35,38 +33,8 @@ impl TargetMargin for SphereMargin {
     }
 }
 
-pub struct SphereFaceLoss {
-    pub classes: usize,
-    pub scale: f64,
-    /// Integer angular margin m ≥ 1.
-    pub margin: u32,
-}
-
-impl SphereFaceLoss {
-    fn parts(&self) -> (MarginSoftmax, SphereMargin) {
-        (
-            MarginSoftmax {
-                classes: self.classes,
-                scale: self.scale,
-            },
-            SphereMargin {
-                margin: self.margin,
-            },
-        )
-    }
-
-    /// Writes per-row losses into `out` when given; returns `Σ l`. Targets are in `0..C`.
-    pub fn forward<E: Element>(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> f64 {
-        let (ms, m) = self.parts();
-        ms.forward(&m, x, ys, out)
-    }
-
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward<E: Element>(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
-        let (ms, m) = self.parts();
-        ms.backward(&m, x, ys, g, gx)
-    }
-}
+/// SphereFace: the large-margin softmax with [`SphereMargin`].
+pub type SphereFaceLoss = MarginLoss<SphereMargin>;
 
 #[cfg(test)]
 mod tests {
