@@ -102,82 +102,52 @@ unsafe fn target<'a, E: Element>(
 
 macro_rules! cross_entropy_exports {
     ($t:ident) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_cross_entropy_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                tp: u32,
-                w: u32,
-                ignore_index: i32,
-                label_smoothing: f64,
-                out: u32,
-                sums_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let xs = required("input", operand::<$t>("input", x, rows * classes)?)?;
-                    let target = target::<$t>(ti, tp, rows, classes, ignore_index)?;
-                    let weight = weights::<$t>(w, classes)?;
-                    let out = output::<$t>("out", out, rows)?;
-                    let sums = required("sums_out", output::<f64>("sums_out", sums_out, 2)?)?;
-                    let ce = CrossEntropy {
-                        classes: classes as usize,
-                        weight: &weight,
-                        ignore_index,
-                        label_smoothing,
-                    };
-                    let (sum, denom) = ce.forward(xs, &target, out);
-                    sums[0] = sum;
-                    sums[1] = denom;
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
+        export!(concat!("lossfn_cross_entropy_forward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, tp: u32, w: u32, ignore_index: i32,
+                label_smoothing: f64, out: u32, sums_out: u32,
+            ) {
+            let xs = required("input", operand::<$t>("input", x, rows * classes)?)?;
+            let target = target::<$t>(ti, tp, rows, classes, ignore_index)?;
+            let weight = weights::<$t>(w, classes)?;
+            let out = output::<$t>("out", out, rows)?;
+            let sums = required("sums_out", output::<f64>("sums_out", sums_out, 2)?)?;
+            let ce = CrossEntropy {
+                classes: classes as usize,
+                weight: &weight,
+                ignore_index,
+                label_smoothing,
+            };
+            let (sum, denom) = ce.forward(xs, &target, out);
+            sums[0] = sum;
+            sums[1] = denom;
+            Ok(())
+        });
 
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_cross_entropy_backward_", stringify!($t))]
-            pub unsafe extern "C" fn bwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                tp: u32,
-                w: u32,
-                ignore_index: i32,
-                label_smoothing: f64,
-                g: u32,
-                g_scale: f64,
-                gx: u32,
-                gq: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let xs = required("input", operand::<$t>("input", x, rows * classes)?)?;
-                    let target = target::<$t>(ti, tp, rows, classes, ignore_index)?;
-                    let weight = weights::<$t>(w, classes)?;
-                    let scale = <$t>::from_f64(g_scale);
-                    let up = match operand::<$t>("grad_output", g, rows)? {
-                        Some(gs) => Upstream::PerElement(gs, scale),
-                        None => Upstream::Scalar(scale),
-                    };
-                    let gx = output::<$t>("grad_input", gx, rows * classes)?;
-                    let gq = output::<$t>("grad_target", gq, rows * classes)?;
-                    let ce = CrossEntropy {
-                        classes: classes as usize,
-                        weight: &weight,
-                        ignore_index,
-                        label_smoothing,
-                    };
-                    ce.backward(xs, &target, &up, gx, gq);
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
-        };
+        export!(concat!("lossfn_cross_entropy_backward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, tp: u32, w: u32, ignore_index: i32,
+                label_smoothing: f64, g: u32, g_scale: f64, gx: u32, gq: u32,
+            ) {
+            let xs = required("input", operand::<$t>("input", x, rows * classes)?)?;
+            let target = target::<$t>(ti, tp, rows, classes, ignore_index)?;
+            let weight = weights::<$t>(w, classes)?;
+            let scale = <$t>::from_f64(g_scale);
+            let up = match operand::<$t>("grad_output", g, rows)? {
+                Some(gs) => Upstream::PerElement(gs, scale),
+                None => Upstream::Scalar(scale),
+            };
+            let gx = output::<$t>("grad_input", gx, rows * classes)?;
+            let gq = output::<$t>("grad_target", gq, rows * classes)?;
+            let ce = CrossEntropy {
+                classes: classes as usize,
+                weight: &weight,
+                ignore_index,
+                label_smoothing,
+            };
+            ce.backward(xs, &target, &up, gx, gq);
+            Ok(())
+        });
     };
 }
 
@@ -285,67 +255,43 @@ unsafe fn write_sum(ptr: u32, sum: f64) -> Result<(), i32> {
 
 macro_rules! nll_exports {
     ($t:ident) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_nll_loss_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                w: u32,
-                ignore_index: i32,
-                out: u32,
+        export!(concat!("lossfn_nll_loss_forward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, w: u32, ignore_index: i32, out: u32,
                 sums_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
-                    let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
-                    let weight = class_weight::<$t>(w, classes)?;
-                    let out = output::<$t>("out", out, rows)?;
-                    let k = NllLoss {
-                        classes: classes as usize,
-                        weight,
-                        ignore_index,
-                    };
-                    write_sums(sums_out, k.forward(xs, ys, out))
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
+            ) {
+            let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
+            let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
+            let weight = class_weight::<$t>(w, classes)?;
+            let out = output::<$t>("out", out, rows)?;
+            let k = NllLoss {
+                classes: classes as usize,
+                weight,
+                ignore_index,
+            };
+            write_sums(sums_out, k.forward(xs, ys, out))
+        });
 
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_nll_loss_backward_", stringify!($t))]
-            pub unsafe extern "C" fn bwd(
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                w: u32,
-                ignore_index: i32,
-                g: u32,
-                g_scale: f64,
+        export!(concat!("lossfn_nll_loss_backward_", stringify!($t)),
+            (
+                rows: u32, classes: u32, ti: u32, w: u32, ignore_index: i32, g: u32, g_scale: f64,
                 gx: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
-                    let weight = class_weight::<$t>(w, classes)?;
-                    let up = upstream::<$t>(g, rows, g_scale)?;
-                    let gx = required(
-                        "grad_input",
-                        output::<$t>("grad_input", gx, area(rows, classes)?)?,
-                    )?;
-                    NllLoss {
-                        classes: classes as usize,
-                        weight,
-                        ignore_index,
-                    }
-                    .backward(ys, &up, gx);
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
+            ) {
+            let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
+            let weight = class_weight::<$t>(w, classes)?;
+            let up = upstream::<$t>(g, rows, g_scale)?;
+            let gx = required(
+                "grad_input",
+                output::<$t>("grad_input", gx, area(rows, classes)?)?,
+            )?;
+            NllLoss {
+                classes: classes as usize,
+                weight,
+                ignore_index,
             }
-        };
+            .backward(ys, &up, gx);
+            Ok(())
+        });
     };
 }
 nll_exports!(f32);
@@ -355,60 +301,33 @@ nll_exports!(f64);
 /// `$make(classes, weight, ignore_index, param) -> Result<kernel, status>`.
 macro_rules! log_prob_exports {
     ($stem:ident, $t:ident, $make:expr) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                w: u32,
-                ignore_index: i32,
-                param: f64,
-                out: u32,
-                sums_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
-                    let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
-                    let weight = class_weight::<$t>(w, classes)?;
-                    let out = output::<$t>("out", out, rows)?;
-                    let k = $make(classes as usize, weight, ignore_index, param)?;
-                    write_sums(sums_out, k.forward(xs, ys, out))
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
+        export!(concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, w: u32, ignore_index: i32, param: f64,
+                out: u32, sums_out: u32,
+            ) {
+            let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
+            let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
+            let weight = class_weight::<$t>(w, classes)?;
+            let out = output::<$t>("out", out, rows)?;
+            let k = $make(classes as usize, weight, ignore_index, param)?;
+            write_sums(sums_out, k.forward(xs, ys, out))
+        });
 
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t))]
-            pub unsafe extern "C" fn bwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                w: u32,
-                ignore_index: i32,
-                param: f64,
-                g: u32,
-                g_scale: f64,
-                gx: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let xs = required("input", operand::<$t>("input", x, n)?)?;
-                    let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
-                    let weight = class_weight::<$t>(w, classes)?;
-                    let up = upstream::<$t>(g, rows, g_scale)?;
-                    let gx = required("grad_input", output::<$t>("grad_input", gx, n)?)?;
-                    $make(classes as usize, weight, ignore_index, param)?.backward(xs, ys, &up, gx);
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
-        };
+        export!(concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, w: u32, ignore_index: i32, param: f64,
+                g: u32, g_scale: f64, gx: u32,
+            ) {
+            let n = area(rows, classes)?;
+            let xs = required("input", operand::<$t>("input", x, n)?)?;
+            let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
+            let weight = class_weight::<$t>(w, classes)?;
+            let up = upstream::<$t>(g, rows, g_scale)?;
+            let gx = required("grad_input", output::<$t>("grad_input", gx, n)?)?;
+            $make(classes as usize, weight, ignore_index, param)?.backward(xs, ys, &up, gx);
+            Ok(())
+        });
     };
 }
 
@@ -473,62 +392,35 @@ fn multi_margin<E: Element>(
 
 macro_rules! multi_margin_exports {
     ($t:ident) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_multi_margin_loss_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                w: u32,
-                p: f64,
-                margin: f64,
-                out: u32,
+        export!(concat!("lossfn_multi_margin_loss_forward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, w: u32, p: f64, margin: f64, out: u32,
                 sum_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
-                    let ys = indices(ti, rows, classes, 0, None)?;
-                    let weight = class_weight::<$t>(w, classes)?;
-                    let out = output::<$t>("out", out, rows)?;
-                    write_sum(
-                        sum_out,
-                        multi_margin(classes as usize, weight, p, margin)?.forward(xs, ys, out),
-                    )
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
+            ) {
+            let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
+            let ys = indices(ti, rows, classes, 0, None)?;
+            let weight = class_weight::<$t>(w, classes)?;
+            let out = output::<$t>("out", out, rows)?;
+            write_sum(
+                sum_out,
+                multi_margin(classes as usize, weight, p, margin)?.forward(xs, ys, out),
+            )
+        });
 
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_multi_margin_loss_backward_", stringify!($t))]
-            pub unsafe extern "C" fn bwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                w: u32,
-                p: f64,
-                margin: f64,
-                g: u32,
-                g_scale: f64,
-                gx: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let xs = required("input", operand::<$t>("input", x, n)?)?;
-                    let ys = indices(ti, rows, classes, 0, None)?;
-                    let weight = class_weight::<$t>(w, classes)?;
-                    let up = upstream::<$t>(g, rows, g_scale)?;
-                    let gx = required("grad_input", output::<$t>("grad_input", gx, n)?)?;
-                    multi_margin(classes as usize, weight, p, margin)?.backward(xs, ys, &up, gx);
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
-        };
+        export!(concat!("lossfn_multi_margin_loss_backward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, w: u32, p: f64, margin: f64, g: u32,
+                g_scale: f64, gx: u32,
+            ) {
+            let n = area(rows, classes)?;
+            let xs = required("input", operand::<$t>("input", x, n)?)?;
+            let ys = indices(ti, rows, classes, 0, None)?;
+            let weight = class_weight::<$t>(w, classes)?;
+            let up = upstream::<$t>(g, rows, g_scale)?;
+            let gx = required("grad_input", output::<$t>("grad_input", gx, n)?)?;
+            multi_margin(classes as usize, weight, p, margin)?.backward(xs, ys, &up, gx);
+            Ok(())
+        });
     };
 }
 multi_margin_exports!(f32);
@@ -536,61 +428,34 @@ multi_margin_exports!(f64);
 
 macro_rules! multilabel_margin_exports {
     ($t:ident) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_multilabel_margin_loss_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                out: u32,
-                sum_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let xs = required("input", operand::<$t>("input", x, n)?)?;
-                    let ts = indices(ti, n, classes, -1, None)?;
-                    let out = output::<$t>("out", out, rows)?;
-                    write_sum(
-                        sum_out,
-                        MultilabelMarginLoss {
-                            classes: classes as usize,
-                        }
-                        .forward(xs, ts, out),
-                    )
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
+        export!(concat!("lossfn_multilabel_margin_loss_forward_", stringify!($t)),
+            (x: u32, rows: u32, classes: u32, ti: u32, out: u32, sum_out: u32) {
+            let n = area(rows, classes)?;
+            let xs = required("input", operand::<$t>("input", x, n)?)?;
+            let ts = indices(ti, n, classes, -1, None)?;
+            let out = output::<$t>("out", out, rows)?;
+            write_sum(
+                sum_out,
+                MultilabelMarginLoss {
+                    classes: classes as usize,
+                }
+                .forward(xs, ts, out),
+            )
+        });
 
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_multilabel_margin_loss_backward_", stringify!($t))]
-            pub unsafe extern "C" fn bwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                g: u32,
-                g_scale: f64,
-                gx: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let xs = required("input", operand::<$t>("input", x, n)?)?;
-                    let ts = indices(ti, n, classes, -1, None)?;
-                    let up = upstream::<$t>(g, rows, g_scale)?;
-                    let gx = required("grad_input", output::<$t>("grad_input", gx, n)?)?;
-                    MultilabelMarginLoss {
-                        classes: classes as usize,
-                    }
-                    .backward(xs, ts, &up, gx);
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
+        export!(concat!("lossfn_multilabel_margin_loss_backward_", stringify!($t)),
+            (x: u32, rows: u32, classes: u32, ti: u32, g: u32, g_scale: f64, gx: u32) {
+            let n = area(rows, classes)?;
+            let xs = required("input", operand::<$t>("input", x, n)?)?;
+            let ts = indices(ti, n, classes, -1, None)?;
+            let up = upstream::<$t>(g, rows, g_scale)?;
+            let gx = required("grad_input", output::<$t>("grad_input", gx, n)?)?;
+            MultilabelMarginLoss {
+                classes: classes as usize,
             }
-        };
+            .backward(xs, ts, &up, gx);
+            Ok(())
+        });
     };
 }
 multilabel_margin_exports!(f32);
@@ -598,63 +463,35 @@ multilabel_margin_exports!(f64);
 
 macro_rules! categorical_hinge_exports {
     ($t:ident) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_categorical_hinge_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                t: u32,
-                rows: u32,
-                classes: u32,
-                out: u32,
-                sum_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let xs = required("input", operand::<$t>("input", x, n)?)?;
-                    let ts = required("target", operand::<$t>("target", t, n)?)?;
-                    let out = output::<$t>("out", out, rows)?;
-                    write_sum(
-                        sum_out,
-                        CategoricalHinge {
-                            classes: classes as usize,
-                        }
-                        .forward(xs, ts, out),
-                    )
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
+        export!(concat!("lossfn_categorical_hinge_forward_", stringify!($t)),
+            (x: u32, t: u32, rows: u32, classes: u32, out: u32, sum_out: u32) {
+            let n = area(rows, classes)?;
+            let xs = required("input", operand::<$t>("input", x, n)?)?;
+            let ts = required("target", operand::<$t>("target", t, n)?)?;
+            let out = output::<$t>("out", out, rows)?;
+            write_sum(
+                sum_out,
+                CategoricalHinge {
+                    classes: classes as usize,
+                }
+                .forward(xs, ts, out),
+            )
+        });
 
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_categorical_hinge_backward_", stringify!($t))]
-            pub unsafe extern "C" fn bwd(
-                x: u32,
-                t: u32,
-                rows: u32,
-                classes: u32,
-                g: u32,
-                g_scale: f64,
-                gx: u32,
-                gt: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let xs = required("input", operand::<$t>("input", x, n)?)?;
-                    let ts = required("target", operand::<$t>("target", t, n)?)?;
-                    let up = upstream::<$t>(g, rows, g_scale)?;
-                    let gx = output::<$t>("grad_input", gx, n)?;
-                    let gt = output::<$t>("grad_target", gt, n)?;
-                    CategoricalHinge {
-                        classes: classes as usize,
-                    }
-                    .backward(xs, ts, &up, gx, gt);
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
+        export!(concat!("lossfn_categorical_hinge_backward_", stringify!($t)),
+            (x: u32, t: u32, rows: u32, classes: u32, g: u32, g_scale: f64, gx: u32, gt: u32) {
+            let n = area(rows, classes)?;
+            let xs = required("input", operand::<$t>("input", x, n)?)?;
+            let ts = required("target", operand::<$t>("target", t, n)?)?;
+            let up = upstream::<$t>(g, rows, g_scale)?;
+            let gx = output::<$t>("grad_input", gx, n)?;
+            let gt = output::<$t>("grad_target", gt, n)?;
+            CategoricalHinge {
+                classes: classes as usize,
             }
-        };
+            .backward(xs, ts, &up, gx, gt);
+            Ok(())
+        });
     };
 }
 categorical_hinge_exports!(f32);
@@ -675,59 +512,32 @@ fn distillation(classes: u32, temperature: f64) -> Result<DistillationLoss, i32>
 
 macro_rules! distillation_exports {
     ($t:ident) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_distillation_loss_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                s: u32,
-                t: u32,
-                rows: u32,
-                classes: u32,
-                temperature: f64,
-                out: u32,
-                sum_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let ss = required("student", operand::<$t>("student", s, n)?)?;
-                    let ts = required("teacher", operand::<$t>("teacher", t, n)?)?;
-                    let out = output::<$t>("out", out, n)?;
-                    write_sum(
-                        sum_out,
-                        distillation(classes, temperature)?.forward(ss, ts, out),
-                    )
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
+        export!(concat!("lossfn_distillation_loss_forward_", stringify!($t)),
+            (s: u32, t: u32, rows: u32, classes: u32, temperature: f64, out: u32, sum_out: u32) {
+            let n = area(rows, classes)?;
+            let ss = required("student", operand::<$t>("student", s, n)?)?;
+            let ts = required("teacher", operand::<$t>("teacher", t, n)?)?;
+            let out = output::<$t>("out", out, n)?;
+            write_sum(
+                sum_out,
+                distillation(classes, temperature)?.forward(ss, ts, out),
+            )
+        });
 
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_distillation_loss_backward_", stringify!($t))]
-            pub unsafe extern "C" fn bwd(
-                s: u32,
-                t: u32,
-                rows: u32,
-                classes: u32,
-                temperature: f64,
-                g: u32,
-                g_scale: f64,
-                gs: u32,
-                gt: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let ss = required("student", operand::<$t>("student", s, n)?)?;
-                    let ts = required("teacher", operand::<$t>("teacher", t, n)?)?;
-                    let up = upstream::<$t>(g, n, g_scale)?;
-                    let gs = output::<$t>("grad_student", gs, n)?;
-                    let gt = output::<$t>("grad_teacher", gt, n)?;
-                    distillation(classes, temperature)?.backward(ss, ts, &up, gs, gt);
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
-        };
+        export!(concat!("lossfn_distillation_loss_backward_", stringify!($t)),
+            (
+                s: u32, t: u32, rows: u32, classes: u32, temperature: f64, g: u32, g_scale: f64,
+                gs: u32, gt: u32,
+            ) {
+            let n = area(rows, classes)?;
+            let ss = required("student", operand::<$t>("student", s, n)?)?;
+            let ts = required("teacher", operand::<$t>("teacher", t, n)?)?;
+            let up = upstream::<$t>(g, n, g_scale)?;
+            let gs = output::<$t>("grad_student", gs, n)?;
+            let gt = output::<$t>("grad_teacher", gt, n)?;
+            distillation(classes, temperature)?.backward(ss, ts, &up, gs, gt);
+            Ok(())
+        });
     };
 }
 distillation_exports!(f32);
@@ -735,33 +545,19 @@ distillation_exports!(f64);
 
 macro_rules! zero_one_exports {
     ($t:ident) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_zero_one_loss_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                out: u32,
-                sum_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
-                    let ys = required("target", operand::<i32>("target", ti, rows)?)?;
-                    let out = output::<$t>("out", out, rows)?;
-                    write_sum(
-                        sum_out,
-                        ZeroOneLoss {
-                            classes: classes as usize,
-                        }
-                        .forward(xs, ys, out),
-                    )
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
-        };
+        export!(concat!("lossfn_zero_one_loss_forward_", stringify!($t)),
+            (x: u32, rows: u32, classes: u32, ti: u32, out: u32, sum_out: u32) {
+            let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
+            let ys = required("target", operand::<i32>("target", ti, rows)?)?;
+            let out = output::<$t>("out", out, rows)?;
+            write_sum(
+                sum_out,
+                ZeroOneLoss {
+                    classes: classes as usize,
+                }
+                .forward(xs, ys, out),
+            )
+        });
     };
 }
 zero_one_exports!(f32);
@@ -801,55 +597,30 @@ fn sphere_face(classes: u32, scale: f64, margin: f64) -> Result<SphereFaceLoss, 
 /// Exports of a large-margin softmax: `$make(classes, scale, margin) -> Result<kernel, status>`.
 macro_rules! margin_exports {
     ($stem:ident, $t:ident, $make:expr) => {
-        const _: () = {
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t))]
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                scale: f64,
-                margin: f64,
-                out: u32,
+        export!(concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, scale: f64, margin: f64, out: u32,
                 sum_out: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
-                    let ys = indices(ti, rows, classes, 0, None)?;
-                    let out = output::<$t>("out", out, rows)?;
-                    write_sum(sum_out, $make(classes, scale, margin)?.forward(xs, ys, out))
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
+            ) {
+            let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
+            let ys = indices(ti, rows, classes, 0, None)?;
+            let out = output::<$t>("out", out, rows)?;
+            write_sum(sum_out, $make(classes, scale, margin)?.forward(xs, ys, out))
+        });
 
-            /// # Safety
-            /// Pointers follow the crate-level call protocol.
-            #[export_name = concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t))]
-            pub unsafe extern "C" fn bwd(
-                x: u32,
-                rows: u32,
-                classes: u32,
-                ti: u32,
-                scale: f64,
-                margin: f64,
-                g: u32,
-                g_scale: f64,
-                gx: u32,
-            ) -> i32 {
-                let run = || -> Result<(), i32> {
-                    let n = area(rows, classes)?;
-                    let xs = required("input", operand::<$t>("input", x, n)?)?;
-                    let ys = indices(ti, rows, classes, 0, None)?;
-                    let up = upstream::<$t>(g, rows, g_scale)?;
-                    let gx = required("grad_input", output::<$t>("grad_input", gx, n)?)?;
-                    $make(classes, scale, margin)?.backward(xs, ys, &up, gx);
-                    Ok(())
-                };
-                run().err().unwrap_or(STATUS_OK)
-            }
-        };
+        export!(concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t)),
+            (
+                x: u32, rows: u32, classes: u32, ti: u32, scale: f64, margin: f64, g: u32,
+                g_scale: f64, gx: u32,
+            ) {
+            let n = area(rows, classes)?;
+            let xs = required("input", operand::<$t>("input", x, n)?)?;
+            let ys = indices(ti, rows, classes, 0, None)?;
+            let up = upstream::<$t>(g, rows, g_scale)?;
+            let gx = required("grad_input", output::<$t>("grad_input", gx, n)?)?;
+            $make(classes, scale, margin)?.backward(xs, ys, &up, gx);
+            Ok(())
+        });
     };
 }
 margin_exports!(arc_face_loss, f32, arc_face);

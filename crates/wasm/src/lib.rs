@@ -177,5 +177,22 @@ pub(crate) fn positive(name: &str, v: f64) -> Result<f64, i32> {
     }
 }
 
+/// Defines one export `$name(args) -> status`: `$body` evaluates to `Result<(), i32>`, whose
+/// error is the status (the message already stored by [`fail`]). Every export follows the
+/// crate-level call protocol above, which is its safety contract.
+macro_rules! export {
+    ($name:expr, ($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        const _: () = {
+            /// # Safety
+            /// Pointers follow the crate-level call protocol (crates/wasm/src/lib.rs).
+            #[export_name = $name]
+            pub unsafe extern "C" fn export($($arg: $ty),*) -> i32 {
+                let run = || -> Result<(), i32> { $body };
+                run().err().unwrap_or(STATUS_OK)
+            }
+        };
+    };
+}
+
 mod classification;
 mod elementwise;
