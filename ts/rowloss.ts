@@ -30,7 +30,8 @@ const align16 = (b: number): number => Math.ceil(b / 16) * 16;
  * Runs `body` over chunks of `rows` rows with scratch slots: `perRow` gives each chunk-sized
  * slot's bytes per row, `fixed` the bytes of slots that do not depend on the chunk (weights,
  * sums). A chunk holds as many rows as fit CHUNK_BYTES in the widest slot (at least one row).
- * Slot addresses are 16-byte aligned.
+ * Slot addresses are 16-byte aligned. `once` fills the fixed slots (class weights) before the
+ * first chunk: they keep their contents across the chunks of one call.
  */
 export function chunkRows<K extends string, F extends string>(
   ex: Exports,
@@ -38,6 +39,7 @@ export function chunkRows<K extends string, F extends string>(
   perRow: Record<K, number>,
   fixed: Record<F, number>,
   body: (p: Record<K | F, number>, r0: number, count: number) => void,
+  once?: (p: NoInfer<Record<K | F, number>>) => void,
 ): void {
   if (rows === 0) return;
   const widest = Math.max(1, ...Object.values<number>(perRow));
@@ -53,6 +55,7 @@ export function chunkRows<K extends string, F extends string>(
     p[k] = at;
     at += b;
   }
+  once?.(p as Record<K | F, number>);
   for (let r0 = 0; r0 < rows; r0 += rowsPer) body(p as Record<K | F, number>, r0, Math.min(rowsPer, rows - r0));
 }
 
@@ -170,11 +173,12 @@ export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, tar
   chunkRows(ex, layout.rows, { x: layout.c * bytes, ti: 4, out: bytes }, { w: layout.c * bytes, sums: 16 }, (p, r0, count) => {
     stageRows(heapOf(ex, dtype), p.x / bytes, x.data, layout, r0, count);
     views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
     check(ex, fn, fwd(...withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]), values ? p.out : 0, p.sums));
     if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
     total.add(views(ex).f64[p.sums / 8]);
     denom.add(views(ex).f64[p.sums / 8 + 1]);
+  }, (p) => {
+    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
   });
   const red = { values, shape: layout.rowShape, sum: total.value(), denominator: o.reduction === 'mean' ? denom.value() : 1 };
   return rowLossResult(dtype, red, k.gradName, [x], (g, scale) => {
@@ -184,12 +188,13 @@ export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, tar
     chunkRows(ex2, layout.rows, { x: layout.c * bytes, ti: 4, g: bytes, gx: layout.c * bytes }, { w: layout.c * bytes }, (p, r0, count) => {
       stageRows(heapOf(ex2, dtype), p.x / bytes, x.data, layout, r0, count);
       views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
       if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
       // nll_loss's backward does not read x (its gradient does not depend on it).
       const head = k.param === null ? [count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex] : withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]);
       check(ex2, fn, bwd(...head, g ? p.g : 0, scale, p.gx));
       unstageRows(heapOf(ex2, dtype), p.gx / bytes, gx, layout, r0, count);
+    }, (p) => {
+      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
     });
     return [new Tensor(gx, x.shape.slice(), dtype)];
   });

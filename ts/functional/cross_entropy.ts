@@ -104,8 +104,11 @@ export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: C
     stageRows(heap, p.x / bytes, x.data, layout, r0, count);
     if (indices) views(ex2).i32.set(indices.subarray(r0, r0 + count), p.ti / 4);
     if (probs) stageRows(heap, p.t / bytes, probs.data, layout, r0, count);
-    if (w) heap.set(w.data, p.w / bytes);
     return heap;
+  };
+  /** Class weights go to their fixed slot once per call. */
+  const stageWeight = (ex2: Exports) => (p: { w: number }): void => {
+    if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
   };
 
   const { reduction } = o;
@@ -120,7 +123,7 @@ export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: C
     if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
     total.add(views(ex).f64[p.sums / 8]);
     denom.add(views(ex).f64[p.sums / 8 + 1]);
-  });
+  }, stageWeight(ex));
   const r = {
     values,
     shape: layout.rowShape,
@@ -142,7 +145,7 @@ export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: C
       const h = heapOf(ex2, dtype);
       if (gx) unstageRows(h, p.gx / bytes, gx, layout, r0, count);
       if (gq) unstageRows(h, p.gt / bytes, gq, layout, r0, count);
-    });
+    }, stageWeight(ex2));
     return [gx ? new Tensor(gx, x.shape.slice(), dtype) : null, gq ? new Tensor(gq, x.shape.slice(), dtype) : null];
   });
 }

@@ -101,10 +101,11 @@ export function multiMarginLossWith(fn: string, input: Tensor, target: Tensor, o
   chunkRows(ex, n, { x: c * bytes, ti: 4, out: bytes }, { w: c * bytes, sum: 8 }, (p, r0, count) => {
     heapOf(ex, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
     views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
     check(ex, fn, fwd(p.x, count, c, p.ti, w ? p.w : 0, o.p, o.margin, values ? p.out : 0, p.sum));
     if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
     total.add(heapOf(ex, 'float64')[p.sum / 8]);
+  }, (p) => {
+    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
   });
   const shape = t.ndim > 0 ? [n] : [];
   const red = { values, shape, sum: total.value(), denominator: o.reduction === 'mean' ? n : 1 };
@@ -115,10 +116,11 @@ export function multiMarginLossWith(fn: string, input: Tensor, target: Tensor, o
     chunkRows(ex2, n, { x: c * bytes, ti: 4, g: bytes, gx: c * bytes }, { w: c * bytes }, (p, r0, count) => {
       heapOf(ex2, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
       views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
       if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
       check(ex2, fn, bwd(p.x, count, c, p.ti, w ? p.w : 0, o.p, o.margin, g ? p.g : 0, scale, p.gx));
       gx.set(heapOf(ex2, dtype).subarray(p.gx / bytes, p.gx / bytes + count * c), r0 * c);
+    }, (p) => {
+      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
     });
     return [new Tensor(gx, x.shape.slice(), dtype)];
   });
