@@ -13,6 +13,7 @@ use crate::simd::Vector;
 pub struct BinaryCrossEntropy;
 
 impl Elementwise for BinaryCrossEntropy {
+    const INTERLEAVE: bool = false;
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         let lo = splat::<V>(-100.0);

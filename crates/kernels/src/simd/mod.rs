@@ -16,6 +16,7 @@
 
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
+pub mod pair;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub mod portable;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -83,7 +84,7 @@ pub trait Vector:
     + Div<Output = Self>
     + Neg<Output = Self>
 {
-    type Elem: Element<V = Self>;
+    type Elem: Element;
     /// A lane mask, as produced by the comparisons.
     type Mask: Copy;
     const LANES: usize;
