@@ -163,8 +163,8 @@ fn forward_impl<E: Element, L: Elementwise>(
     };
     // A plain #[inline(always)] fn rather than a closure: rustc leaves a closure called 17
     // times out of line, returning each vector through stack memory (~6× slower for MSE).
-    // SAFETY: the loops below call `body` only with i + LANES <= n; the operands were truncated
-    // (and so checked) to n elements above, `out` too when storing.
+    // SAFETY: the main loop calls `body` and `wide` only on whole vectors inside [0, n); the
+    // operands were truncated (and so checked) to n elements above, `out` too when storing.
     let body = |i: usize, out: &mut [E]| unsafe { ops.step::<E::V, L>(loss, i, out) };
     let wide = |i: usize, out: &mut [E]| unsafe { ops.step::<X2<E::V>, L>(loss, i, out) };
 
@@ -197,13 +197,10 @@ fn forward_impl<E: Element, L: Elementwise>(
         }
     }
     total.add(((s0 + s1) + (s2 + s3)).sum_f64());
+    // The rest (under four vectors): one copy of the body, zero-padded where partial.
     let mut s = zero;
-    while i + lanes <= n {
-        s = s + body(i, out);
-        i += lanes;
-    }
-    if i < n {
-        let k = n - i;
+    while i < n {
+        let k = (n - i).min(lanes);
         let mut v = loss.forward(
             load_tail::<E::V>(x, i, k),
             load_tail::<E::V>(t, i, k),
@@ -216,6 +213,7 @@ fn forward_impl<E: Element, L: Elementwise>(
             store_tail(v, out, i, k);
         }
         s = s + E::V::select(E::V::mask_first(k), v, zero);
+        i += k;
     }
     total.add(s.sum_f64());
     total.value()
@@ -268,6 +266,11 @@ pub enum Upstream<'a, E> {
 
 /// Writes `g_i · ∂l_i/∂x_i` into `gx` (likewise `gt`, `ga`) for each output that is given;
 /// with weights `w`, the upstream gradient is `g_i·w_i` (see [`forward_weighted`]).
+///
+/// Same loop shape as [`forward`]: whole vectors with unchecked loads and stores (in pairs,
+/// interleaved, when `L::INTERLEAVE`), then the zero-padded tail.
+///
+/// Panics if an operand or output is shorter than `x` (the wasm shim checks lengths first).
 #[allow(clippy::too_many_arguments)]
 pub fn backward<E: Element, L: ElementwiseGrad>(
     loss: &L,
@@ -276,49 +279,98 @@ pub fn backward<E: Element, L: ElementwiseGrad>(
     a: Option<&[E]>,
     w: Option<&[E]>,
     g: Upstream<'_, E>,
-    mut gx: Option<&mut [E]>,
-    mut gt: Option<&mut [E]>,
-    mut ga: Option<&mut [E]>,
+    gx: Option<&mut [E]>,
+    gt: Option<&mut [E]>,
+    ga: Option<&mut [E]>,
 ) {
     let n = x.len();
     let lanes = E::V::LANES;
-    let zero = E::V::splat(E::default());
     let (gs, gscale) = match g {
         Upstream::Scalar(s) => (None, s),
         Upstream::PerElement(s, k) => (Some(&s[..n]), k),
     };
-    let gscale_v = E::V::splat(gscale);
+    // Truncating checks every length once; the raw pointers below stay inside these slices.
+    let out = |s: Option<&mut [E]>| s.map_or(core::ptr::null_mut(), |s| s[..n].as_mut_ptr());
+    let ops = GradOperands {
+        x,
+        t: &t[..n],
+        a: a.map(|a| &a[..n]),
+        w: w.map(|w| &w[..n]),
+        g: gs,
+        gscale,
+        outs: [out(gx), out(gt), out(ga)],
+    };
     let mut i = 0;
+    // SAFETY: `step` runs only on whole vectors inside [0, n).
+    while i + 2 * lanes <= n {
+        if L::INTERLEAVE {
+            unsafe { ops.step::<X2<E::V>, L>(loss, i) };
+        } else {
+            unsafe { ops.step::<E::V, L>(loss, i) };
+            unsafe { ops.step::<E::V, L>(loss, i + lanes) };
+        }
+        i += 2 * lanes;
+    }
+    // The rest (under two vectors): one copy of the body, zero-padded where partial.
     while i < n {
         let k = (n - i).min(lanes);
-        let ld = |s: &[E]| {
-            if k == lanes {
-                E::V::load(&s[i..])
-            } else {
-                load_tail::<E::V>(s, i, k)
-            }
-        };
-        let mut gv = match gs {
-            Some(s) => ld(s) * gscale_v,
-            None => gscale_v,
-        };
-        if let Some(w) = w {
+        let zero = E::V::splat(E::default());
+        let ld = |s: &[E]| load_tail::<E::V>(s, i, k);
+        let gscale_v = E::V::splat(gscale);
+        let mut gv = gs.map_or(gscale_v, |s| ld(s) * gscale_v);
+        if let Some(w) = ops.w {
             gv = gv * ld(w);
         }
-        let [dx, dt, da] = loss.backward(ld(x), ld(t), a.map_or(zero, ld), gv);
-        for (d, out) in [
-            (dx, gx.as_deref_mut()),
-            (dt, gt.as_deref_mut()),
-            (da, ga.as_deref_mut()),
-        ] {
-            if let Some(out) = out {
-                if k == lanes {
-                    d.store(&mut out[i..]);
-                } else {
-                    store_tail(d, out, i, k);
-                }
+        let d = loss.backward(ld(x), ld(ops.t), ops.a.map_or(zero, ld), gv);
+        for (d, p) in d.into_iter().zip(ops.outs) {
+            if !p.is_null() {
+                // SAFETY: `p` points at an output of n elements (truncated above).
+                let s = unsafe { core::slice::from_raw_parts_mut(p, n) };
+                store_tail(d, s, i, k);
             }
         }
-        i += lanes;
+        i += k;
+    }
+}
+
+/// The operands of one backward pass, with the per-vector step of [`backward`]. Outputs are
+/// raw pointers (null: not wanted) so that one step can write several of them.
+struct GradOperands<'a, E> {
+    x: &'a [E],
+    t: &'a [E],
+    a: Option<&'a [E]>,
+    w: Option<&'a [E]>,
+    g: Option<&'a [E]>,
+    gscale: E,
+    outs: [*mut E; 3],
+}
+
+impl<E: Element> GradOperands<'_, E> {
+    /// Gradients of the vector at `i`, stored into the wanted outputs.
+    ///
+    /// # Safety
+    /// `i + V::LANES <= n`, with every operand and output holding `n` elements (as
+    /// [`backward`] arranges).
+    #[inline(always)]
+    unsafe fn step<V: Vector<Elem = E>, L: ElementwiseGrad>(&self, loss: &L, i: usize) {
+        // SAFETY: per the function's contract, [i, i + LANES) is inside every operand.
+        let ld = |s: &[E]| unsafe { V::load_ptr(s.as_ptr().add(i)) };
+        let gscale = V::splat(self.gscale);
+        let mut gv = self.g.map_or(gscale, |s| ld(s) * gscale);
+        if let Some(w) = self.w {
+            gv = gv * ld(w);
+        }
+        let d = loss.backward(
+            ld(self.x),
+            ld(self.t),
+            self.a.map_or(V::splat(E::default()), ld),
+            gv,
+        );
+        for (d, p) in d.into_iter().zip(self.outs) {
+            if !p.is_null() {
+                // SAFETY: as above, for the output.
+                unsafe { d.store_ptr(p.add(i)) };
+            }
+        }
     }
 }
