@@ -156,6 +156,44 @@ def reduce_(loss, reduction):
     raise ValueError(reduction)
 
 
+class _StableLogSoftmax(torch.autograd.Function):
+    """log_softmax as (x - m) - log1p(r), r = sum_{j != j*} exp(x_j - m), m the max over `dim`
+    and j* its first position. PyTorch's (x - m) - log(sum_j exp(x_j - m)) rounds the sum
+    1 + r to 1 + fl(r) and loses a confident row's tiny loss entirely (f64 [100, 50, 0] gives
+    0 for log1p(e^-50 + e^-100) = 1.9e-22); its backward g - p*sum(g) likewise keeps only the
+    digits of p_{j*} in 1 - p_{j*}. Here the backward at j* is g*(1 - p) - p*(sum(g) - g) with
+    1 - p_{j*} = r/(1 + r): every gradient keeps its digits (autograd through the forward
+    formula would not: the max's two paths cancel to 1 - 1e-22 = 1)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        m, j = x.max(dim=dim, keepdim=True)
+        z = x - m
+        others = torch.ones_like(x, dtype=torch.bool).scatter(dim, j, False)
+        rest = torch.where(others, z.exp(), torch.zeros_like(z)).sum(dim, keepdim=True)
+        lp = z - torch.log1p(rest)
+        ctx.save_for_backward(lp, others, rest)
+        ctx.dim = dim
+        return lp
+
+    @staticmethod
+    def backward(ctx, g):
+        lp, others, rest = ctx.saved_tensors
+        dim = ctx.dim
+        p = lp.exp()
+        zero = torch.zeros_like(g)
+        g_star = torch.where(others, zero, g).sum(dim, keepdim=True)
+        g_rest = torch.where(others, g, zero).sum(dim, keepdim=True)
+        at_star = g_star * (rest / (1 + rest)) - (1 / (1 + rest)) * g_rest
+        grad = torch.where(others, g - p * (g_star + g_rest), at_star)
+        return grad, None
+
+
+def stable_log_softmax(x, dim):
+    """See _StableLogSoftmax."""
+    return _StableLogSoftmax.apply(x, dim)
+
+
 def pub(o):
     """Options as keyword arguments: drop the generator's private '_' keys."""
     return {k: v for k, v in o.items() if not k.startswith("_")}
@@ -1000,6 +1038,48 @@ def gen_cross_entropy():
             kw["weight"] = o["weight"]
         return F.cross_entropy(T["input"], T["target"], **kw)
 
+    def ref_exact(T, o):
+        # Index targets through stable_log_softmax: (1 - eps)*NLL + eps/C * sum_c w_c(-log p_c)
+        # per position (0 where ignored), 'mean' over the weight sum of the non-ignored
+        # targets (LOSS-SEMANTICS §2). Equal to ref() wherever PyTorch keeps its digits
+        # (checked below on random logits for every option).
+        x, y = T["input"], T["target"]
+        red = o.get("reduction", "mean")
+        eps = o.get("labelSmoothing", 0.0)
+        ii = o.get("ignoreIndex", -100)
+        cdim = 1 if x.dim() > 1 else 0
+        C = x.shape[cdim]
+        logp = stable_log_softmax(x, cdim)
+        w = o.get("weight")
+        nll = F.nll_loss(logp, y, weight=w, ignore_index=ii, reduction=red)
+        if eps == 0:
+            return nll
+        wc = w if w is not None else torch.ones(C, dtype=x.dtype)
+        shape = [1] * x.dim()
+        shape[cdim] = C
+        keep = y != ii
+        smooth = torch.where(keep, -(logp * wc.view(shape)).sum(cdim), torch.zeros((), dtype=x.dtype))
+        if red == "none":
+            sm = smooth
+        elif red == "sum":
+            sm = smooth.sum()
+        else:
+            sm = smooth.sum() / torch.where(keep, wc[torch.where(keep, y, 0)], 0).sum()
+        return (1 - eps) * nll + eps / C * sm
+
+    def check_ref_exact():
+        g = np.random.default_rng(7)
+        x = torch.tensor(g.standard_normal([6, 5]) * 2.0)
+        y = torch.tensor([0, 1, -100, 3, 4, 2])
+        for o in ({}, {"labelSmoothing": 0.1}, {"weight": torch.tensor([0.5, 2.0, 1.0, 1.5, 0.25],
+                  dtype=torch.float64), "labelSmoothing": 0.1}):
+            for red in ("none", "sum", "mean"):
+                oo = dict(o, reduction=red)
+                a, b = ref_exact({"input": x, "target": y}, oo), ref({"input": x, "target": y}, oo)
+                assert torch.allclose(a, b, rtol=1e-13, atol=0), (oo, a, b)
+
+    check_ref_exact()
+
     def logits(shape, d):
         return s.randn(shape, d, 2.0)
 
@@ -1095,8 +1175,10 @@ def gen_cross_entropy():
                     o["weight"] = A("weight", q([0.5, 2.0, 1.0, 1.5, 0.25], d), rg=False)
                     o["labelSmoothing"] = 0.1
                 s.case(f"NC shape=[6,5] index extreme-logits {variant} {red_name(red)} {d}", d,
-                       [A("input", q(X, d)), A("target", np.array(Y, np.int64))], o, ref,
-                       note="logits +-100 and 1e4 mixtures: log-softmax must be computed stably", perturb=False)
+                       [A("input", q(X, d)), A("target", np.array(Y, np.int64))], o, ref_exact,
+                       note="logits +-100 and 1e4 mixtures: log-softmax must be computed stably; "
+                            "reference through stable_log_softmax (PyTorch's own gives 0 for "
+                            "the 1.9e-22 loss of row 0)", perturb=False)
         for red in REDUCTIONS:
             for d in DTYPES:
                 o = {"reduction": red}
@@ -1787,7 +1869,7 @@ def softmax_focal_ref(T, o):
     x, y = T["input"], T["target"]
     gamma = o.get("gamma", 2.0)
     ii = o.get("ignoreIndex", -100)
-    logp = F.log_softmax(x, dim=1 if x.dim() > 1 else 0)
+    logp = stable_log_softmax(x, 1 if x.dim() > 1 else 0)
     keep = y != ii
     ys = torch.where(keep, y, torch.zeros_like(y))
     if x.dim() == 1:
@@ -1881,7 +1963,8 @@ def gen_softmax_focal():
 
 def poly_ref(T, o):
     # per sample:  CE(x, y) + epsilon * (1 - p_y),  CE = -log softmax(x)_y,  1 - p_y = -expm1(-CE)
-    ce = F.cross_entropy(T["input"], T["target"], reduction="none")
+    x, y = T["input"], T["target"]
+    ce = -stable_log_softmax(x, 1).gather(1, y.unsqueeze(1)).squeeze(1)
     loss = ce + o.get("epsilon", 1.0) * (-torch.expm1(-ce))
     return reduce_(loss, o.get("reduction", "mean"))
 
@@ -1976,7 +2059,7 @@ def margin_clamp(o):
 def margin_logits_ce(c, y, target_logit, scale, o):
     onehot = F.one_hot(y, c.shape[1]).to(torch.bool)
     logits = torch.where(onehot, target_logit.unsqueeze(1).expand_as(c), c)
-    return F.cross_entropy(scale * logits, y, reduction=o.get("reduction", "mean"))
+    return F.nll_loss(stable_log_softmax(scale * logits, 1), y, reduction=o.get("reduction", "mean"))
 
 
 def arcface_ref(T, o):

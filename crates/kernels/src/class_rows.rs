@@ -10,7 +10,7 @@
 
 use crate::driver::{Sum, Upstream};
 use crate::loss::cross_entropy::{CrossEntropy, Target};
-use crate::rows::{log_sum_exp, SoftmaxGrad};
+use crate::rows::{log_sum_exp_at, SoftmaxGrad};
 use crate::simd::Element;
 
 /// The upstream gradient of row `r`: the scalar, or the row's value times the scale.
@@ -55,7 +55,7 @@ impl<E: Element> IndexRows<'_, E> {
 
     /// `ℓ = (x_y − shift) − log_sum` (see [`crate::rows::Lse`]) and the row's log-sum-exp.
     fn target_log_prob(row: &[E], y: usize) -> (f64, crate::rows::Lse) {
-        let lse = log_sum_exp(row);
+        let lse = log_sum_exp_at(row, y);
         ((row[y].to_f64() - lse.shift) - lse.log_sum, lse)
     }
 

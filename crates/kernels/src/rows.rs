@@ -92,8 +92,8 @@ impl Lse {
 
 /// `e^(x − shift)` with `shift` the row's max, finite (so every argument is ≤ 0 or −inf, NaN
 /// excluded by the caller): as [`ShiftedExp`], but terms below e^−86.5 / e^−707.7 become that
-/// bound rather than 0 ([`exp_floor_nonpos`]): next to the max's e^0 = 1, even C of them are
-/// far below an ulp of the sum, and the pass has no per-vector check or branch.
+/// bound rather than 0 ([`exp_floor_nonpos`]): far below anything the sum can show next to
+/// the max's e^0 = 1, and the pass has no per-vector check or branch.
 struct ShiftedExpSum(f64);
 impl Elementwise for ShiftedExpSum {
     #[inline(always)]
@@ -102,23 +102,66 @@ impl Elementwise for ShiftedExpSum {
     }
 }
 
-/// log Σ e^x with the max shift (stable for logits of any magnitude). The sum of
-/// `e^(x − max)` is accumulated in f64 and its log taken in f64.
+/// Index of the first element equal to `m` (which must occur in `x`).
+fn position<E: Element>(x: &[E], m: E) -> usize {
+    let lanes = E::V::LANES;
+    let mv = E::V::splat(m);
+    let hit = |i: usize| E::V::load(&x[i..]).eq(mv);
+    let mut i = 0;
+    // Blocks of four vectors first (one any-true branch per block), up to the block with
+    // the hit; the scalar scan then covers at most that block.
+    while i + 4 * lanes <= x.len() {
+        let m01 = E::V::mask_or(hit(i), hit(i + lanes));
+        let m23 = E::V::mask_or(hit(i + 2 * lanes), hit(i + 3 * lanes));
+        if E::V::any(E::V::mask_or(m01, m23)) {
+            break;
+        }
+        i += 4 * lanes;
+    }
+    i + x[i..].iter().position(|&v| v == m).expect("the max occurs in its row")
+}
+
+/// log Σ e^x with the max shift (stable for logits of any magnitude), as
+/// `log1p(Σ_{j ≠ j*} e^(x_j − max))` with `j*` the first position of the max, in f64. Summing
+/// the max's own term e^0 = 1 with the others in the element type would round a confident
+/// row's small terms away against it (f32 [10, −10, −10, −10, −10] lost 25% of its cross
+/// entropy, f64 1e-8 relative); PyTorch's float32 log_softmax returns 0 or a rounding of it.
 pub fn log_sum_exp<E: Element>(x: &[E]) -> Lse {
-    let m = max(x).to_f64();
-    if m.is_finite() {
+    lse_impl(x, None)
+}
+
+/// [`log_sum_exp`] for a caller that needs the gap `lse − x_y` at one class `y` (class-index
+/// targets), without searching for the max: if `x_y` is the max, its term is the one left
+/// out; otherwise the max's 1 is summed with the rest in the element type, which costs the
+/// sum ~1e-7 (f32) of its value, i.e. of e^(lse − max), and so `lse` ~1e-7 absolute, while
+/// that gap exceeds ln 2 (p_y < p_max forces p_y < ½): every result stays relatively
+/// accurate, softmax probabilities included.
+pub fn log_sum_exp_at<E: Element>(x: &[E], y: usize) -> Lse {
+    lse_impl(x, Some(y))
+}
+
+fn lse_impl<E: Element>(x: &[E], y: Option<usize>) -> Lse {
+    let m = max(x);
+    let shift = m.to_f64();
+    if !shift.is_finite() {
+        // ±inf or NaN max: shifting by it would make inf − inf. The unshifted log Σ e^x is
+        // then the max itself: NaN (a NaN in the row), +inf (e^+inf = inf, every other term
+        // finite), or −inf (every term e^−inf = 0, ln 0; also an empty row).
         return Lse {
-            shift: m,
-            log_sum: driver::forward(&ShiftedExpSum(m), x, x, None, None).ln(),
+            shift: 0.0,
+            log_sum: shift,
         };
     }
-    // ±inf or NaN max: shifting by it would make inf − inf. The unshifted log Σ e^x is then
-    // the max itself: NaN (a NaN in the row), +inf (e^+inf = inf, every other term finite), or
-    // −inf (every term e^−inf = 0, ln 0; also an empty row).
-    Lse {
-        shift: 0.0,
-        log_sum: m,
-    }
+    let body = ShiftedExpSum(shift);
+    let sum = |s: &[E]| driver::forward(&body, s, s, None, None);
+    let log_sum = match y {
+        Some(y) if x[y] != m => sum(x).ln(),
+        _ => {
+            let j = y.unwrap_or_else(|| position(x, m));
+            (sum(&x[..j]) + sum(&x[j + 1..])).ln_1p()
+        }
+    };
+    Lse { shift, log_sum }
 }
 
 /// Writes `out = e^(x − lse)` (the softmax).
@@ -176,5 +219,65 @@ impl Elementwise for SoftmaxGrad {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         splat::<V>(self.alpha) * probs(x, self.lse) - splat::<V>(self.beta) * t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference cross entropy of the max class of a row whose max `m` occurs once:
+    /// ln Σ e^x − m = log1p(Σ_{x≠m} e^(x − m)), in f64 with std's exp and ln_1p (every term
+    /// positive: no cancellation anywhere).
+    fn ce_of_max_ref(x: &[f64]) -> f64 {
+        let m = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let rest: f64 = x.iter().filter(|&&v| v != m).map(|&v| (v - m).exp()).sum();
+        rest.ln_1p()
+    }
+
+    /// A confident row: the cross entropy of its max class is log1p(rest), tiny; summing the
+    /// rest against the max's 1 in the element type would round most of it away.
+    #[test]
+    fn confident_rows_keep_the_small_terms() {
+        for c in [2usize, 5, 17, 100, 1000] {
+            for gap in [20.0, 30.0, 60.0] {
+                let row: Vec<f64> = (0..c)
+                    .map(|j| if j == 1 { gap / 2.0 } else { -gap / 2.0 - 0.01 * (j % 7) as f64 })
+                    .collect();
+                let want = ce_of_max_ref(&row);
+                let row32: Vec<f32> = row.iter().map(|&v| v as f32).collect();
+                let want32 = ce_of_max_ref(&row32.iter().map(|&v| v as f64).collect::<Vec<_>>());
+                // Searched (no hint) and hinted at the max class.
+                for got64 in [log_sum_exp(&row), log_sum_exp_at(&row, 1)] {
+                    let ce64 = (got64.shift - gap / 2.0) + got64.log_sum;
+                    assert!(
+                        (ce64 - want).abs() <= 1e-14 * want,
+                        "f64 C={c} gap={gap}: {ce64} vs {want}"
+                    );
+                }
+                for got32 in [log_sum_exp(&row32), log_sum_exp_at(&row32, 1)] {
+                    let ce32 = (got32.shift - (gap / 2.0) as f32 as f64) + got32.log_sum;
+                    assert!(
+                        (ce32 - want32).abs() <= 1e-6 * want32,
+                        "f32 C={c} gap={gap}: {ce32} vs {want32}"
+                    );
+                }
+                // Hinted at another class: the gap there (≈ gap) stays relatively exact.
+                let other = log_sum_exp_at(&row32, 0);
+                let lse_ref = (gap / 2.0) as f32 as f64 + want32;
+                let g = other.value() - row32[0] as f64;
+                let g_ref = lse_ref - row32[0] as f64;
+                assert!((g - g_ref).abs() <= 1e-7 * g_ref, "f32 C={c} gap={gap}: {g} vs {g_ref}");
+            }
+        }
+    }
+
+    /// Ties at the max: ln(k + rest).
+    #[test]
+    fn ties_at_the_max() {
+        let row = [3.0f64, 1.0, 3.0, -2.0, 3.0];
+        let want = 3.0 + (3.0 + (-2.0f64).exp() + (-5.0f64).exp()).ln();
+        let got = log_sum_exp(&row).value();
+        assert!((got - want).abs() <= 1e-15 * want, "{got} vs {want}");
     }
 }
