@@ -4,7 +4,7 @@
 //! the driver's.
 
 use crate::driver::{self, Elementwise};
-use crate::math::{exp_floor_nonpos, exp_ftz, exp_ftz_nonpos};
+use crate::math::{exp_floor_nonpos, exp_ftz_nonpos};
 use crate::simd::{Element, Vector};
 
 #[inline(always)]
@@ -62,15 +62,13 @@ pub fn max<E: Element>(x: &[E]) -> E {
     best
 }
 
-/// `e^(x − shift)`. With `shift` the row's max the arguments are ≤ 0 and
-/// [`exp_ftz`] flushes terms below e^−86.5 (f32) / e^−707.7 (f64) to 0: nothing next to the
-/// max's e^0 = 1 in the sum, and it keeps confident rows (logit gaps > 87) on exp's short
-/// path instead of its gradual-underflow fallback.
-pub struct ShiftedExp(pub f64);
+/// `e^(x − shift)` for `x ≤ shift` (the row's max, finite): terms below e^−86.5 (f32) /
+/// e^−707.7 (f64) are flushed to 0 ([`exp_ftz_nonpos`], branch-free).
+struct ShiftedExp(f64);
 impl Elementwise for ShiftedExp {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, _: V, _: V) -> V {
-        exp_ftz(x - splat(self.0))
+        exp_ftz_nonpos(x - splat(self.0))
     }
 }
 
@@ -140,6 +138,30 @@ pub fn log_sum_exp_at<E: Element>(x: &[E], y: usize) -> Lse {
     lse_impl(x, Some(y))
 }
 
+/// The softmax numerators for a gradient: writes `out = e^(x − max)` (0 below e^−86.5 /
+/// e^−707.7) and returns the row's [`Lse`], so that `p = out·e^(−log_sum)` takes one
+/// exponential per element rather than a second pass of them. As [`log_sum_exp_at`] for the
+/// class `y` (its term left out of the sum when it is the max, and stored as exactly 1).
+/// `None` (nothing written) when the max is not finite: the caller's unshifted path.
+pub fn exp_shifted_into<E: Element>(x: &[E], y: usize, out: &mut [E]) -> Option<Lse> {
+    let m = max(x);
+    let shift = m.to_f64();
+    if !shift.is_finite() {
+        return None;
+    }
+    let body = ShiftedExp(shift);
+    let log_sum = if x[y] == m {
+        let (lo, hi) = out.split_at_mut(y);
+        let rest = driver::forward(&body, &x[..y], &x[..y], None, Some(lo))
+            + driver::forward(&body, &x[y + 1..], &x[y + 1..], None, Some(&mut hi[1..]));
+        hi[0] = E::from_f64(1.0);
+        rest.ln_1p()
+    } else {
+        driver::forward(&body, x, x, None, Some(out)).ln()
+    };
+    Some(Lse { shift, log_sum })
+}
+
 fn lse_impl<E: Element>(x: &[E], y: Option<usize>) -> Lse {
     let m = max(x);
     let shift = m.to_f64();
@@ -206,6 +228,20 @@ impl Elementwise for WeightedGap {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
         t * gap(x, self.0)
+    }
+}
+
+/// `a·e − b·t` with `e` from [`exp_shifted_into`] and `a = alpha·e^(−log_sum)`: the
+/// [`SoftmaxGrad`] shape without its exponential.
+pub struct ScaledExp {
+    pub a: f64,
+    pub b: f64,
+}
+impl Elementwise for ScaledExp {
+    const INTERLEAVE: bool = false;
+    #[inline(always)]
+    fn forward<V: Vector>(&self, e: V, t: V, _: V) -> V {
+        splat::<V>(self.a) * e - splat::<V>(self.b) * t
     }
 }
 
@@ -281,3 +317,4 @@ mod tests {
         assert!((got - want).abs() <= 1e-15 * want, "{got} vs {want}");
     }
 }
+

@@ -10,7 +10,7 @@
 //!   `∂q_c = g·(1−ε)·w_c·(lse − x_c)`.
 
 use crate::driver::{self, Elementwise, Upstream};
-use crate::rows::{gap, log_sum_exp, log_sum_exp_at, probs, Lse, SoftmaxGrad, WeightedGap};
+use crate::rows::{exp_shifted_into, gap, log_sum_exp, log_sum_exp_at, probs, ScaledExp, Lse, SoftmaxGrad, WeightedGap};
 use crate::simd::{Element, Vector};
 
 /// The target of a row batch.
@@ -141,6 +141,8 @@ impl<E: Element> CrossEntropy<'_, E> {
         let rows = x.len().checked_div(c).unwrap_or(0);
         let eps = self.label_smoothing;
         let w_total = self.weight_sum();
+        // One row of softmax numerators (class-index targets), reused row after row.
+        let mut e = vec![E::default(); if matches!(target, Target::Index(_)) { c } else { 0 }];
         for r in 0..rows {
             let row = &x[r * c..(r + 1) * c];
             let gr = match g {
@@ -159,20 +161,29 @@ impl<E: Element> CrossEntropy<'_, E> {
                         out.fill(E::default());
                         continue;
                     }
-                    let lse = log_sum_exp_at(row, y as usize);
-                    let wy = self.weight[y as usize].to_f64();
+                    let yi = y as usize;
+                    let wy = self.weight[yi].to_f64();
                     let k = eps / c as f64;
-                    let body = SoftmaxGrad {
-                        lse,
-                        alpha: gr * ((1.0 - eps) * wy + k * w_total),
-                        beta: gr * k,
+                    let (alpha, beta) = (gr * ((1.0 - eps) * wy + k * w_total), gr * k);
+                    // p = e^(x − max)·e^(−log_sum): the exponentials of the log-sum-exp pass
+                    // are kept (in `e`, one row) and rescaled, rather than recomputed.
+                    let lse = match exp_shifted_into(row, yi, &mut e) {
+                        Some(lse) => {
+                            let a = alpha * (-lse.log_sum).exp();
+                            driver::forward(&ScaledExp { a, b: beta }, &e, self.weight, None, Some(&mut *out));
+                            lse
+                        }
+                        None => {
+                            let lse = log_sum_exp_at(row, yi);
+                            let body = SoftmaxGrad { lse, alpha, beta };
+                            driver::forward(&body, row, self.weight, None, Some(&mut *out));
+                            lse
+                        }
                     };
-                    driver::forward(&body, row, self.weight, None, Some(&mut *out));
                     // The target's own entry, α·p_y − β·w_y − g(1 − ε)·w_y, regrouped as
                     // g(1 − ε)·w_y·(p_y − 1) + g·k·(Σw·p_y − w_y) with p_y − 1 = expm1(−gap):
                     // for a confident row p_y − 1 is a difference of two numbers near 1,
                     // which would keep only its first digits (f64: 1e-6 relative at 3e-11).
-                    let yi = y as usize;
                     let gap = (lse.shift - row[yi].to_f64()) + lse.log_sum;
                     let py_m1 = (-gap).exp_m1();
                     out[yi] = E::from_f64(
