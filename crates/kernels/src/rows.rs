@@ -125,7 +125,7 @@ fn position<E: Element>(x: &[E], m: E) -> usize {
 /// row's small terms away against it (f32 [10, −10, −10, −10, −10] lost 25% of its cross
 /// entropy, f64 1e-8 relative); PyTorch's float32 log_softmax returns 0 or a rounding of it.
 pub fn log_sum_exp<E: Element>(x: &[E]) -> Lse {
-    lse_impl(x, None)
+    lse_impl(x, None, 1.0)
 }
 
 /// [`log_sum_exp`] for a caller that needs the gap `lse − x_y` at one class `y` (class-index
@@ -135,7 +135,7 @@ pub fn log_sum_exp<E: Element>(x: &[E]) -> Lse {
 /// that gap exceeds ln 2 (p_y < p_max forces p_y < ½): every result stays relatively
 /// accurate, softmax probabilities included.
 pub fn log_sum_exp_at<E: Element>(x: &[E], y: usize) -> Lse {
-    lse_impl(x, Some(y))
+    lse_impl(x, Some(y), 1.0)
 }
 
 /// The softmax numerators for a gradient: writes `out = e^(x − max)` (0 below e^−86.5 /
@@ -162,9 +162,17 @@ pub fn exp_shifted_into<E: Element>(x: &[E], y: usize, out: &mut [E]) -> Option<
     Some(Lse { shift, log_sum })
 }
 
-fn lse_impl<E: Element>(x: &[E], y: Option<usize>) -> Lse {
+/// [`log_sum_exp`] of the row scaled by `inv` (> 0), `x·inv` rounded in the element type as
+/// a body computes it (distillation's `x/T`): `shift` is the scaled max, so that a body's
+/// `x·inv − shift` is exactly 0 at the max and ≤ 0 elsewhere.
+pub fn log_sum_exp_scaled<E: Element>(x: &[E], inv: f64) -> Lse {
+    lse_impl(x, None, inv)
+}
+
+fn lse_impl<E: Element>(x: &[E], y: Option<usize>, inv: f64) -> Lse {
     let m = max(x);
-    let shift = m.to_f64();
+    let scaled = inv != 1.0;
+    let shift = if scaled { m * E::from_f64(inv) } else { m }.to_f64();
     if !shift.is_finite() {
         // ±inf or NaN max: shifting by it would make inf − inf. The unshifted log Σ e^x is
         // then the max itself: NaN (a NaN in the row), +inf (e^+inf = inf, every other term
@@ -174,8 +182,13 @@ fn lse_impl<E: Element>(x: &[E], y: Option<usize>) -> Lse {
             log_sum: shift,
         };
     }
-    let body = ShiftedExpSum(shift);
-    let sum = |s: &[E]| driver::forward(&body, s, s, None, None);
+    let sum = |s: &[E]| {
+        if scaled {
+            driver::forward(&ScaledExpSum { inv, shift }, s, s, None, None)
+        } else {
+            driver::forward(&ShiftedExpSum(shift), s, s, None, None)
+        }
+    };
     let log_sum = match y {
         Some(y) if x[y] != m => sum(x).ln(),
         _ => {
@@ -184,6 +197,18 @@ fn lse_impl<E: Element>(x: &[E], y: Option<usize>) -> Lse {
         }
     };
     Lse { shift, log_sum }
+}
+
+/// [`ShiftedExpSum`] of `x·inv`.
+struct ScaledExpSum {
+    inv: f64,
+    shift: f64,
+}
+impl Elementwise for ScaledExpSum {
+    #[inline(always)]
+    fn forward<V: Vector>(&self, x: V, _: V, _: V) -> V {
+        exp_floor_nonpos(x * splat(self.inv) - splat(self.shift))
+    }
 }
 
 /// Writes `out = e^(x − lse)` (the softmax).

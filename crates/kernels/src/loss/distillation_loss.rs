@@ -1,11 +1,17 @@
 //! Knowledge-distillation loss (Hinton et al. 2015) over rows of `C` logits: student `s` and
 //! teacher `t` (the TS layer moves the class dimension last).
 //!
-//! With temperature `T`, `log p = log_softmax(t/T)`, `log q = log_softmax(s/T)` (max-shifted
-//! log-sum-exp, in f64 whatever the element type: `x/T` is not rounded to f32), each element is
-//! `e_c = T²·p_c·(log p_c − log q_c)` — the PyTorch idiom
+//! With temperature `T`, `log p = log_softmax(t/T)`, `log q = log_softmax(s/T)`, each element
+//! is `e_c = T²·p_c·(log p_c − log q_c)` — the PyTorch idiom
 //! `kl_div(log_softmax(s/T), softmax(t/T), reduction='none')·T²`. A teacher probability that
 //! underflows to 0 contributes 0; a teacher logit of −∞ gives NaN (0·∞), as PyTorch.
+//!
+//! The forward pass runs in the element type (PyTorch's float32 speed class) yet keeps the
+//! difference `log p_c − log q_c` well conditioned: it is formed as
+//! `(t_c − s_c)/T − [(shift_t − shift_s) + (log_sum_t − log_sum_s)]`, the bracket one f64
+//! constant per row, so a student close to its teacher loses no digits to two nearly equal
+//! log-probabilities (and identical rows give exactly 0). The backward pass works on f64
+//! copies of the scaled rows.
 //!
 //! Gradients for upstream `g_c` (per element, or one scalar):
 //! - student: `∂s_j = −T·(g_j·p_j − q_j·Σ_c g_c·p_c)`;
@@ -13,22 +19,25 @@
 
 use crate::class_rows::upstream_at;
 use crate::driver::{self, Elementwise, Sum, Upstream};
-use crate::rows::{log_sum_exp, softmax_into, Lse};
+use crate::rows::{log_sum_exp, log_sum_exp_scaled, softmax_into, Lse};
 use crate::simd::{Element, Vector};
 
-/// `T²·p·(log p − log q)` from the scaled rows `zt` (x) and `zs` (t).
+/// `T²·p·(log p − log q)` from the raw rows `t` (x) and `s` (t), with
+/// `log p = (t/T − shift_t) − log_sum_t` and `log p − log q = (t − s)/T − bracket`.
 struct KlTerm {
+    inv: f64,
     lt: Lse,
-    ls: Lse,
+    bracket: f64,
     t2: f64,
 }
 impl Elementwise for KlTerm {
     #[inline(always)]
-    fn forward<V: Vector>(&self, zt: V, zs: V, _: V) -> V {
-        let s = |c: f64| V::splat(V::Elem::from_f64(c));
-        let log_p = (zt - s(self.lt.shift)) - s(self.lt.log_sum);
-        let log_q = (zs - s(self.ls.shift)) - s(self.ls.log_sum);
-        crate::math::exp(log_p) * (log_p - log_q) * s(self.t2)
+    fn forward<V: Vector>(&self, t: V, s: V, _: V) -> V {
+        let k = |c: f64| V::splat(V::Elem::from_f64(c));
+        let inv = k(self.inv);
+        let log_p = (t * inv - k(self.lt.shift)) - k(self.lt.log_sum);
+        let d = (t - s) * inv - k(self.bracket);
+        crate::math::exp_ftz_nonpos(log_p) * d * k(self.t2)
     }
 }
 
@@ -69,31 +78,20 @@ impl DistillationLoss {
     /// Writes the elementwise terms into `out` (same length as `s`) when given; returns their sum.
     pub fn forward<E: Element>(&self, s: &[E], t: &[E], mut out: Option<&mut [E]>) -> f64 {
         let c = self.classes;
-        let temp = self.temperature;
-        let mut row = Row::new(c);
-        let mut e = vec![0.0; c];
+        let inv = 1.0 / self.temperature;
         let mut total = Sum::default();
         for r in 0..self.rows(s) {
             let range = r * c..(r + 1) * c;
-            let (lt, ls) = row.load(&s[range.clone()], &t[range.clone()], temp);
+            let (sr, tr) = (&s[range.clone()], &t[range.clone()]);
+            let (lt, ls) = (log_sum_exp_scaled(tr, inv), log_sum_exp_scaled(sr, inv));
             let body = KlTerm {
+                inv,
                 lt,
-                ls,
-                t2: temp * temp,
+                bracket: (lt.shift - ls.shift) + (lt.log_sum - ls.log_sum),
+                t2: self.temperature * self.temperature,
             };
-            let store = out.is_some();
-            total.add(driver::forward(
-                &body,
-                &row.zt[..],
-                &row.zs[..],
-                None,
-                store.then_some(&mut e[..]),
-            ));
-            if let Some(o) = out.as_deref_mut() {
-                for (o, v) in o[range].iter_mut().zip(&e) {
-                    *o = E::from_f64(*v);
-                }
-            }
+            let o = out.as_deref_mut().map(|o| &mut o[range]);
+            total.add(driver::forward(&body, tr, sr, None, o));
         }
         total.value()
     }
