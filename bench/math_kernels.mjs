@@ -66,6 +66,7 @@ async function load(file) {
     logits2: f32(CE_ROWS * CE_CLASSES, () => 3 * gauss()),
     gx: f32(Math.max(n, CE_ROWS * CE_CLASSES), () => 0),
     gt: f32(n, () => 0),
+    gt2: f32(CE_ROWS * CE_CLASSES, () => 0),
     out: f32(n, () => 0),
     sum: alloc(16),
   };
@@ -89,6 +90,7 @@ const CASES = [
   ['crossEntropy fwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_forward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, d.sum)],
   ['crossEntropy bwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, 1e-6, d.gx, 0)],
   ['distillation fwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_distillation_loss_forward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, d.sum)],
+  ['distillation bwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_distillation_loss_backward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, 1e-6, d.gx, d.gt2)],
   ['BCE-with-logits fwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_forward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],
   ['BCE-with-logits bwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_backward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, 1, d.gx, 0, 0)],
   ['BCE fwd (ln, log1p)', N, (e, d) => e.lossfn_binary_cross_entropy_forward_f32(d.prob, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],

@@ -6,38 +6,138 @@
 //! `kl_div(log_softmax(s/T), softmax(t/T), reduction='none')·T²`. A teacher probability that
 //! underflows to 0 contributes 0; a teacher logit of −∞ gives NaN (0·∞), as PyTorch.
 //!
-//! The forward pass runs in the element type (PyTorch's float32 speed class) yet keeps the
-//! difference `log p_c − log q_c` well conditioned: it is formed as
+//! Everything runs in the element type (PyTorch's float32 speed class) yet keeps the
+//! difference `d_c = log p_c − log q_c` well conditioned: it is formed as
 //! `(t_c − s_c)/T − [(shift_t − shift_s) + (log_sum_t − log_sum_s)]`, the bracket one f64
 //! constant per row, so a student close to its teacher loses no digits to two nearly equal
-//! log-probabilities (and identical rows give exactly 0). The backward pass works on f64
-//! copies of the scaled rows.
+//! log-probabilities (and identical rows give exactly 0).
 //!
-//! Gradients for upstream `g_c` (per element, or one scalar):
-//! - student: `∂s_j = −T·(g_j·p_j − q_j·Σ_c g_c·p_c)`;
-//! - teacher: `∂t_j = T·p_j·(g_j·(d_j + 1) − Σ_c g_c·p_c·(d_c + 1))`, `d = log p − log q`.
+//! Gradients for upstream `g_c` (per element, or one scalar), `S1 = Σ_c g_c·p_c`,
+//! `S2 = Σ_c g_c·p_c·(d_c + 1)`:
+//! - student: `∂s_j = −T·(g_j·p_j − q_j·S1) = −T·p_j·((g_j − S1) − S1·expm1(−d_j))`, the second
+//!   form free of the cancellation of `p_j − q_j` (`q_j = p_j·e^(−d_j)`);
+//! - teacher: `∂t_j = T·p_j·(g_j·(d_j + 1) − S2)`.
+//! For a scalar `g`, `Σ p = 1` exactly gives `S1 = g` and `S2 = g·(K + 1)`, `K = Σ p·d`.
 
 use crate::class_rows::upstream_at;
 use crate::driver::{self, Elementwise, Sum, Upstream};
-use crate::rows::{log_sum_exp, log_sum_exp_scaled, softmax_into, Lse};
+use crate::math::{expm1, exp_ftz_nonpos};
+use crate::rows::{log_sum_exp_scaled, Lse};
 use crate::simd::{Element, Vector};
 
-/// `T²·p·(log p − log q)` from the raw rows `t` (x) and `s` (t), with
-/// `log p = (t/T − shift_t) − log_sum_t` and `log p − log q = (t − s)/T − bracket`.
-struct KlTerm {
+#[inline(always)]
+fn k<V: Vector>(c: f64) -> V {
+    V::splat(V::Elem::from_f64(c))
+}
+
+/// One row pair's constants: `p = e^((t/T − shift_t) − log_sum_t)`, `d = (t − s)/T − bracket`
+/// (and `q` likewise from `s`).
+#[derive(Clone, Copy)]
+struct Row {
     inv: f64,
     lt: Lse,
+    ls: Lse,
     bracket: f64,
-    t2: f64,
 }
+impl Row {
+    fn new<E: Element>(s: &[E], t: &[E], inv: f64) -> Self {
+        let (lt, ls) = (log_sum_exp_scaled(t, inv), log_sum_exp_scaled(s, inv));
+        Row {
+            inv,
+            lt,
+            ls,
+            bracket: (lt.shift - ls.shift) + (lt.log_sum - ls.log_sum),
+        }
+    }
+
+    /// `q` at student `s`.
+    #[inline(always)]
+    fn q<V: Vector>(&self, s: V) -> V {
+        exp_ftz_nonpos((s * k(self.inv) - k(self.ls.shift)) - k(self.ls.log_sum))
+    }
+
+    /// `(p, d)` at teacher `t` and student `s`.
+    #[inline(always)]
+    fn p_d<V: Vector>(&self, t: V, s: V) -> (V, V) {
+        let inv = k::<V>(self.inv);
+        let log_p = (t * inv - k(self.lt.shift)) - k(self.lt.log_sum);
+        (exp_ftz_nonpos(log_p), (t - s) * inv - k(self.bracket))
+    }
+}
+
+/// `T²·p·d` (the elementwise loss), or `p·d` with `scale` 1 (the scalar-upstream `K`).
+struct KlTerm(Row, f64);
 impl Elementwise for KlTerm {
     #[inline(always)]
     fn forward<V: Vector>(&self, t: V, s: V, _: V) -> V {
-        let k = |c: f64| V::splat(V::Elem::from_f64(c));
-        let inv = k(self.inv);
-        let log_p = (t * inv - k(self.lt.shift)) - k(self.lt.log_sum);
-        let d = (t - s) * inv - k(self.bracket);
-        crate::math::exp_ftz_nonpos(log_p) * d * k(self.t2)
+        let (p, d) = self.0.p_d(t, s);
+        p * d * k(self.1)
+    }
+}
+
+/// The upstream gradient at one element: the scalar, or the third operand times its scale.
+#[derive(Clone, Copy)]
+enum G {
+    Scalar(f64),
+    Scaled(f64),
+}
+impl G {
+    #[inline(always)]
+    fn at<V: Vector>(self, operand: V) -> V {
+        match self {
+            G::Scalar(c) => k(c),
+            G::Scaled(c) => operand * k(c),
+        }
+    }
+}
+
+/// `g·p` (`S1`) or `g·p·(d + 1)` (`S2`).
+struct GradSum(Row, G, bool);
+impl Elementwise for GradSum {
+    #[inline(always)]
+    fn forward<V: Vector>(&self, t: V, s: V, g: V) -> V {
+        let (p, d) = self.0.p_d(t, s);
+        let gp = self.1.at(g) * p;
+        if self.2 { gp * (d + k(1.0)) } else { gp }
+    }
+}
+
+/// `∂s = −T·(g·p − S1·q)`, as `−T·p·((g − S1) − S1·expm1(−d))` where `|d| < ½` (`p ≈ q`,
+/// whose difference would cancel; `g − S1` is exactly 0 for a scalar upstream), directly
+/// elsewhere (where `p` may underflow to 0 while `q` does not).
+struct StudentGrad {
+    row: Row,
+    g: G,
+    temp: f64,
+    s1: f64,
+}
+impl Elementwise for StudentGrad {
+    const INTERLEAVE: bool = false;
+    #[inline(always)]
+    fn forward<V: Vector>(&self, t: V, s: V, g: V) -> V {
+        let (p, d) = self.row.p_d(t, s);
+        let (s1, g) = (k::<V>(self.s1), self.g.at(g));
+        let near = match self.g {
+            G::Scalar(_) => -(s1 * expm1(-d)),
+            G::Scaled(_) => (g - s1) - s1 * expm1(-d),
+        };
+        let direct = g * p - s1 * self.row.q(s);
+        k::<V>(-self.temp) * V::select(d.abs().lt(k(0.5)), p * near, direct)
+    }
+}
+
+/// `∂t = T·p·(g·(d + 1) − S2)`.
+struct TeacherGrad {
+    row: Row,
+    g: G,
+    temp: f64,
+    s2: f64,
+}
+impl Elementwise for TeacherGrad {
+    #[inline(always)]
+    fn forward<V: Vector>(&self, t: V, s: V, g: V) -> V {
+        let (p, d) = self.row.p_d(t, s);
+        k::<V>(self.temp) * p * (self.g.at(g) * (d + k(1.0)) - k(self.s2))
     }
 }
 
@@ -45,29 +145,6 @@ pub struct DistillationLoss {
     pub classes: usize,
     /// T > 0 (checked by the caller).
     pub temperature: f64,
-}
-
-/// One row's scaled logits (f64) and their log-sum-exps.
-struct Row {
-    zs: Vec<f64>,
-    zt: Vec<f64>,
-}
-impl Row {
-    fn new(c: usize) -> Self {
-        Row {
-            zs: vec![0.0; c],
-            zt: vec![0.0; c],
-        }
-    }
-    fn load<E: Element>(&mut self, s: &[E], t: &[E], temp: f64) -> (Lse, Lse) {
-        for (z, v) in self.zs.iter_mut().zip(s) {
-            *z = v.to_f64() / temp;
-        }
-        for (z, v) in self.zt.iter_mut().zip(t) {
-            *z = v.to_f64() / temp;
-        }
-        (log_sum_exp(&self.zt[..]), log_sum_exp(&self.zs[..]))
-    }
 }
 
 impl DistillationLoss {
@@ -79,17 +156,12 @@ impl DistillationLoss {
     pub fn forward<E: Element>(&self, s: &[E], t: &[E], mut out: Option<&mut [E]>) -> f64 {
         let c = self.classes;
         let inv = 1.0 / self.temperature;
+        let t2 = self.temperature * self.temperature;
         let mut total = Sum::default();
         for r in 0..self.rows(s) {
             let range = r * c..(r + 1) * c;
             let (sr, tr) = (&s[range.clone()], &t[range.clone()]);
-            let (lt, ls) = (log_sum_exp_scaled(tr, inv), log_sum_exp_scaled(sr, inv));
-            let body = KlTerm {
-                inv,
-                lt,
-                bracket: (lt.shift - ls.shift) + (lt.log_sum - ls.log_sum),
-                t2: self.temperature * self.temperature,
-            };
+            let body = KlTerm(Row::new(sr, tr, inv), t2);
             let o = out.as_deref_mut().map(|o| &mut o[range]);
             total.add(driver::forward(&body, tr, sr, None, o));
         }
@@ -108,39 +180,30 @@ impl DistillationLoss {
     ) {
         let c = self.classes;
         let temp = self.temperature;
-        let mut row = Row::new(c);
-        let (mut p, mut q, mut gr) = (vec![0.0; c], vec![0.0; c], vec![0.0; c]);
+        let inv = 1.0 / temp;
         for r in 0..self.rows(s) {
             let range = r * c..(r + 1) * c;
-            let (lt, ls) = row.load(&s[range.clone()], &t[range.clone()], temp);
-            softmax_into(&row.zt[..], lt, &mut p);
-            softmax_into(&row.zs[..], ls, &mut q);
-            for (j, gj) in gr.iter_mut().enumerate() {
-                *gj = upstream_at(g, r * c + j);
-            }
-            // d_c + 1 = log p_c − log q_c + 1.
-            let d1 = |j: usize| {
-                ((row.zt[j] - lt.shift) - lt.log_sum) - ((row.zs[j] - ls.shift) - ls.log_sum) + 1.0
+            let (sr, tr) = (&s[range.clone()], &t[range.clone()]);
+            let row = Row::new(sr, tr, inv);
+            let (gm, g_row) = match g {
+                Upstream::Scalar(_) => (G::Scalar(upstream_at(g, 0)), None),
+                Upstream::PerElement(gv, sc) => (G::Scaled(sc.to_f64()), Some(&gv[range.clone()])),
+            };
+            let sum = |b: bool| driver::forward(&GradSum(row, gm, b), tr, sr, g_row, None);
+            let (s1, s2) = match gm {
+                G::Scalar(gv) => {
+                    let kl = driver::forward(&KlTerm(row, 1.0), tr, sr, None, None);
+                    (gv, gv * (kl + 1.0))
+                }
+                G::Scaled(_) => (sum(false), if gt.is_some() { sum(true) } else { 0.0 }),
             };
             if let Some(gs) = gs.as_deref_mut() {
-                let mut s1 = Sum::default();
-                for j in 0..c {
-                    s1.add(gr[j] * p[j]);
-                }
-                let s1 = s1.value();
-                for (j, o) in gs[range.clone()].iter_mut().enumerate() {
-                    *o = E::from_f64(-temp * (gr[j] * p[j] - q[j] * s1));
-                }
+                let body = StudentGrad { row, g: gm, temp, s1 };
+                driver::forward(&body, tr, sr, g_row, Some(&mut gs[range.clone()]));
             }
             if let Some(gt) = gt.as_deref_mut() {
-                let mut s2 = Sum::default();
-                for j in 0..c {
-                    s2.add(gr[j] * p[j] * d1(j));
-                }
-                let s2 = s2.value();
-                for (j, o) in gt[range].iter_mut().enumerate() {
-                    *o = E::from_f64(temp * p[j] * (gr[j] * d1(j) - s2));
-                }
+                let body = TeacherGrad { row, g: gm, temp, s2 };
+                driver::forward(&body, tr, sr, g_row, Some(&mut gt[range]));
             }
         }
     }
