@@ -89,6 +89,7 @@ const CASES = [
   ['logCosh bwd (tanh)', N, (e, d) => e.lossfn_log_cosh_backward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, 1, d.gx, 0, 0)],
   ['crossEntropy fwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_forward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, d.sum)],
   ['crossEntropy bwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, 1e-6, d.gx, 0)],
+  ['softmaxFocal bwd 1000² γ=2', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_softmax_focal_loss_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, -100, 2, 0, 1e-6, d.gx)],
   ['distillation fwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_distillation_loss_forward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, d.sum)],
   ['distillation bwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_distillation_loss_backward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, 1e-6, d.gx, d.gt2)],
   ['BCE-with-logits fwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_forward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],

@@ -10,7 +10,7 @@
 
 use crate::driver::{Sum, Upstream};
 use crate::loss::cross_entropy::{CrossEntropy, Target};
-use crate::rows::{log_sum_exp_at, SoftmaxGrad};
+use crate::rows::{exp_shifted_into, log_sum_exp_at, ScaledExp, SoftmaxGrad};
 use crate::simd::Element;
 
 /// The upstream gradient of row `r`: the scalar, or the row's value times the scale.
@@ -99,6 +99,8 @@ impl<E: Element> IndexRows<'_, E> {
         gx: &mut [E],
     ) {
         let c = self.classes;
+        // One row of softmax numerators, reused row after row (see `exp_shifted_into`).
+        let mut e = vec![E::default(); c];
         for r in 0..self.rows(x) {
             let out = &mut gx[r * c..(r + 1) * c];
             let y = ys[r];
@@ -108,20 +110,31 @@ impl<E: Element> IndexRows<'_, E> {
             }
             let y = y as usize;
             let row = &x[r * c..(r + 1) * c];
-            let (logp, lse) = Self::target_log_prob(row, y);
-            let k = upstream_at(g, r) * self.weight_of(y) * loss.derivative(logp);
-            // −K·p_c everywhere, then the target's K·(1 − p_y) without cancellation.
-            crate::driver::forward(
-                &SoftmaxGrad {
-                    lse,
-                    alpha: -k,
-                    beta: 0.0,
-                },
-                row,
-                row,
-                None,
-                Some(&mut *out),
-            );
+            // −K·p_c everywhere (from the log-sum-exp pass's kept exponentials when the row's
+            // max is finite), then the target's K·(1 − p_y) without cancellation.
+            let (logp, k) = match exp_shifted_into(row, y, &mut e) {
+                Some(lse) => {
+                    let logp = (row[y].to_f64() - lse.shift) - lse.log_sum;
+                    let k = upstream_at(g, r) * self.weight_of(y) * loss.derivative(logp);
+                    let body = ScaledExp {
+                        a: -k * (-lse.log_sum).exp(),
+                        b: 0.0,
+                    };
+                    crate::driver::forward(&body, &e, &e, None, Some(&mut *out));
+                    (logp, k)
+                }
+                None => {
+                    let (logp, lse) = Self::target_log_prob(row, y);
+                    let k = upstream_at(g, r) * self.weight_of(y) * loss.derivative(logp);
+                    let body = SoftmaxGrad {
+                        lse,
+                        alpha: -k,
+                        beta: 0.0,
+                    };
+                    crate::driver::forward(&body, row, row, None, Some(&mut *out));
+                    (logp, k)
+                }
+            };
             out[y] = E::from_f64(k * -logp.exp_m1());
         }
     }
