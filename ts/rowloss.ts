@@ -140,8 +140,8 @@ export interface IndexRowKernels {
   stem: string;
   /** The node's name ('NllLossBackward'). */
   gradName: string;
-  /** The kernel's scalar parameter (γ, ε), or null when it has none (nll_loss). */
-  param: number | null;
+  /** The kernel's scalar parameter (γ, ε). */
+  param: number;
 }
 
 type IndexForward = (...a: number[]) => number;
@@ -151,8 +151,8 @@ type IndexForward = (...a: number[]) => number;
  * and messages), runs the kernel, reduces ('mean' = Σ l / Σ w_y over non-ignored positions)
  * and records the autograd node.
  */
-export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, target: unknown, o: IndexRowConfig): Tensor {
-  const ex = wasm(fn);
+/** The checked operands of an index-target row loss (PyTorch's shapes and messages). */
+function indexRowOperands(fn: string, input: unknown, target: unknown, o: IndexRowConfig) {
   const x = checkFloatTensor(fn, 'input', input);
   const t = checkTensor(fn, 'target', target);
   const layout = classLayout(fn, x);
@@ -163,9 +163,15 @@ export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, tar
   }
   const w = classWeight(fn, o.weight, x, layout.c);
   const ys = indexTargets(fn, t, x, layout.c, o.ignoreIndex);
+  return { x, layout, w, ys };
+}
+
+export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, target: unknown, o: IndexRowConfig): Tensor {
+  const ex = wasm(fn);
+  const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
-  const withParam = (a: number[]): number[] => (k.param === null ? a : [...a, k.param]);
+  const withParam = (a: number[]): number[] => [...a, k.param];
   const fwd = rowKernel<IndexForward>(ex, k.stem, 'forward', dtype);
   const values = o.reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
   const total = new Sum();
@@ -189,10 +195,66 @@ export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, tar
       stageRows(heapOf(ex2, dtype), p.x / bytes, x.data, layout, r0, count);
       views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
       if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
-      // nll_loss's backward does not read x (its gradient does not depend on it).
-      const head = k.param === null ? [count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex] : withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]);
-      check(ex2, fn, bwd(...head, g ? p.g : 0, scale, p.gx));
+      check(ex2, fn, bwd(...withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]), g ? p.g : 0, scale, p.gx));
       unstageRows(heapOf(ex2, dtype), p.gx / bytes, gx, layout, r0, count);
+    }, (p) => {
+      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
+    });
+    return [new Tensor(gx, x.shape.slice(), dtype)];
+  });
+}
+
+/** Offset in the input (laid out (N, C, S)) of row `row`'s class `y`. */
+function rowClassOffset(l: ClassLayout, row: number, y: number): number {
+  return Math.floor(row / l.s) * l.c * l.s + (row % l.s) + y * l.s;
+}
+
+/**
+ * nllLoss: the index-target row loss that reads one value per row, so only those values are
+ * copied in (`x[r, y_r]`, gathered here) and only the gradient's non-zero entries come back
+ * (scattered into a zeroed `∂x`): O(rows) per call instead of O(rows·C). Kernels:
+ * `lossfn_nll_loss_*` (crates/wasm/src/classification.rs).
+ */
+export function nllRowLoss(fn: string, input: unknown, target: unknown, o: IndexRowConfig): Tensor {
+  const ex = wasm(fn);
+  const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const fwd = rowKernel<IndexForward>(ex, 'nll_loss', 'forward', dtype);
+  const values = o.reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
+  const total = new Sum();
+  const denom = new Sum();
+  const xd = x.data;
+  chunkRows(ex, layout.rows, { picked: bytes, ti: 4, out: bytes }, { w: layout.c * bytes, sums: 16 }, (p, r0, count) => {
+    const heap = heapOf(ex, dtype);
+    const at = p.picked / bytes;
+    for (let r = 0; r < count; r++) {
+      const y = ys[r0 + r];
+      heap[at + r] = y === o.ignoreIndex ? 0 : xd[rowClassOffset(layout, r0 + r, y)];
+    }
+    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
+    check(ex, fn, fwd(p.picked, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex, values ? p.out : 0, p.sums));
+    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
+    total.add(views(ex).f64[p.sums / 8]);
+    denom.add(views(ex).f64[p.sums / 8 + 1]);
+  }, (p) => {
+    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
+  });
+  const red = { values, shape: layout.rowShape, sum: total.value(), denominator: o.reduction === 'mean' ? denom.value() : 1 };
+  return rowLossResult(dtype, red, 'NllLossBackward', [x], (g, scale) => {
+    const ex2 = wasm(fn);
+    const bwd = rowKernel<IndexForward>(ex2, 'nll_loss', 'backward', dtype);
+    const gx = new (floatArray(dtype))(x.numel());
+    chunkRows(ex2, layout.rows, { ti: 4, g: bytes, gp: bytes }, { w: layout.c * bytes }, (p, r0, count) => {
+      views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
+      if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
+      check(ex2, fn, bwd(count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex, g ? p.g : 0, scale, p.gp));
+      const heap = heapOf(ex2, dtype);
+      const at = p.gp / bytes;
+      for (let r = 0; r < count; r++) {
+        const y = ys[r0 + r];
+        if (y !== o.ignoreIndex) gx[rowClassOffset(layout, r0 + r, y)] = heap[at + r];
+      }
     }, (p) => {
       if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
     });

@@ -143,6 +143,8 @@ describe('the kernels check indices themselves (a status, never a trap)', () => 
     views(ex).i32.set([0, -1, 9], (at + 64) / 4);
     expect(call('lossfn_multilabel_margin_loss_forward_f64', at, 1, 3, at + 64, 0, at + 128)).toBe(STATUS_BAD_PARAM);
     views(ex).i32.set([0, 2], (at + 64) / 4);
+    // nll_loss reads the gathered x[r, y_r] (rows [-1, -2, -3] and [-0.5, -0.7, -0.1]).
+    views(ex).f64.set([-1, -0.1], f);
     expect(call('lossfn_nll_loss_forward_f64', at, 2, 3, at + 64, 0, -100, 0, at + 128)).toBe(STATUS_OK);
     expect(views(ex).f64[(at + 128) / 8]).toBeCloseTo(1 + 0.1, 12);
     ex.lossfn_free(at, 256);

@@ -1,6 +1,6 @@
 import { intOption } from '../classdim.js';
 import { parseReduction, type Reduction } from '../reduction.js';
-import { indexRowLoss } from '../rowloss.js';
+import { nllRowLoss } from '../rowloss.js';
 import type { Tensor } from '../tensor.js';
 import { checkOptions, checkTensor } from '../validate.js';
 
@@ -62,5 +62,5 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions)
 
 /** nllLoss with already-validated options (shared with nn.NLLLoss). */
 export function nllLossWith(fn: string, input: Tensor, target: Tensor, o: NllLossConfig): Tensor {
-  return indexRowLoss(fn, { stem: 'nll_loss', gradName: 'NllLossBackward', param: null }, input, target, o);
+  return nllRowLoss(fn, input, target, o);
 }

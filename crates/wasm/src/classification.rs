@@ -19,9 +19,13 @@
 //!
 //! Losses with class-index targets, ignore_index and class weights; `sums_out[0] = Σ l`,
 //! `sums_out[1]` = the 'mean' denominator (Σ w_y over the non-ignored rows):
-//! - `lossfn_nll_loss_forward_<t>(x, rows, classes, target, weight, ignore_index, out, sums_out)`
-//! - `lossfn_nll_loss_backward_<t>(rows, classes, target, weight, ignore_index, g, g_scale, gx)`
-//!   (the gradient does not depend on `x`).
+//! - `lossfn_nll_loss_forward_<t>(picked, rows, classes, target, weight, ignore_index, out,
+//!   sums_out)`: `picked[r]` is row r's log-probability at its target class (any value where
+//!   the target is ignored): the caller gathers the `rows` values the loss reads rather than
+//!   the `rows × classes` input;
+//!   `…_backward_<t>(rows, classes, target, weight, ignore_index, g, g_scale, g_picked)`:
+//!   `g_picked[r]` receives `∂x` at row r's target class (0 where ignored), every other class's
+//!   gradient being 0 (the caller scatters).
 //! - `lossfn_softmax_focal_loss_forward_<t>(x, rows, classes, target, weight, ignore_index,
 //!   gamma, out, sums_out)`, `…_backward_<t>(x, rows, classes, target, weight, ignore_index,
 //!   gamma, g, g_scale, gx)`; `gamma ≥ 0`.
@@ -257,15 +261,14 @@ macro_rules! nll_exports {
     ($t:ident) => {
         export!(concat!("lossfn_nll_loss_forward_", stringify!($t)),
             (
-                x: u32, rows: u32, classes: u32, ti: u32, w: u32, ignore_index: i32, out: u32,
+                picked: u32, rows: u32, classes: u32, ti: u32, w: u32, ignore_index: i32, out: u32,
                 sums_out: u32,
             ) {
-            let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
+            let xs = required("input", operand::<$t>("input", picked, rows)?)?;
             let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
             let weight = class_weight::<$t>(w, classes)?;
             let out = output::<$t>("out", out, rows)?;
             let k = NllLoss {
-                classes: classes as usize,
                 weight,
                 ignore_index,
             };
@@ -275,21 +278,17 @@ macro_rules! nll_exports {
         export!(concat!("lossfn_nll_loss_backward_", stringify!($t)),
             (
                 rows: u32, classes: u32, ti: u32, w: u32, ignore_index: i32, g: u32, g_scale: f64,
-                gx: u32,
+                g_picked: u32,
             ) {
             let ys = indices(ti, rows, classes, 0, Some(ignore_index))?;
             let weight = class_weight::<$t>(w, classes)?;
             let up = upstream::<$t>(g, rows, g_scale)?;
-            let gx = required(
-                "grad_input",
-                output::<$t>("grad_input", gx, area(rows, classes)?)?,
-            )?;
+            let gp = required("grad_input", output::<$t>("grad_input", g_picked, rows)?)?;
             NllLoss {
-                classes: classes as usize,
                 weight,
                 ignore_index,
             }
-            .backward(ys, &up, gx);
+            .backward(ys, &up, gp);
             Ok(())
         });
     };
