@@ -4,7 +4,7 @@
 
 import { broadcastPlan, isIdentity, reduceBroadcast, stageBroadcast, type Plan } from './broadcast.js';
 import type { ElementwiseBackward, ElementwiseForward, Exports } from './wasm/abi.js';
-import { check, floatArray, floatBytes, heapOf, scratch, views, wasm } from './wasm/runtime.js';
+import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
 import { gradScale, reduceSum, Sum, type Reduction } from './reduction.js';
 import { Tensor, type FloatArray, type FloatDType, type GradFn } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkSameShape } from './validate.js';
@@ -51,17 +51,10 @@ export function checkPair(fn: string, input: unknown, target: unknown): [Tensor<
   return [x, t];
 }
 
-const suffix = (d: FloatDType): string => (d === 'float32' ? 'f32' : 'f64');
-
-function kernel<K>(ex: Exports, stem: string, dir: 'forward' | 'backward', dtype: FloatDType): K {
-  const f = ex[`lossfn_${stem}_${dir}_${suffix(dtype)}`];
-  if (typeof f !== 'function') throw new Error(`lossfn: the wasm module has no kernel ${stem} (${dir}, ${dtype})`);
-  return f as K;
-}
-
 /** Copies `src[off .. off+len)` into the typed view at element `at`. */
 function stage(heap: FloatArray, at: number, src: FloatArray, off: number, len: number): void {
-  heap.set(src.subarray(off, off + len), at);
+  // A whole small array needs no subarray view (an allocation per operand per call).
+  heap.set(off === 0 && len === src.length ? src : src.subarray(off, off + len), at);
 }
 
 interface Planned {

@@ -12,17 +12,13 @@ import { gradScale, Sum } from './reduction.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkTensor, shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
-import { check, floatArray, floatBytes, heapOf, scratch, views, wasm } from './wasm/runtime.js';
+import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
 
 // The per-dtype helpers live with the memory views; re-exported for the row losses.
 export { floatArray, floatBytes, heapOf } from './wasm/runtime.js';
 
-/** The kernel `lossfn_<stem>_<dir>_<f32|f64>`. */
-export function rowKernel<K>(ex: Exports, stem: string, dir: 'forward' | 'backward', dtype: FloatDType): K {
-  const f = ex[`lossfn_${stem}_${dir}_${dtype === 'float32' ? 'f32' : 'f64'}`];
-  if (typeof f !== 'function') throw new Error(`lossfn: the wasm module has no kernel ${stem} (${dir}, ${dtype})`);
-  return f as K;
-}
+/** The kernel `lossfn_<stem>_<dir>_<f32|f64>` (cached per module). */
+export const rowKernel = kernel;
 
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
 

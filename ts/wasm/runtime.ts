@@ -165,6 +165,25 @@ export const floatArray = (d: FloatDType): Float32ArrayConstructor | Float64Arra
 /** Bytes per element of a float dtype. */
 export const floatBytes = (d: FloatDType): 4 | 8 => (d === 'float32' ? 4 : 8);
 
+/**
+ * The export `lossfn_<stem>_<dir>_<f32|f64>`, looked up once per module: building the name and
+ * reading it off the exports object took a sixth of a small call's time.
+ */
+const kernels = new WeakMap<Exports, Map<string, unknown[]>>();
+export function kernel<K>(ex: Exports, stem: string, dir: 'forward' | 'backward', dtype: FloatDType): K {
+  let byStem = kernels.get(ex);
+  if (!byStem) kernels.set(ex, (byStem = new Map()));
+  let slots = byStem.get(stem);
+  if (!slots) byStem.set(stem, (slots = [undefined, undefined, undefined, undefined]));
+  const i = (dir === 'forward' ? 0 : 2) + (dtype === 'float32' ? 0 : 1);
+  if (slots[i] === undefined) {
+    const f = ex[`lossfn_${stem}_${dir}_${dtype === 'float32' ? 'f32' : 'f64'}`];
+    if (typeof f !== 'function') throw new Error(`lossfn: the wasm module has no kernel ${stem} (${dir}, ${dtype})`);
+    slots[i] = f;
+  }
+  return slots[i] as K;
+}
+
 /** The float view of wasm memory for `d`; take it again after every call into wasm. */
 export const heapOf = (ex: Exports, d: FloatDType): FloatArray => (d === 'float32' ? views(ex).f32 : views(ex).f64);
 
