@@ -83,13 +83,21 @@ export function indexTargets(fn: string, target: Tensor, input: Tensor, c: numbe
     throw new Error(`${fn}: argument 'target': Expected target size ${shapeStr(want)}, got ${shapeStr(target.shape)}`);
   }
   const src = target.data;
+  const outOfBounds = (y: number | bigint): RangeError =>
+    // PyTorch: "IndexError: Target 7 is out of bounds."
+    new RangeError(`${fn}: argument 'target': Target ${y} is out of bounds (classes: ${c}${ignoreIndex === null ? '' : `, ignoreIndex: ${ignoreIndex}`}).`);
+  if (src instanceof Int32Array) {
+    // Read-only from here on: int32 targets are used as they are (one monomorphic pass).
+    for (let i = 0; i < src.length; i++) {
+      const y = src[i];
+      if (y !== ignoreIndex && !(y >= 0 && y < c)) throw outOfBounds(y);
+    }
+    return src;
+  }
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const y = Number(src[i]);
-    if (y !== ignoreIndex && !(y >= 0 && y < c)) {
-      // PyTorch: "IndexError: Target 7 is out of bounds."
-      throw new RangeError(`${fn}: argument 'target': Target ${y} is out of bounds (classes: ${c}${ignoreIndex === null ? '' : `, ignoreIndex: ${ignoreIndex}`}).`);
-    }
+    if (y !== ignoreIndex && !(y >= 0 && y < c)) throw outOfBounds(src[i]);
     out[i] = y;
   }
   return out;

@@ -224,9 +224,11 @@ export function nllRowLoss(fn: string, input: unknown, target: unknown, o: Index
   chunkRows(ex, layout.rows, { picked: bytes, ti: 4, out: bytes }, { w: layout.c * bytes, sums: 16 }, (p, r0, count) => {
     const heap = heapOf(ex, dtype);
     const at = p.picked / bytes;
+    const c = layout.c;
     for (let r = 0; r < count; r++) {
       const y = ys[r0 + r];
-      heap[at + r] = y === o.ignoreIndex ? 0 : xd[rowClassOffset(layout, r0 + r, y)];
+      if (y === o.ignoreIndex) heap[at + r] = 0;
+      else heap[at + r] = xd[layout.s === 1 ? (r0 + r) * c + y : rowClassOffset(layout, r0 + r, y)];
     }
     views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
     check(ex, fn, fwd(p.picked, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex, values ? p.out : 0, p.sums));
