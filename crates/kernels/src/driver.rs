@@ -18,7 +18,7 @@ pub const FLUSH_VECTORS: usize = 16;
 /// An elementwise loss `l = f(x, t, a)`: input, target and an optional third operand
 /// (GaussianNLL's `var`). Parameters live in `self`.
 pub trait Elementwise {
-    /// Whether the driver runs the body on pairs of f32 vectors ([`X2`]). Off for bodies that are
+    /// Whether the driver runs the body on pairs of vectors ([`X2`]). Off for bodies that are
     /// short (nothing to overlap) or so large that two copies spill (BCE's two logarithms:
     /// 20% slower interleaved).
     const INTERLEAVE: bool = true;
@@ -173,14 +173,12 @@ fn forward_impl<E: Element, L: Elementwise>(
     // Four vectors per iteration, each added to its own accumulator (the add latency stays
     // off the critical path). With `L::INTERLEAVE` they run as two pairs ([`X2`]), so the two
     // bodies' dependency chains are issued instruction by instruction side by side: 8–13%
-    // faster for the f32 exp/ln bodies (bench/math_kernels.mjs), where x64's ~100-entry
-    // scheduler otherwise sees about one body at a time. Not for f64, whose degree-10
-    // polynomials already fill V8's 16 vector registers: paired, they spill (BCE-with-logits
-    // 12.8 → 19.6 ns per element).
+    // faster for the f32 exp/ln bodies and 10–20% for f64 (bench/math_kernels.mjs), where
+    // x64's ~100-entry scheduler otherwise sees about one body at a time.
     let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
     let mut groups = 0;
     while i + step <= n {
-        if L::INTERLEAVE && E::MANTISSA_DIGITS == f32::MANTISSA_DIGITS {
+        if L::INTERLEAVE {
             let X2(a, b) = wide(i, out);
             let X2(c, d) = wide(i + 2 * lanes, out);
             (s0, s1, s2, s3) = (s0 + a, s1 + b, s2 + c, s3 + d);
@@ -305,7 +303,7 @@ pub fn backward<E: Element, L: ElementwiseGrad>(
     let mut i = 0;
     // SAFETY: `step` runs only on whole vectors inside [0, n).
     while i + 2 * lanes <= n {
-        if L::INTERLEAVE && E::MANTISSA_DIGITS == f32::MANTISSA_DIGITS {
+        if L::INTERLEAVE {
             unsafe { ops.step::<X2<E::V>, L>(loss, i) };
         } else {
             unsafe { ops.step::<E::V, L>(loss, i) };
