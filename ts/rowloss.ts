@@ -143,6 +143,36 @@ export interface IndexRowKernels {
 type IndexForward = (...a: number[]) => number;
 
 /**
+ * The forward pass shared by the index-target row losses: per chunk of rows, `stage` fills
+ * the `x` slot (`xPerRow` values per row) from the input, the targets go to `ti` and the
+ * class weights (once) to `w`, and `call` runs the kernel with the 'none' output pointer (0
+ * when reducing); returns the reduction ('mean' = Σ l / Σ w_y over non-ignored positions).
+ */
+function indexForward(
+  ex: Exports, fn: string, x: Tensor<FloatDType>, layout: ClassLayout, w: Tensor<FloatDType> | null, ys: Int32Array,
+  o: IndexRowConfig, xPerRow: number,
+  stage: (heap: FloatArray, at: number, r0: number, count: number) => void,
+  call: (p: Record<'x' | 'ti' | 'out' | 'w' | 'sums', number>, count: number, out: number) => number,
+): RowReduction {
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const values = o.reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
+  const total = new Sum();
+  const denom = new Sum();
+  chunkRows(ex, layout.rows, { x: xPerRow * bytes, ti: 4, out: bytes }, { w: layout.c * bytes, sums: 16 }, (p, r0, count) => {
+    stage(heapOf(ex, dtype), p.x / bytes, r0, count);
+    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
+    check(ex, fn, call(p, count, values ? p.out : 0));
+    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
+    total.add(views(ex).f64[p.sums / 8]);
+    denom.add(views(ex).f64[p.sums / 8 + 1]);
+  }, (p) => {
+    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
+  });
+  return { values, shape: layout.rowShape, sum: total.value(), denominator: o.reduction === 'mean' ? denom.value() : 1 };
+}
+
+/**
  * Validates `input` (float, class dimension 1) and `target` (class indices, PyTorch's shapes
  * and messages), runs the kernel, reduces ('mean' = Σ l / Σ w_y over non-ignored positions)
  * and records the autograd node.
@@ -169,20 +199,9 @@ export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, tar
   const bytes = floatBytes(dtype);
   const withParam = (a: number[]): number[] => [...a, k.param];
   const fwd = rowKernel<IndexForward>(ex, k.stem, 'forward', dtype);
-  const values = o.reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
-  const total = new Sum();
-  const denom = new Sum();
-  chunkRows(ex, layout.rows, { x: layout.c * bytes, ti: 4, out: bytes }, { w: layout.c * bytes, sums: 16 }, (p, r0, count) => {
-    stageRows(heapOf(ex, dtype), p.x / bytes, x.data, layout, r0, count);
-    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-    check(ex, fn, fwd(...withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]), values ? p.out : 0, p.sums));
-    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
-    total.add(views(ex).f64[p.sums / 8]);
-    denom.add(views(ex).f64[p.sums / 8 + 1]);
-  }, (p) => {
-    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
-  });
-  const red = { values, shape: layout.rowShape, sum: total.value(), denominator: o.reduction === 'mean' ? denom.value() : 1 };
+  const red = indexForward(ex, fn, x, layout, w, ys, o, layout.c,
+    (heap, at, r0, count) => stageRows(heap, at, x.data, layout, r0, count),
+    (p, count, out) => fwd(...withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]), out, p.sums));
   return rowLossResult(dtype, red, k.gradName, [x], (g, scale) => {
     const ex2 = wasm(fn);
     const bwd = rowKernel<IndexForward>(ex2, k.stem, 'backward', dtype);
@@ -217,28 +236,15 @@ export function nllRowLoss(fn: string, input: unknown, target: unknown, o: Index
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
   const fwd = rowKernel<IndexForward>(ex, 'nll_loss', 'forward', dtype);
-  const values = o.reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
-  const total = new Sum();
-  const denom = new Sum();
   const xd = x.data;
-  chunkRows(ex, layout.rows, { picked: bytes, ti: 4, out: bytes }, { w: layout.c * bytes, sums: 16 }, (p, r0, count) => {
-    const heap = heapOf(ex, dtype);
-    const at = p.picked / bytes;
-    const c = layout.c;
+  const c = layout.c;
+  const red = indexForward(ex, fn, x, layout, w, ys, o, 1, (heap, at, r0, count) => {
     for (let r = 0; r < count; r++) {
       const y = ys[r0 + r];
       if (y === o.ignoreIndex) heap[at + r] = 0;
       else heap[at + r] = xd[layout.s === 1 ? (r0 + r) * c + y : rowClassOffset(layout, r0 + r, y)];
     }
-    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-    check(ex, fn, fwd(p.picked, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex, values ? p.out : 0, p.sums));
-    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
-    total.add(views(ex).f64[p.sums / 8]);
-    denom.add(views(ex).f64[p.sums / 8 + 1]);
-  }, (p) => {
-    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
-  });
-  const red = { values, shape: layout.rowShape, sum: total.value(), denominator: o.reduction === 'mean' ? denom.value() : 1 };
+  }, (p, count, out) => fwd(p.x, count, c, p.ti, w ? p.w : 0, o.ignoreIndex, out, p.sums));
   return rowLossResult(dtype, red, 'NllLossBackward', [x], (g, scale) => {
     const ex2 = wasm(fn);
     const bwd = rowKernel<IndexForward>(ex2, 'nll_loss', 'backward', dtype);
