@@ -54,7 +54,7 @@
 //!   `cos_face_loss` and `sphere_face_loss` (its `margin` an integer in `1..=1_000_000`);
 //!   `x` are cosines, targets in `0..classes`.
 
-use crate::{fail, operand, output, required, STATUS_BAD_PARAM, STATUS_OK};
+use crate::{fail, operand, output, required, upstream, STATUS_BAD_PARAM, STATUS_OK};
 use lossfn_kernels::driver::Upstream;
 use lossfn_kernels::loss::cross_entropy::{CrossEntropy, Target};
 use lossfn_kernels::simd::Element;
@@ -212,18 +212,6 @@ unsafe fn indices<'a>(
 /// Protocol-checked operand.
 unsafe fn class_weight<'a, E>(ptr: u32, classes: u32) -> Result<Option<&'a [E]>, i32> {
     operand::<E>("weight", ptr, classes)
-}
-
-/// The upstream gradient: `n` values times `scale`, or `scale` everywhere when `g == 0`.
-///
-/// # Safety
-/// Protocol-checked operand.
-unsafe fn upstream<'a, E: Element>(g: u32, n: u32, scale: f64) -> Result<Upstream<'a, E>, i32> {
-    let scale = E::from_f64(scale);
-    Ok(match operand::<E>("grad_output", g, n)? {
-        Some(gs) => Upstream::PerElement(gs, scale),
-        None => Upstream::Scalar(scale),
-    })
 }
 
 fn param(name: &str, v: f64, ok: bool, domain: &str) -> Result<f64, i32> {

@@ -1,10 +1,27 @@
 //! Exports of the elementwise losses: `lossfn_<stem>_{forward,backward}_{f32,f64}` (the
 //! protocol is in the crate docs).
 
-use crate::{operand, output, positive, required, STATUS_OK};
-use lossfn_kernels::driver::{self, Elementwise, ElementwiseGrad, Upstream};
+use crate::{operand, output, positive, required, upstream, STATUS_OK};
+use lossfn_kernels::driver::{self, Elementwise, ElementwiseGrad};
 use lossfn_kernels::loss::*;
 use lossfn_kernels::simd::Element;
+
+/// The four operands of an elementwise call: input and target (required), aux and weight.
+type Operands<'a, E> = (&'a [E], &'a [E], Option<&'a [E]>, Option<&'a [E]>);
+
+/// # Safety
+/// See [`crate::operand`].
+unsafe fn operands<'a, E>(x: u32, t: u32, a: u32, w: u32, n: u32) -> Result<Operands<'a, E>, i32> {
+    // SAFETY: forwarded to the caller's contract.
+    unsafe {
+        Ok((
+            required("input", operand::<E>("input", x, n)?)?,
+            required("target", operand::<E>("target", t, n)?)?,
+            operand::<E>("aux", a, n)?,
+            operand::<E>("weight", w, n)?,
+        ))
+    }
+}
 
 /// # Safety
 /// See [`crate::operand`] and [`crate::output`].
@@ -21,10 +38,7 @@ unsafe fn forward<E: Element, L: Elementwise>(
 ) -> i32 {
     let run = || -> Result<(), i32> {
         let loss = loss?;
-        let xs = required("input", operand::<E>("input", x, n)?)?;
-        let ts = required("target", operand::<E>("target", t, n)?)?;
-        let aux = operand::<E>("aux", a, n)?;
-        let ws = operand::<E>("weight", w, n)?;
+        let (xs, ts, aux, ws) = operands::<E>(x, t, a, w, n)?;
         let out = output::<E>("out", out, n)?;
         let sum_out = required("sum_out", output::<f64>("sum_out", sum_out, 1)?)?;
         sum_out[0] = driver::forward_weighted(&loss, xs, ts, aux, ws, out);
@@ -51,15 +65,8 @@ unsafe fn backward<E: Element, L: ElementwiseGrad>(
 ) -> i32 {
     let run = || -> Result<(), i32> {
         let loss = loss?;
-        let xs = required("input", operand::<E>("input", x, n)?)?;
-        let ts = required("target", operand::<E>("target", t, n)?)?;
-        let aux = operand::<E>("aux", a, n)?;
-        let ws = operand::<E>("weight", w, n)?;
-        let scale = E::from_f64(g_scale);
-        let up = match operand::<E>("grad_output", g, n)? {
-            Some(gs) => Upstream::PerElement(gs, scale),
-            None => Upstream::Scalar(scale),
-        };
+        let (xs, ts, aux, ws) = operands::<E>(x, t, a, w, n)?;
+        let up = upstream::<E>(g, n, g_scale)?;
         let (gx, gt, ga) = (
             output::<E>("grad_input", gx, n)?,
             output::<E>("grad_target", gt, n)?,

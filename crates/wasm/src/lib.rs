@@ -22,6 +22,8 @@
 //!     listed at each export (crates/wasm/src/elementwise.rs).
 //! - Losses over a class dimension: see crates/wasm/src/classification.rs.
 
+use lossfn_kernels::driver::Upstream;
+use lossfn_kernels::simd::Element;
 use std::alloc::{alloc, dealloc, Layout};
 use std::cell::RefCell;
 
@@ -155,6 +157,23 @@ pub(crate) unsafe fn output<'a, E>(
         ptr as *mut E,
         n as usize,
     )))
+}
+
+/// The upstream gradient: `n` values times `scale`, or `scale` everywhere when `g == 0`.
+///
+/// # Safety
+/// Protocol-checked operand.
+pub(crate) unsafe fn upstream<'a, E: Element>(
+    g: u32,
+    n: u32,
+    scale: f64,
+) -> Result<Upstream<'a, E>, i32> {
+    let scale = E::from_f64(scale);
+    // SAFETY: forwarded to the caller's contract.
+    Ok(match unsafe { operand::<E>("grad_output", g, n)? } {
+        Some(gs) => Upstream::PerElement(gs, scale),
+        None => Upstream::Scalar(scale),
+    })
 }
 
 pub(crate) fn required<T>(name: &str, v: Option<T>) -> Result<T, i32> {

@@ -17,6 +17,7 @@
 //! - student: `∂s_j = −T·(g_j·p_j − q_j·S1) = −T·p_j·((g_j − S1) − S1·expm1(−d_j))`, the second
 //!   form free of the cancellation of `p_j − q_j` (`q_j = p_j·e^(−d_j)`);
 //! - teacher: `∂t_j = T·p_j·(g_j·(d_j + 1) − S2)`.
+//!
 //! For a scalar `g`, `Σ p = 1` exactly gives `S1 = g` and `S2 = g·(K + 1)`, `K = Σ p·d`.
 
 use crate::class_rows::upstream_at;
