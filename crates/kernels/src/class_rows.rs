@@ -140,6 +140,25 @@ impl<E: Element> IndexRows<'_, E> {
     }
 }
 
+/// A [`LogProbLoss`] over index rows: softmaxFocalLoss and polyLoss as the wasm layer runs
+/// them (the loss supplies `f(ℓ)`, the rows everything else).
+pub struct LogProbRows<'a, E, L> {
+    pub rows: IndexRows<'a, E>,
+    pub loss: L,
+}
+
+impl<E: Element, L: LogProbLoss> LogProbRows<'_, E, L> {
+    /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
+    pub fn forward(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> (f64, f64) {
+        self.rows.forward(&self.loss, x, ys, out)
+    }
+
+    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
+    pub fn backward(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
+        self.rows.backward(&self.loss, x, ys, g, gx)
+    }
+}
+
 /// Cross entropy as a [`LogProbLoss`]: `f(ℓ) = −ℓ`.
 pub struct CrossEntropyOfLogProb;
 impl LogProbLoss for CrossEntropyOfLogProb {

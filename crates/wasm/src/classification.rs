@@ -169,8 +169,9 @@ use lossfn_kernels::loss::distillation_loss::DistillationLoss;
 use lossfn_kernels::loss::multi_margin_loss::MultiMarginLoss;
 use lossfn_kernels::loss::multilabel_margin_loss::MultilabelMarginLoss;
 use lossfn_kernels::loss::nll_loss::NllLoss;
-use lossfn_kernels::loss::poly_loss::PolyLoss;
-use lossfn_kernels::loss::softmax_focal_loss::SoftmaxFocalLoss;
+use lossfn_kernels::class_rows::{IndexRows, LogProbRows};
+use lossfn_kernels::loss::poly_loss::Poly1;
+use lossfn_kernels::loss::softmax_focal_loss::Focal;
 use lossfn_kernels::loss::sphere_face_loss::{SphereFaceLoss, SphereMargin};
 use lossfn_kernels::loss::zero_one_loss::ZeroOneLoss;
 
@@ -323,18 +324,20 @@ fn focal<E: Element>(
     weight: Option<&[E]>,
     ignore_index: i32,
     gamma: f64,
-) -> Result<SoftmaxFocalLoss<'_, E>, i32> {
+) -> Result<LogProbRows<'_, E, Focal>, i32> {
     let gamma = param(
         "gamma",
         gamma,
         gamma >= 0.0 && gamma.is_finite(),
         "finite and >= 0",
     )?;
-    Ok(SoftmaxFocalLoss {
-        classes,
-        weight,
-        ignore_index,
-        gamma,
+    Ok(LogProbRows {
+        rows: IndexRows {
+            classes,
+            weight,
+            ignore_index,
+        },
+        loss: Focal { gamma },
     })
 }
 fn poly<E: Element>(
@@ -342,13 +345,15 @@ fn poly<E: Element>(
     weight: Option<&[E]>,
     ignore_index: i32,
     epsilon: f64,
-) -> Result<PolyLoss<'_, E>, i32> {
+) -> Result<LogProbRows<'_, E, Poly1>, i32> {
     let epsilon = param("epsilon", epsilon, epsilon.is_finite(), "finite")?;
-    Ok(PolyLoss {
-        classes,
-        weight,
-        ignore_index,
-        epsilon,
+    Ok(LogProbRows {
+        rows: IndexRows {
+            classes,
+            weight,
+            ignore_index,
+        },
+        loss: Poly1 { epsilon },
     })
 }
 log_prob_exports!(softmax_focal_loss, f32, focal::<f32>);

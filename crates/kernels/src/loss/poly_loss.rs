@@ -9,9 +9,7 @@
 //! `dl/dℓ = −w_y·(1 + ε·p_y)`; `∂x_c = g·(dl/dℓ)·([c = y] − p_c)`
 //! ([`crate::class_rows::IndexRows`]).
 
-use crate::class_rows::{IndexRows, LogProbLoss};
-use crate::driver::Upstream;
-use crate::simd::Element;
+use crate::class_rows::LogProbLoss;
 
 /// `f(ℓ) = −ℓ + ε·(1 − e^ℓ)`.
 pub struct Poly1 {
@@ -27,61 +25,22 @@ impl LogProbLoss for Poly1 {
     }
 }
 
-pub struct PolyLoss<'a, E> {
-    pub classes: usize,
-    /// Class weights (length C), or `None` for all ones.
-    pub weight: Option<&'a [E]>,
-    pub ignore_index: i32,
-    pub epsilon: f64,
-}
-
-impl<E: Element> PolyLoss<'_, E> {
-    fn rows(&self) -> IndexRows<'_, E> {
-        IndexRows {
-            classes: self.classes,
-            weight: self.weight,
-            ignore_index: self.ignore_index,
-        }
-    }
-
-    /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
-    pub fn forward(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> (f64, f64) {
-        self.rows().forward(
-            &Poly1 {
-                epsilon: self.epsilon,
-            },
-            x,
-            ys,
-            out,
-        )
-    }
-
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
-        self.rows().backward(
-            &Poly1 {
-                epsilon: self.epsilon,
-            },
-            x,
-            ys,
-            g,
-            gx,
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::class_rows::{IndexRows, LogProbRows};
+    use crate::driver::Upstream;
 
     #[test]
     fn uniform_row() {
         // Two equal logits: p_y = ½, l = ln 2 + ε/2; ∂x = −(1 + ε/2)·([c = y] − ½).
-        let poly = PolyLoss::<f64> {
-            classes: 2,
-            weight: None,
-            ignore_index: -100,
-            epsilon: 2.0,
+        let poly = LogProbRows::<f64, _> {
+            rows: IndexRows {
+                classes: 2,
+                weight: None,
+                ignore_index: -100,
+            },
+            loss: Poly1 { epsilon: 2.0 },
         };
         let (s, d) = poly.forward(&[0.5, 0.5], &[1], None);
         assert!((s - (2f64.ln() + 1.0)).abs() < 1e-15 && d == 1.0);

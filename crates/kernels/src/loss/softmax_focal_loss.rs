@@ -10,9 +10,7 @@
 //! finite for every `γ ≥ 0`, including `0 < γ < 1` at `p_y = 1` where `u^(γ−1)` is infinite;
 //! `∂x_c = g·(dl/dℓ)·([c = y] − p_c)` ([`crate::class_rows::IndexRows`]).
 
-use crate::class_rows::{IndexRows, LogProbLoss};
-use crate::driver::Upstream;
-use crate::simd::Element;
+use crate::class_rows::LogProbLoss;
 
 /// `f(ℓ) = −(1 − e^ℓ)^γ·ℓ`.
 pub struct Focal {
@@ -39,51 +37,24 @@ impl LogProbLoss for Focal {
     }
 }
 
-pub struct SoftmaxFocalLoss<'a, E> {
-    pub classes: usize,
-    /// Class weights (length C), or `None` for all ones.
-    pub weight: Option<&'a [E]>,
-    pub ignore_index: i32,
-    /// Focusing parameter γ ≥ 0 (checked by the caller).
-    pub gamma: f64,
-}
-
-impl<E: Element> SoftmaxFocalLoss<'_, E> {
-    fn rows(&self) -> IndexRows<'_, E> {
-        IndexRows {
-            classes: self.classes,
-            weight: self.weight,
-            ignore_index: self.ignore_index,
-        }
-    }
-
-    /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
-    pub fn forward(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> (f64, f64) {
-        self.rows()
-            .forward(&Focal { gamma: self.gamma }, x, ys, out)
-    }
-
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
-        self.rows()
-            .backward(&Focal { gamma: self.gamma }, x, ys, g, gx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::class_rows::{IndexRows, LogProbRows};
+    use crate::driver::Upstream;
     use crate::loss::cross_entropy::{CrossEntropy, Target};
 
     #[test]
     fn gamma_zero_is_cross_entropy() {
         let x: Vec<f32> = (0..20).map(|i| ((i * 5) % 9) as f32 * 0.6 - 2.0).collect();
         let ys = [3, 0, -100, 4];
-        let focal = SoftmaxFocalLoss::<f32> {
-            classes: 5,
-            weight: None,
-            ignore_index: -100,
-            gamma: 0.0,
+        let focal = LogProbRows::<f32, _> {
+            rows: IndexRows {
+                classes: 5,
+                weight: None,
+                ignore_index: -100,
+            },
+            loss: Focal { gamma: 0.0 },
         };
         let ones = [1.0f32; 5];
         let ce = CrossEntropy {
