@@ -10,7 +10,7 @@
 
 use crate::driver::{Sum, Upstream};
 use crate::loss::cross_entropy::{CrossEntropy, Target};
-use crate::rows::{exp_shifted_into, log_sum_exp_at, ScaledExp, SoftmaxGrad};
+use crate::rows::{log_sum_exp_at, softmax_grad_into};
 use crate::simd::Element;
 
 /// The upstream gradient of row `r`: the scalar, or the row's value times the scale.
@@ -56,7 +56,7 @@ impl<E: Element> IndexRows<'_, E> {
     /// `ℓ = (x_y − shift) − log_sum` (see [`crate::rows::Lse`]) and the row's log-sum-exp.
     fn target_log_prob(row: &[E], y: usize) -> (f64, crate::rows::Lse) {
         let lse = log_sum_exp_at(row, y);
-        ((row[y].to_f64() - lse.shift) - lse.log_sum, lse)
+        (-lse.gap(row[y].to_f64()), lse)
     }
 
     /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
@@ -110,31 +110,13 @@ impl<E: Element> IndexRows<'_, E> {
             }
             let y = y as usize;
             let row = &x[r * c..(r + 1) * c];
-            // −K·p_c everywhere (from the log-sum-exp pass's kept exponentials when the row's
-            // max is finite), then the target's K·(1 − p_y) without cancellation.
-            let (logp, k) = match exp_shifted_into(row, y, &mut e) {
-                Some(lse) => {
-                    let logp = (row[y].to_f64() - lse.shift) - lse.log_sum;
-                    let k = upstream_at(g, r) * self.weight_of(y) * loss.derivative(logp);
-                    let body = ScaledExp {
-                        a: -k * (-lse.log_sum).exp(),
-                        b: 0.0,
-                    };
-                    crate::driver::forward(&body, &e, &e, None, Some(&mut *out));
-                    (logp, k)
-                }
-                None => {
-                    let (logp, lse) = Self::target_log_prob(row, y);
-                    let k = upstream_at(g, r) * self.weight_of(y) * loss.derivative(logp);
-                    let body = SoftmaxGrad {
-                        lse,
-                        alpha: -k,
-                        beta: 0.0,
-                    };
-                    crate::driver::forward(&body, row, row, None, Some(&mut *out));
-                    (logp, k)
-                }
-            };
+            // −K·p_c everywhere, then the target's K·(1 − p_y) without cancellation.
+            let (mut logp, mut k) = (0.0, 0.0);
+            softmax_grad_into(row, y, None, &mut e, out, |lse| {
+                logp = -lse.gap(row[y].to_f64());
+                k = upstream_at(g, r) * self.weight_of(y) * loss.derivative(logp);
+                (-k, 0.0)
+            });
             out[y] = E::from_f64(k * -logp.exp_m1());
         }
     }

@@ -86,6 +86,11 @@ impl Lse {
     pub fn value(self) -> f64 {
         self.shift + self.log_sum
     }
+
+    /// `lse − x` = `−log softmax` at an element `x` of the row, as `(shift − x) + log_sum`.
+    pub fn gap(self, x: f64) -> f64 {
+        (self.shift - x) + self.log_sum
+    }
 }
 
 /// `e^(x − shift)` with `shift` the row's max, finite (so every argument is ≤ 0 or −inf, NaN
@@ -160,6 +165,39 @@ pub fn exp_shifted_into<E: Element>(x: &[E], y: usize, out: &mut [E]) -> Option<
         driver::forward(&body, x, x, None, Some(out)).ln()
     };
     Some(Lse { shift, log_sum })
+}
+
+/// `out = α·p − β·t` over a row, `p` its softmax (the gradient shape of the softmax losses),
+/// returning the row's [`Lse`] (as [`log_sum_exp_at`] for class `y`): from the log-sum-exp
+/// pass's kept exponentials ([`exp_shifted_into`]; `e` is one row of scratch) when the max is
+/// finite, else through [`SoftmaxGrad`]'s own exponential. `coef` gives `(α, β)` once the Lse
+/// is known (factors that depend on the row's log-probability); `t = None` means `β = 0`.
+pub fn softmax_grad_into<E: Element>(
+    row: &[E],
+    y: usize,
+    t: Option<&[E]>,
+    e: &mut [E],
+    out: &mut [E],
+    coef: impl FnOnce(Lse) -> (f64, f64),
+) -> Lse {
+    match exp_shifted_into(row, y, e) {
+        Some(lse) => {
+            let (alpha, beta) = coef(lse);
+            let body = ScaledExp {
+                a: alpha * (-lse.log_sum).exp(),
+                b: beta,
+            };
+            driver::forward(&body, e, t.unwrap_or(e), None, Some(out));
+            lse
+        }
+        None => {
+            let lse = log_sum_exp_at(row, y);
+            let (alpha, beta) = coef(lse);
+            let body = SoftmaxGrad { lse, alpha, beta };
+            driver::forward(&body, row, t.unwrap_or(row), None, Some(out));
+            lse
+        }
+    }
 }
 
 /// [`log_sum_exp`] of the row scaled by `inv` (> 0), `x·inv` rounded in the element type as
@@ -258,9 +296,9 @@ impl Elementwise for WeightedGap {
 
 /// `a·e − b·t` with `e` from [`exp_shifted_into`] and `a = alpha·e^(−log_sum)`: the
 /// [`SoftmaxGrad`] shape without its exponential.
-pub struct ScaledExp {
-    pub a: f64,
-    pub b: f64,
+struct ScaledExp {
+    a: f64,
+    b: f64,
 }
 impl Elementwise for ScaledExp {
     const INTERLEAVE: bool = false;

@@ -10,7 +10,7 @@
 //!   `∂q_c = g·(1−ε)·w_c·(lse − x_c)`.
 
 use crate::driver::{self, Elementwise, Upstream};
-use crate::rows::{exp_shifted_into, gap, log_sum_exp, log_sum_exp_at, probs, ScaledExp, Lse, SoftmaxGrad, WeightedGap};
+use crate::rows::{gap, log_sum_exp, log_sum_exp_at, probs, softmax_grad_into, Lse, WeightedGap};
 use crate::simd::{Element, Vector};
 
 /// The target of a row batch.
@@ -98,7 +98,7 @@ impl<E: Element> CrossEntropy<'_, E> {
                         let lse = log_sum_exp_at(row, y as usize);
                         let wy = self.weight[y as usize].to_f64();
                         denom.add(wy);
-                        let nll = wy * ((lse.shift - row[y as usize].to_f64()) + lse.log_sum);
+                        let nll = wy * lse.gap(row[y as usize].to_f64());
                         if eps > 0.0 {
                             let smooth =
                                 driver::forward(&WeightedGap(lse), row, self.weight, None, None);
@@ -165,26 +165,14 @@ impl<E: Element> CrossEntropy<'_, E> {
                     let wy = self.weight[yi].to_f64();
                     let k = eps / c as f64;
                     let (alpha, beta) = (gr * ((1.0 - eps) * wy + k * w_total), gr * k);
-                    // p = e^(x − max)·e^(−log_sum): the exponentials of the log-sum-exp pass
-                    // are kept (in `e`, one row) and rescaled, rather than recomputed.
-                    let lse = match exp_shifted_into(row, yi, &mut e) {
-                        Some(lse) => {
-                            let a = alpha * (-lse.log_sum).exp();
-                            driver::forward(&ScaledExp { a, b: beta }, &e, self.weight, None, Some(&mut *out));
-                            lse
-                        }
-                        None => {
-                            let lse = log_sum_exp_at(row, yi);
-                            let body = SoftmaxGrad { lse, alpha, beta };
-                            driver::forward(&body, row, self.weight, None, Some(&mut *out));
-                            lse
-                        }
-                    };
+                    let lse = softmax_grad_into(row, yi, Some(self.weight), &mut e, out, |_| {
+                        (alpha, beta)
+                    });
                     // The target's own entry, α·p_y − β·w_y − g(1 − ε)·w_y, regrouped as
                     // g(1 − ε)·w_y·(p_y − 1) + g·k·(Σw·p_y − w_y) with p_y − 1 = expm1(−gap):
                     // for a confident row p_y − 1 is a difference of two numbers near 1,
                     // which would keep only its first digits (f64: 1e-6 relative at 3e-11).
-                    let gap = (lse.shift - row[yi].to_f64()) + lse.log_sum;
+                    let gap = lse.gap(row[yi].to_f64());
                     let py_m1 = (-gap).exp_m1();
                     out[yi] = E::from_f64(
                         gr * (1.0 - eps) * wy * py_m1 + gr * k * (w_total * (py_m1 + 1.0) - wy),
