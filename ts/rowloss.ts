@@ -14,11 +14,9 @@ import { checkFloatTensor, checkTensor, shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
 
-// The per-dtype helpers live with the memory views; re-exported for the row losses.
-export { floatArray, floatBytes, heapOf } from './wasm/runtime.js';
-
-/** The kernel `lossfn_<stem>_<dir>_<f32|f64>` (cached per module). */
-export const rowKernel = kernel;
+// The per-dtype helpers and the kernel lookup live with the memory views; re-exported for the
+// row losses.
+export { floatArray, floatBytes, heapOf, kernel } from './wasm/runtime.js';
 
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
 
@@ -198,13 +196,13 @@ export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, tar
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
   const withParam = (a: number[]): number[] => [...a, k.param];
-  const fwd = rowKernel<IndexForward>(ex, k.stem, 'forward', dtype);
+  const fwd = kernel<IndexForward>(ex, k.stem, 'forward', dtype);
   const red = indexForward(ex, fn, x, layout, w, ys, o, layout.c,
     (heap, at, r0, count) => stageRows(heap, at, x.data, layout, r0, count),
     (p, count, out) => fwd(...withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]), out, p.sums));
   return rowLossResult(dtype, red, k.gradName, [x], (g, scale) => {
     const ex2 = wasm(fn);
-    const bwd = rowKernel<IndexForward>(ex2, k.stem, 'backward', dtype);
+    const bwd = kernel<IndexForward>(ex2, k.stem, 'backward', dtype);
     const gx = new (floatArray(dtype))(x.numel());
     chunkRows(ex2, layout.rows, { x: layout.c * bytes, ti: 4, g: bytes, gx: layout.c * bytes }, { w: layout.c * bytes }, (p, r0, count) => {
       stageRows(heapOf(ex2, dtype), p.x / bytes, x.data, layout, r0, count);
@@ -235,7 +233,7 @@ export function nllRowLoss(fn: string, input: unknown, target: unknown, o: Index
   const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
-  const fwd = rowKernel<IndexForward>(ex, 'nll_loss', 'forward', dtype);
+  const fwd = kernel<IndexForward>(ex, 'nll_loss', 'forward', dtype);
   const xd = x.data;
   const c = layout.c;
   const red = indexForward(ex, fn, x, layout, w, ys, o, 1, (heap, at, r0, count) => {
@@ -247,7 +245,7 @@ export function nllRowLoss(fn: string, input: unknown, target: unknown, o: Index
   }, (p, count, out) => fwd(p.x, count, c, p.ti, w ? p.w : 0, o.ignoreIndex, out, p.sums));
   return rowLossResult(dtype, red, 'NllLossBackward', [x], (g, scale) => {
     const ex2 = wasm(fn);
-    const bwd = rowKernel<IndexForward>(ex2, 'nll_loss', 'backward', dtype);
+    const bwd = kernel<IndexForward>(ex2, 'nll_loss', 'backward', dtype);
     const gx = new (floatArray(dtype))(x.numel());
     chunkRows(ex2, layout.rows, { ti: 4, g: bytes, gp: bytes }, { w: layout.c * bytes }, (p, r0, count) => {
       views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
@@ -298,7 +296,7 @@ export function marginRowLoss(fn: string, stem: string, gradName: string, input:
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
   const c = layout.c;
-  const fwd = rowKernel<IndexForward>(ex, stem, 'forward', dtype);
+  const fwd = kernel<IndexForward>(ex, stem, 'forward', dtype);
   const values = o.reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
   const total = new Sum();
   chunkRows(ex, layout.rows, { x: c * bytes, ti: 4, out: bytes }, { sum: 8 }, (p, r0, count) => {
@@ -311,7 +309,7 @@ export function marginRowLoss(fn: string, stem: string, gradName: string, input:
   const red = { values, shape: layout.rowShape, sum: total.value(), denominator: o.reduction === 'mean' ? layout.rows : 1 };
   return rowLossResult(dtype, red, gradName, [x], (g, scale) => {
     const ex2 = wasm(fn);
-    const bwd = rowKernel<IndexForward>(ex2, stem, 'backward', dtype);
+    const bwd = kernel<IndexForward>(ex2, stem, 'backward', dtype);
     const gx = new (floatArray(dtype))(x.numel());
     chunkRows(ex2, layout.rows, { x: c * bytes, ti: 4, g: bytes, gx: c * bytes }, {}, (p, r0, count) => {
       heapOf(ex2, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);

@@ -1,5 +1,5 @@
 import { parseReduction, Sum, type Reduction } from '../reduction.js';
-import { chunkRows, floatArray, floatBytes, heapOf, rowKernel, rowLossResult } from '../rowloss.js';
+import { chunkRows, floatArray, floatBytes, heapOf, kernel, rowLossResult } from '../rowloss.js';
 import { Tensor } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkSameShape, shapeStr } from '../validate.js';
 import { check, wasm } from '../wasm/runtime.js';
@@ -65,7 +65,7 @@ export function categoricalHingeWith(fn: string, input: Tensor, target: Tensor, 
   const rows = x.numel() / c;
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
-  const fwd = rowKernel<Forward>(ex, 'categorical_hinge', 'forward', dtype);
+  const fwd = kernel<Forward>(ex, 'categorical_hinge', 'forward', dtype);
   const values = o.reduction === 'none' ? new (floatArray(dtype))(rows) : null;
   const total = new Sum();
   chunkRows(ex, rows, { x: c * bytes, t: c * bytes, out: bytes }, { sum: 8 }, (p, r0, count) => {
@@ -78,7 +78,7 @@ export function categoricalHingeWith(fn: string, input: Tensor, target: Tensor, 
   const red = { values, shape: x.shape.slice(0, -1), sum: total.value(), denominator: o.reduction === 'mean' ? rows : 1 };
   return rowLossResult(dtype, red, 'CategoricalHingeBackward', [x, t], (g, scale) => {
     const ex2 = wasm(fn);
-    const bwd = rowKernel<Backward>(ex2, 'categorical_hinge', 'backward', dtype);
+    const bwd = kernel<Backward>(ex2, 'categorical_hinge', 'backward', dtype);
     const Ctor = floatArray(dtype);
     const gx = x.requiresGrad ? new Ctor(x.numel()) : null;
     const gt = t.requiresGrad ? new Ctor(t.numel()) : null;

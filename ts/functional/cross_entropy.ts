@@ -1,6 +1,6 @@
 import { classLayout, classWeight, indexTargets, intOption, stageRows, unstageRows } from '../classdim.js';
 import { parseReduction, Sum, type Reduction } from '../reduction.js';
-import { chunkRows, floatArray, floatBytes, heapOf, rowKernel, rowLossResult } from '../rowloss.js';
+import { chunkRows, floatArray, floatBytes, heapOf, kernel, rowLossResult } from '../rowloss.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, numberOption, sameShape } from '../validate.js';
 import type { Exports } from '../wasm/abi.js';
@@ -115,7 +115,7 @@ export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: C
   const values = reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
   const total = new Sum();
   const denom = new Sum();
-  const fwd = rowKernel<CeForward>(ex, 'cross_entropy', 'forward', dtype);
+  const fwd = kernel<CeForward>(ex, 'cross_entropy', 'forward', dtype);
   chunkRows(ex, layout.rows, perRow, fixed, (p, r0, count) => {
     stage(ex, p, r0, count);
     const status = fwd(p.x, count, c, indices ? p.ti : 0, probs ? p.t : 0, w ? p.w : 0, o.ignoreIndex, o.labelSmoothing, values ? p.out : 0, p.sums);
@@ -133,7 +133,7 @@ export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: C
   const inputs: Tensor[] = probs ? [x, probs] : [x];
   return rowLossResult(dtype, r, 'CrossEntropyLossBackward', inputs, (g, scale) => {
     const ex2 = wasm(fn);
-    const bwd = rowKernel<CeBackward>(ex2, 'cross_entropy', 'backward', dtype);
+    const bwd = kernel<CeBackward>(ex2, 'cross_entropy', 'backward', dtype);
     const gx = x.requiresGrad ? new (floatArray(dtype))(x.numel()) : null;
     const gq = probs?.requiresGrad ? new (floatArray(dtype))(x.numel()) : null;
     chunkRows(ex2, layout.rows, perRow, fixed, (p, r0, count) => {

@@ -1,6 +1,6 @@
 import { classLayout, stageRows, unstageRows } from '../classdim.js';
 import { parseReduction, Sum } from '../reduction.js';
-import { chunkRows, floatArray, floatBytes, heapOf, rowKernel, rowLossResult } from '../rowloss.js';
+import { chunkRows, floatArray, floatBytes, heapOf, kernel, rowLossResult } from '../rowloss.js';
 import { Tensor } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkSameShape, numberOption, shapeStr } from '../validate.js';
 import { check, wasm } from '../wasm/runtime.js';
@@ -81,7 +81,7 @@ export function distillationLossWith(fn: string, student: Tensor, teacher: Tenso
   const dtype = s.dtype;
   const bytes = floatBytes(dtype);
   const temp = o.temperature;
-  const fwd = rowKernel<Forward>(ex, 'distillation_loss', 'forward', dtype);
+  const fwd = kernel<Forward>(ex, 'distillation_loss', 'forward', dtype);
   const values = o.reduction === 'none' ? new (floatArray(dtype))(s.numel()) : null;
   const total = new Sum();
   chunkRows(ex, layout.rows, { s: c * bytes, t: c * bytes, out: c * bytes }, { sum: 8 }, (p, r0, count) => {
@@ -94,7 +94,7 @@ export function distillationLossWith(fn: string, student: Tensor, teacher: Tenso
   const denominator = { none: 1, sum: 1, batchmean: layout.n, mean: s.numel() }[o.reduction];
   return rowLossResult(dtype, { values, shape: s.shape.slice(), sum: total.value(), denominator }, 'DistillationLossBackward', [s, t], (g, scale) => {
     const ex2 = wasm(fn);
-    const bwd = rowKernel<Backward>(ex2, 'distillation_loss', 'backward', dtype);
+    const bwd = kernel<Backward>(ex2, 'distillation_loss', 'backward', dtype);
     const Ctor = floatArray(dtype);
     const gs = s.requiresGrad ? new Ctor(s.numel()) : null;
     const gt = t.requiresGrad ? new Ctor(t.numel()) : null;

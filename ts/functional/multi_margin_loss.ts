@@ -1,5 +1,5 @@
 import { parseReduction, Sum, type Reduction } from '../reduction.js';
-import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, marginFrames, rowKernel, rowLossResult } from '../rowloss.js';
+import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, marginFrames, kernel, rowLossResult } from '../rowloss.js';
 import { Tensor, type FloatDType } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, numberOption, shapeStr } from '../validate.js';
 import { check, views, wasm } from '../wasm/runtime.js';
@@ -95,7 +95,7 @@ export function multiMarginLossWith(fn: string, input: Tensor, target: Tensor, o
   }
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
-  const fwd = rowKernel<Forward>(ex, 'multi_margin_loss', 'forward', dtype);
+  const fwd = kernel<Forward>(ex, 'multi_margin_loss', 'forward', dtype);
   const values = o.reduction === 'none' ? new (floatArray(dtype))(n) : null;
   const total = new Sum();
   chunkRows(ex, n, { x: c * bytes, ti: 4, out: bytes }, { w: c * bytes, sum: 8 }, (p, r0, count) => {
@@ -111,7 +111,7 @@ export function multiMarginLossWith(fn: string, input: Tensor, target: Tensor, o
   const red = { values, shape, sum: total.value(), denominator: o.reduction === 'mean' ? n : 1 };
   return rowLossResult(dtype, red, 'MultiMarginLossBackward', [x], (g, scale) => {
     const ex2 = wasm(fn);
-    const bwd = rowKernel<Backward>(ex2, 'multi_margin_loss', 'backward', dtype);
+    const bwd = kernel<Backward>(ex2, 'multi_margin_loss', 'backward', dtype);
     const gx = new (floatArray(dtype))(x.numel());
     chunkRows(ex2, n, { x: c * bytes, ti: 4, g: bytes, gx: c * bytes }, { w: c * bytes }, (p, r0, count) => {
       heapOf(ex2, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);

@@ -1,5 +1,5 @@
 import { parseReduction, Sum, type Reduction } from '../reduction.js';
-import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, marginFrames, rowKernel, rowLossResult } from '../rowloss.js';
+import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, marginFrames, kernel, rowLossResult } from '../rowloss.js';
 import { Tensor } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkTensor, shapeStr } from '../validate.js';
 import { check, views, wasm } from '../wasm/runtime.js';
@@ -65,7 +65,7 @@ export function multilabelMarginLossWith(fn: string, input: Tensor, target: Tens
   }
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
-  const fwd = rowKernel<Forward>(ex, 'multilabel_margin_loss', 'forward', dtype);
+  const fwd = kernel<Forward>(ex, 'multilabel_margin_loss', 'forward', dtype);
   const values = o.reduction === 'none' ? new (floatArray(dtype))(n) : null;
   const total = new Sum();
   chunkRows(ex, n, { x: c * bytes, ti: c * 4, out: bytes }, { sum: 8 }, (p, r0, count) => {
@@ -79,7 +79,7 @@ export function multilabelMarginLossWith(fn: string, input: Tensor, target: Tens
   const red = { values, shape, sum: total.value(), denominator: o.reduction === 'mean' ? n : 1 };
   return rowLossResult(dtype, red, 'MultilabelMarginLossBackward', [x], (g, scale) => {
     const ex2 = wasm(fn);
-    const bwd = rowKernel<Backward>(ex2, 'multilabel_margin_loss', 'backward', dtype);
+    const bwd = kernel<Backward>(ex2, 'multilabel_margin_loss', 'backward', dtype);
     const gx = new (floatArray(dtype))(x.numel());
     chunkRows(ex2, n, { x: c * bytes, ti: c * 4, g: bytes, gx: c * bytes }, {}, (p, r0, count) => {
       heapOf(ex2, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);

@@ -1,5 +1,5 @@
 import { parseReduction, type Reduction } from '../reduction.js';
-import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, rowKernel } from '../rowloss.js';
+import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, kernel } from '../rowloss.js';
 import { Tensor, isFloatDType, type FloatDType } from '../tensor.js';
 import { checkOptions, checkTensor, shapeStr } from '../validate.js';
 import { check, views, wasm } from '../wasm/runtime.js';
@@ -106,7 +106,7 @@ function scoreErrors(fn: string, x: Tensor<FloatDType>, t: Tensor): Uint8Array {
   }
   const dtype = x.dtype;
   const bytes = floatBytes(dtype);
-  const fwd = rowKernel<Forward>(ex, 'zero_one_loss', 'forward', dtype);
+  const fwd = kernel<Forward>(ex, 'zero_one_loss', 'forward', dtype);
   const wrong = new Uint8Array(n);
   chunkRows(ex, n, { x: c * bytes, ti: 4, out: bytes }, { sum: 8 }, (p, r0, count) => {
     heapOf(ex, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
