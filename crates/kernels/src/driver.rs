@@ -333,6 +333,23 @@ pub fn backward<E: Element, L: ElementwiseGrad>(
     }
 }
 
+/// `[∂x, ∂t, ∂a]` of `loss` for an upstream gradient of 1 everywhere and no weights (the
+/// kernel tests' usual question).
+#[cfg(test)]
+pub(crate) fn unit_grads<E: Element, L: ElementwiseGrad>(
+    loss: &L,
+    x: &[E],
+    t: &[E],
+    a: Option<&[E]>,
+) -> [Vec<E>; 3] {
+    let n = x.len();
+    let mut g = [vec![E::default(); n], vec![E::default(); n], vec![E::default(); n]];
+    let [gx, gt, ga] = &mut g;
+    let one = Upstream::Scalar(E::from_f64(1.0));
+    backward(loss, x, t, a, None, one, Some(gx), Some(gt), Some(ga));
+    g
+}
+
 /// The operands of one backward pass, with the per-vector step of [`backward`]. Outputs are
 /// raw pointers (null: not wanted) so that one step can write several of them.
 struct GradOperands<'a, E> {

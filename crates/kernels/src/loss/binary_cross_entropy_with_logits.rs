@@ -76,7 +76,7 @@ impl ElementwiseGrad for BinaryCrossEntropyWithLogits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::{backward, forward, Upstream};
+    use crate::driver::{forward, unit_grads};
 
     /// Float64 reference: −[p·t·logσ(x) + (1 − t)·logσ(−x)] with f64 std functions. (PyTorch's
     /// own form cancels even in f64 for confident right predictions: x = −88, t = 0 gives 0.)
@@ -134,18 +134,7 @@ mod tests {
         let ts = [0.2f64, 1.0, 0.0, 1.0, 0.5];
         let ps = [2.0f64, 0.5, 4.0, 1.5, 3.0];
         let k = BinaryCrossEntropyWithLogits { pos_weight: true };
-        let (mut gx, mut gt, mut gp) = (vec![0.0; 5], vec![0.0; 5], vec![0.0; 5]);
-        backward(
-            &k,
-            &xs,
-            &ts,
-            Some(&ps),
-            None,
-            Upstream::Scalar(1.0),
-            Some(&mut gx),
-            Some(&mut gt),
-            Some(&mut gp),
-        );
+        let [gx, gt, gp] = unit_grads(&k, &xs, &ts, Some(&ps));
         for i in 0..5 {
             let (x, t, p) = (xs[i], ts[i], ps[i]);
             let s = 1.0 / (1.0 + (-x).exp());
