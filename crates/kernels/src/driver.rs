@@ -238,7 +238,12 @@ impl<E: Element> Operands<'_, E> {
     /// `i + LANES <= n`, and every operand slice (and `out` when storing) holds `n` elements:
     /// [`forward_impl`] truncates them to `n` on entry and only calls this for whole vectors.
     #[inline(always)]
-    unsafe fn step<V: Vector<Elem = E>, L: Elementwise>(&self, loss: &L, i: usize, out: &mut [E]) -> V {
+    unsafe fn step<V: Vector<Elem = E>, L: Elementwise>(
+        &self,
+        loss: &L,
+        i: usize,
+        out: &mut [E],
+    ) -> V {
         // SAFETY: per the function's contract, [i, i + LANES) is inside every operand.
         let ld = |s: &[E]| unsafe { V::load_ptr(s.as_ptr().add(i)) };
         let mut v = loss.forward(
@@ -343,7 +348,11 @@ pub(crate) fn unit_grads<E: Element, L: ElementwiseGrad>(
     a: Option<&[E]>,
 ) -> [Vec<E>; 3] {
     let n = x.len();
-    let mut g = [vec![E::default(); n], vec![E::default(); n], vec![E::default(); n]];
+    let mut g = [
+        vec![E::default(); n],
+        vec![E::default(); n],
+        vec![E::default(); n],
+    ];
     let [gx, gt, ga] = &mut g;
     let one = Upstream::Scalar(E::from_f64(1.0));
     backward(loss, x, t, a, None, one, Some(gx), Some(gt), Some(ga));

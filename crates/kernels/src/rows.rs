@@ -121,7 +121,10 @@ fn position<E: Element>(x: &[E], m: E) -> usize {
         }
         i += 4 * lanes;
     }
-    i + x[i..].iter().position(|&v| v == m).expect("the max occurs in its row")
+    i + x[i..]
+        .iter()
+        .position(|&v| v == m)
+        .expect("the max occurs in its row")
 }
 
 /// log Σ e^x with the max shift (stable for logits of any magnitude), as
@@ -341,7 +344,13 @@ mod tests {
         for c in [2usize, 5, 17, 100, 1000] {
             for gap in [20.0, 30.0, 60.0] {
                 let row: Vec<f64> = (0..c)
-                    .map(|j| if j == 1 { gap / 2.0 } else { -gap / 2.0 - 0.01 * (j % 7) as f64 })
+                    .map(|j| {
+                        if j == 1 {
+                            gap / 2.0
+                        } else {
+                            -gap / 2.0 - 0.01 * (j % 7) as f64
+                        }
+                    })
                     .collect();
                 let want = ce_of_max_ref(&row);
                 let row32: Vec<f32> = row.iter().map(|&v| v as f32).collect();
@@ -366,7 +375,10 @@ mod tests {
                 let lse_ref = (gap / 2.0) as f32 as f64 + want32;
                 let g = other.value() - row32[0] as f64;
                 let g_ref = lse_ref - row32[0] as f64;
-                assert!((g - g_ref).abs() <= 1e-7 * g_ref, "f32 C={c} gap={gap}: {g} vs {g_ref}");
+                assert!(
+                    (g - g_ref).abs() <= 1e-7 * g_ref,
+                    "f32 C={c} gap={gap}: {g} vs {g_ref}"
+                );
             }
         }
     }
@@ -380,4 +392,3 @@ mod tests {
         assert!((got - want).abs() <= 1e-15 * want, "{got} vs {want}");
     }
 }
-

@@ -162,6 +162,7 @@ cross_entropy_exports!(f64);
 // The other losses over a class dimension (protocol in the module documentation).
 
 use crate::STATUS_BAD_POINTER;
+use lossfn_kernels::class_rows::{IndexRows, LogProbRows};
 use lossfn_kernels::loss::arc_face_loss::{ArcFaceLoss, ArcMargin};
 use lossfn_kernels::loss::categorical_hinge::CategoricalHinge;
 use lossfn_kernels::loss::cos_face_loss::{CosFaceLoss, CosMargin};
@@ -169,7 +170,6 @@ use lossfn_kernels::loss::distillation_loss::DistillationLoss;
 use lossfn_kernels::loss::multi_margin_loss::MultiMarginLoss;
 use lossfn_kernels::loss::multilabel_margin_loss::MultilabelMarginLoss;
 use lossfn_kernels::loss::nll_loss::NllLoss;
-use lossfn_kernels::class_rows::{IndexRows, LogProbRows};
 use lossfn_kernels::loss::poly_loss::Poly1;
 use lossfn_kernels::loss::softmax_focal_loss::Focal;
 use lossfn_kernels::loss::sphere_face_loss::{SphereFaceLoss, SphereMargin};

@@ -142,7 +142,14 @@ impl<E: Element> CrossEntropy<'_, E> {
         let eps = self.label_smoothing;
         let w_total = self.weight_sum();
         // One row of softmax numerators (class-index targets), reused row after row.
-        let mut e = vec![E::default(); if matches!(target, Target::Index(_)) { c } else { 0 }];
+        let mut e = vec![
+            E::default();
+            if matches!(target, Target::Index(_)) {
+                c
+            } else {
+                0
+            }
+        ];
         for r in 0..rows {
             let row = &x[r * c..(r + 1) * c];
             let gr = match g {

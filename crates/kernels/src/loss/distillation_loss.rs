@@ -22,7 +22,7 @@
 
 use crate::class_rows::upstream_at;
 use crate::driver::{self, Elementwise, Sum, Upstream};
-use crate::math::{expm1, exp_ftz_nonpos};
+use crate::math::{exp_ftz_nonpos, expm1};
 use crate::rows::{log_sum_exp_scaled, Lse};
 use crate::simd::{Element, Vector};
 
@@ -99,7 +99,11 @@ impl Elementwise for GradSum {
     fn forward<V: Vector>(&self, t: V, s: V, g: V) -> V {
         let (p, d) = self.0.p_d(t, s);
         let gp = self.1.at(g) * p;
-        if self.2 { gp * (d + k(1.0)) } else { gp }
+        if self.2 {
+            gp * (d + k(1.0))
+        } else {
+            gp
+        }
     }
 }
 
@@ -199,11 +203,21 @@ impl DistillationLoss {
                 G::Scaled(_) => (sum(false), if gt.is_some() { sum(true) } else { 0.0 }),
             };
             if let Some(gs) = gs.as_deref_mut() {
-                let body = StudentGrad { row, g: gm, temp, s1 };
+                let body = StudentGrad {
+                    row,
+                    g: gm,
+                    temp,
+                    s1,
+                };
                 driver::forward(&body, tr, sr, g_row, Some(&mut gs[range.clone()]));
             }
             if let Some(gt) = gt.as_deref_mut() {
-                let body = TeacherGrad { row, g: gm, temp, s2 };
+                let body = TeacherGrad {
+                    row,
+                    g: gm,
+                    temp,
+                    s2,
+                };
                 driver::forward(&body, tr, sr, g_row, Some(&mut gt[range]));
             }
         }

@@ -72,7 +72,12 @@ mod tests {
         );
         assert!(out[0].is_nan());
         assert!((out[1] - 0.5 * (0.5f64.ln() + 1.0)).abs() < 1e-16);
-        let [gx, _, _] = unit_grads(&KlDiv { log_target: true }, &[-1.0, -1.0], &[ninf, 0.5f64.ln()], None);
+        let [gx, _, _] = unit_grads(
+            &KlDiv { log_target: true },
+            &[-1.0, -1.0],
+            &[ninf, 0.5f64.ln()],
+            None,
+        );
         assert_eq!(gx[0], 0.0);
         assert!(gx[0].is_sign_negative());
     }

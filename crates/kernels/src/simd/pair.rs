@@ -149,6 +149,9 @@ impl<V: Vector> Vector for X2<V> {
     }
     #[inline(always)]
     fn bits_outside(self, lo: Self, hi: Self) -> Self::Mask {
-        (self.0.bits_outside(lo.0, hi.0), self.1.bits_outside(lo.1, hi.1))
+        (
+            self.0.bits_outside(lo.0, hi.0),
+            self.1.bits_outside(lo.1, hi.1),
+        )
     }
 }
