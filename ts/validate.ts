@@ -34,6 +34,16 @@ export function checkSameDType(fn: string, ref: [string, Tensor], other: [string
 
 export const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
+/** A weight-like option tensor: float, the input's dtype, and not requiring grad (as PyTorch). */
+export function optionTensor(fn: string, name: string, v: unknown, x: Tensor<FloatDType>): Tensor<FloatDType> {
+  const w = checkFloatTensor(fn, name, v);
+  checkSameDType(fn, ['input', x], [name, w]);
+  if (w.requiresGrad) {
+    throw new Error(`${fn}: the function is not differentiable with respect to option '${name}'; it cannot have requiresGrad true`);
+  }
+  return w;
+}
+
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }

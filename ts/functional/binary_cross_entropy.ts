@@ -1,7 +1,7 @@
 import { elementwise, NO_PARAMS } from '../elementwise.js';
 import { parseReduction, type Reduction } from '../reduction.js';
 import type { FloatDType, Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, sameShape, shapeStr } from '../validate.js';
+import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, optionTensor, sameShape, shapeStr } from '../validate.js';
 
 export interface BinaryCrossEntropyOptions {
   /** Rescaling weight, broadcast to the target's shape (e.g. `(C)` for `(N, C)`); input's dtype. */
@@ -77,14 +77,4 @@ function checkProbabilities(fn: string, x: Tensor<FloatDType>): void {
     const v = d[i];
     if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: all elements of input should be between 0 and 1 (input[${i}] = ${v})`);
   }
-}
-
-/** A weight-like option tensor: float, the input's dtype, and not requiring grad (as PyTorch). */
-function optionTensor(fn: string, name: string, v: Tensor, x: Tensor<FloatDType>): Tensor<FloatDType> {
-  const w = checkFloatTensor(fn, name, v);
-  checkSameDType(fn, ['input', x], [name, w]);
-  if (w.requiresGrad) {
-    throw new Error(`${fn}: the function is not differentiable with respect to option '${name}'; it cannot have requiresGrad true`);
-  }
-  return w;
 }

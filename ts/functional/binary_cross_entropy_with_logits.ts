@@ -1,7 +1,7 @@
 import { elementwise } from '../elementwise.js';
 import { parseReduction, type Reduction } from '../reduction.js';
 import type { FloatDType, Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, sameShape, shapeStr } from '../validate.js';
+import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, optionTensor, sameShape, shapeStr } from '../validate.js';
 
 export interface BinaryCrossEntropyWithLogitsOptions {
   /** Rescaling weight, broadcast to the target's shape; input's dtype. */
@@ -70,14 +70,4 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     aux: p === null ? undefined : { name: 'posWeight', tensor: p },
     weight: w === null ? undefined : { name: 'weight', tensor: w },
   });
-}
-
-/** An option tensor: float, the input's dtype, and not requiring grad (as PyTorch). */
-function optionTensor(fn: string, name: string, v: Tensor, x: Tensor<FloatDType>): Tensor<FloatDType> {
-  const w = checkFloatTensor(fn, name, v);
-  checkSameDType(fn, ['input', x], [name, w]);
-  if (w.requiresGrad) {
-    throw new Error(`${fn}: the function is not differentiable with respect to option '${name}'; it cannot have requiresGrad true`);
-  }
-  return w;
 }
