@@ -219,7 +219,7 @@ export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, tar
 
 /** Offset in the input (laid out (N, C, S)) of row `row`'s class `y`. */
 function rowClassOffset(l: ClassLayout, row: number, y: number): number {
-  return Math.floor(row / l.s) * l.c * l.s + (row % l.s) + y * l.s;
+  return l.s === 1 ? row * l.c + y : Math.floor(row / l.s) * l.c * l.s + (row % l.s) + y * l.s;
 }
 
 /**
@@ -240,7 +240,7 @@ export function nllRowLoss(fn: string, input: unknown, target: unknown, o: Index
     for (let r = 0; r < count; r++) {
       const y = ys[r0 + r];
       if (y === o.ignoreIndex) heap[at + r] = 0;
-      else heap[at + r] = xd[layout.s === 1 ? (r0 + r) * c + y : rowClassOffset(layout, r0 + r, y)];
+      else heap[at + r] = xd[rowClassOffset(layout, r0 + r, y)];
     }
   }, (p, count, out) => fwd(p.x, count, c, p.ti, w ? p.w : 0, o.ignoreIndex, out, p.sums));
   return rowLossResult(dtype, red, 'NllLossBackward', [x], (g, scale) => {
