@@ -252,21 +252,6 @@ impl Elementwise for ScaledExpSum {
     }
 }
 
-/// Writes `out = e^(x − lse)` (the softmax).
-pub fn softmax_into<E: Element>(x: &[E], lse: Lse, out: &mut [E]) {
-    driver::forward(
-        &SoftmaxGrad {
-            lse,
-            alpha: 1.0,
-            beta: 0.0,
-        },
-        x,
-        x,
-        None,
-        Some(out),
-    );
-}
-
 /// `e^((x − shift) − log_sum)`: the softmax probabilities. Probabilities below e^−86.5
 /// ≈ 2.7e-38 (f32) / e^−707.7 ≈ 4.5e-308 (f64) are flushed to 0 ([`exp_ftz`]): an f32
 /// gradient p_c = e^−100 ≈ 3.7e-44 becomes 0, far inside the golden tests' absolute
