@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, builds, then runs every test:
 #   cargo test (pure kernels on the host), vitest (golden, property, ABI, memory, errors, and
-#   the built package imported by name in Node, Deno, Bun and headless Chromium).
+#   the built package imported by name in Node 20/22/24, Deno, Bun and headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 bash scripts/setup-chromium.sh
+bash scripts/setup-node.sh
 . .toolchain/env.sh
 echo "== cargo test"
 cargo test --quiet --workspace

@@ -1,4 +1,5 @@
-// Cross-runtime test of the BUILT, PACKED package, used as a consumer would use it.
+// Cross-runtime test of the BUILT, PACKED package, used as a consumer would use it: Node (the
+// machine's, and the other LTS lines of package.json's config.testNode), Deno, Bun, Chromium.
 //
 // beforeAll: `npm pack` the repo (dist/ must be built; `npm test` builds first, and this file
 // builds with scripts/build.sh if dist/index.js is missing), then a throw-away consumer project in
@@ -24,6 +25,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'node_modules', '.bin');
 const DENO = join(BIN, 'deno');
+// The LTS lines besides the machine's own Node, unpacked by scripts/setup-node.sh (npm test runs it).
+const OTHER_NODES = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { config: { testNode: string } })
+  .config.testNode.split(/\s+/).map((v) => ({ version: v, bin: join(ROOT, '.toolchain', `node-${v.split('.')[0]}`, 'bin', 'node') }));
 const BUN = join(BIN, 'bun');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -289,6 +293,17 @@ describe(`the packed package imported by name (golden case: mse_loss "${CASE.nam
     await cliRuntime('node', process.execPath, []);
     expect(results.node.runtime).toBe(`node ${process.version}`);
   }, 90_000);
+
+  for (const other of OTHER_NODES) {
+    const have = existsSync(other.bin);
+    it.skipIf(!have && !process.env.CI)(`Node ${other.version}`, async () => {
+      expect(have, `${other.bin} is missing on CI (scripts/setup-node.sh should unpack it)`).toBe(true);
+      const key = `node${other.version.split('.')[0]}`;
+      await cliRuntime(key, other.bin, []);
+      expect(results[key].runtime).toBe(`node v${other.version}`);
+      versions[key] = `v${other.version}`;
+    }, 90_000);
+  }
 
   it('Deno', async () => {
     // Deno 2 sees package.json + node_modules and resolves bare `lossfn` from node_modules
