@@ -82,7 +82,7 @@ unsafe fn target<'a, E: Element>(
 ) -> Result<Target<'a, E>, i32> {
     match (
         operand::<i32>("target", index, rows)?,
-        operand::<E>("target", prob, rows * classes)?,
+        operand::<E>("target", prob, area(rows, classes)?)?,
     ) {
         (Some(ys), None) => {
             if let Some(&bad) = ys
@@ -111,7 +111,7 @@ macro_rules! cross_entropy_exports {
                 x: u32, rows: u32, classes: u32, ti: u32, tp: u32, w: u32, ignore_index: i32,
                 label_smoothing: f64, out: u32, sums_out: u32,
             ) {
-            let xs = required("input", operand::<$t>("input", x, rows * classes)?)?;
+            let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
             let target = target::<$t>(ti, tp, rows, classes, ignore_index)?;
             let weight = weights::<$t>(w, classes)?;
             let out = output::<$t>("out", out, rows)?;
@@ -133,7 +133,7 @@ macro_rules! cross_entropy_exports {
                 x: u32, rows: u32, classes: u32, ti: u32, tp: u32, w: u32, ignore_index: i32,
                 label_smoothing: f64, g: u32, g_scale: f64, gx: u32, gq: u32,
             ) {
-            let xs = required("input", operand::<$t>("input", x, rows * classes)?)?;
+            let xs = required("input", operand::<$t>("input", x, area(rows, classes)?)?)?;
             let target = target::<$t>(ti, tp, rows, classes, ignore_index)?;
             let weight = weights::<$t>(w, classes)?;
             let scale = <$t>::from_f64(g_scale);
@@ -141,8 +141,8 @@ macro_rules! cross_entropy_exports {
                 Some(gs) => Upstream::PerElement(gs, scale),
                 None => Upstream::Scalar(scale),
             };
-            let gx = output::<$t>("grad_input", gx, rows * classes)?;
-            let gq = output::<$t>("grad_target", gq, rows * classes)?;
+            let gx = output::<$t>("grad_input", gx, area(rows, classes)?)?;
+            let gq = output::<$t>("grad_target", gq, area(rows, classes)?)?;
             let ce = CrossEntropy {
                 classes: classes as usize,
                 weight: &weight,
@@ -161,7 +161,6 @@ cross_entropy_exports!(f64);
 // -------------------------------------------------------------------------------------------
 // The other losses over a class dimension (protocol in the module documentation).
 
-use crate::STATUS_BAD_POINTER;
 use lossfn_kernels::class_rows::{IndexRows, LogProbRows};
 use lossfn_kernels::loss::arc_face_loss::{ArcFaceLoss, ArcMargin};
 use lossfn_kernels::loss::categorical_hinge::CategoricalHinge;
@@ -177,12 +176,7 @@ use lossfn_kernels::loss::zero_one_loss::ZeroOneLoss;
 
 /// `rows × classes`, or a status when it overflows.
 fn area(rows: u32, classes: u32) -> Result<u32, i32> {
-    rows.checked_mul(classes).ok_or_else(|| {
-        fail(
-            STATUS_BAD_POINTER,
-            format!("rows × classes overflows: {rows} × {classes}"),
-        )
-    })
+    crate::product("rows × classes", &[rows, classes])
 }
 
 /// `n` class indices, each `ignore` (when given) or in `lo..classes`.

@@ -109,7 +109,9 @@ fn memory_bytes() -> usize {
 /// Checks that `[ptr, ptr + n·size_of::<E>())` is non-null, aligned and inside memory.
 pub(crate) fn check<E>(name: &str, ptr: u32, n: u32) -> Result<(), i32> {
     let size = core::mem::size_of::<E>();
-    let end = (ptr as usize).checked_add(n as usize * size);
+    let end = (n as usize)
+        .checked_mul(size)
+        .and_then(|bytes| (ptr as usize).checked_add(bytes));
     if ptr == 0 || !(ptr as usize).is_multiple_of(size) || end.is_none_or(|e| e > memory_bytes()) {
         return Err(fail(
             STATUS_BAD_POINTER,
@@ -174,6 +176,19 @@ pub(crate) unsafe fn upstream<'a, E: Element>(
         Some(gs) => Upstream::PerElement(gs, scale),
         None => Upstream::Scalar(scale),
     })
+}
+
+/// The product of `dims` (element counts), or [`STATUS_BAD_POINTER`] when it overflows `u32`:
+/// every length an export derives from its arguments goes through here, never a bare `*`.
+pub(crate) fn product(what: &str, dims: &[u32]) -> Result<u32, i32> {
+    dims.iter()
+        .try_fold(1u32, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| {
+            fail(
+                STATUS_BAD_POINTER,
+                format!("{what}: {dims:?} overflows a 32-bit length"),
+            )
+        })
 }
 
 pub(crate) fn required<T>(name: &str, v: Option<T>) -> Result<T, i32> {
