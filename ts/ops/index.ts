@@ -1,0 +1,3 @@
+// Functional ops that are not losses (box utilities, decoders, distances): `ops.<name>`.
+// One re-export line per family module.
+export {};
