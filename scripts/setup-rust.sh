@@ -107,6 +107,8 @@ resolve() {
   # libraries are followed: rustc-web's gcc/binutils/libc-dev are for host linking, not wasm.
   local -A seen=()
   local queue=(rustc-web cargo-web rust-web-src libstd-rust-web-dev "$std" "$libllvm" "$lld")
+  # clippy for `npm run check`, when apt has it for this rustc-web (it is not needed to build).
+  [ "$(apt_candidate rust-web-clippy)" = "$RUSTC_DEB" ] && queue+=(rust-web-clippy)
   for pkg in "${queue[@]}"; do seen[$pkg]=1; done
   local i=0 dep
   while [ $i -lt ${#queue[@]} ]; do

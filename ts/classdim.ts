@@ -59,6 +59,31 @@ export function unstageRows(heap: FloatArray, at: number, dst: FloatArray, l: Cl
   }
 }
 
+/**
+ * Copies classes `start .. start+len` of row `row` of `src` (laid out as the input) into
+ * `heap` at element `at`: one piece of a row too wide to stage whole.
+ */
+export function stageRowPiece(heap: FloatArray, at: number, src: FloatArray, l: ClassLayout, row: number, start: number, len: number): void {
+  const { c, s } = l;
+  if (s === 1) {
+    heap.set(src.subarray(row * c + start, row * c + start + len), at);
+    return;
+  }
+  const base = Math.floor(row / s) * c * s + (row % s) + start * s;
+  for (let k = 0; k < len; k++) heap[at + k] = src[base + k * s];
+}
+
+/** The inverse of {@link stageRowPiece}. */
+export function unstageRowPiece(heap: FloatArray, at: number, dst: FloatArray, l: ClassLayout, row: number, start: number, len: number): void {
+  const { c, s } = l;
+  if (s === 1) {
+    dst.set(heap.subarray(at, at + len), row * c + start);
+    return;
+  }
+  const base = Math.floor(row / s) * c * s + (row % s) + start * s;
+  for (let k = 0; k < len; k++) dst[base + k * s] = heap[at + k];
+}
+
 /** The expected shape of class-index targets for `input`: (N, d1..dk), or () unbatched. */
 export function indexTargetShape(input: Tensor): number[] {
   return input.shape.length === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];

@@ -1,31 +1,49 @@
-// Plumbing shared by the row losses other than cross entropy (F.nllLoss, softmaxFocalLoss,
-// polyLoss, the margin and hinge losses, distillationLoss, zeroOneLoss): kernel lookup,
-// chunking rows through the scratch arena, building the (reduced) result and its autograd
-// node, and the two families whose TS side is identical but for the kernel: softmax losses of
-// the target's log-probability with index targets, weights and ignoreIndex, and the
-// large-margin softmax losses on cosines. Kernels and their call protocol:
-// crates/wasm/src/classification.rs.
+// The TS side of the one row driver (crates/kernels/src/row_driver.rs, exports in
+// crates/wasm/src/rows.rs): every loss over a class (or list) dimension goes through
+// `rowLoss()`, which stages rows into the scratch arena with the class dimension moved last,
+// calls the loss's `forward`/`backward` exports chunk by chunk, streams rows too wide for the
+// scratch area through the `piece` export (so wasm memory stays bounded for any class count),
+// combines the chunks' statistics exactly, reduces, and records the autograd node.
 
-import { classLayout, classWeight, indexTargets, stageRows, unstageRows, type ClassLayout } from './classdim.js';
+import {
+  classLayout, classWeight, indexTargets, stageRowPiece, stageRows, unstageRowPiece, unstageRows, type ClassLayout,
+} from './classdim.js';
 import { CHUNK_BYTES } from './elementwise.js';
 import { gradScale, Sum } from './reduction.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkTensor, shapeStr } from './validate.js';
-import type { Exports } from './wasm/abi.js';
+import type { Exports, RowBackward, RowForward, RowPiece } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
 
 // The per-dtype helpers and the kernel lookup live with the memory views; re-exported for the
-// row losses.
+// loss files.
 export { floatArray, floatBytes, heapOf, kernel } from './wasm/runtime.js';
 
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
 
+/** Widest row (bytes of one operand) staged whole; wider rows stream through `piece`, in
+ * pieces of `pieceBytes`. */
+export const ROW_BYTES = 256 * 1024;
+let rowBytes = ROW_BYTES;
+let pieceBytes = CHUNK_BYTES;
+
+/**
+ * For tests: stream every row wider than `rows` bytes in pieces of `piece` bytes (a multiple
+ * of 8), so that the streamed path runs on small data; no arguments restores the defaults.
+ */
+export function setRowStreaming(rows = ROW_BYTES, piece = CHUNK_BYTES): void {
+  rowBytes = rows;
+  pieceBytes = piece;
+}
+/** f64 slots of a streamed row's state (`STATE_SLOTS` in crates/kernels/src/row_driver.rs). */
+const STATE_SLOTS = 16;
+
 /**
  * Runs `body` over chunks of `rows` rows with scratch slots: `perRow` gives each chunk-sized
  * slot's bytes per row, `fixed` the bytes of slots that do not depend on the chunk (weights,
- * sums). A chunk holds as many rows as fit CHUNK_BYTES in the widest slot (at least one row).
- * Slot addresses are 16-byte aligned. `once` fills the fixed slots (class weights) before the
- * first chunk: they keep their contents across the chunks of one call.
+ * statistics). A chunk holds as many rows as fit CHUNK_BYTES in the widest slot (at least one
+ * row). Slot addresses are 16-byte aligned. `once` fills the fixed slots before the first
+ * chunk: they keep their contents across the chunks of one call.
  */
 export function chunkRows<K extends string, F extends string>(
   ex: Exports,
@@ -37,7 +55,8 @@ export function chunkRows<K extends string, F extends string>(
 ): void {
   if (rows === 0) return;
   const widest = Math.max(1, ...Object.values<number>(perRow));
-  const rowsPer = Math.max(1, Math.min(rows, Math.floor(CHUNK_BYTES / widest)));
+  // Never more than 2^16 rows per call (a row count is a u32 in the ABI; rows may be 0 bytes).
+  const rowsPer = Math.max(1, Math.min(rows, 65536, Math.floor(CHUNK_BYTES / widest)));
   const sizes: [string, number][] = [
     ...Object.entries<number>(perRow).map(([k, b]): [string, number] => [k, align16(b * rowsPer)]),
     ...Object.entries<number>(fixed).map(([k, b]): [string, number] => [k, align16(b)]),
@@ -94,6 +113,302 @@ export function rowLossResult(
   return result;
 }
 
+/** One call of a row loss, validated by its F function. */
+export interface RowLossCall {
+  /** Public function name, for messages ('crossEntropy'). */
+  fn: string;
+  /** Kernel stem: `lossfn_<stem>_{forward,backward,piece}_{f32,f64}`. */
+  stem: string;
+  /** The autograd node's name ('CrossEntropyLossBackward'). */
+  gradName: string;
+  /** The rows' inputs (`x`), laid out as `layout` says. */
+  input: Tensor<FloatDType>;
+  layout: ClassLayout;
+  /** The float operand, laid out as the input: probability targets, teacher logits, label rows. */
+  target?: Tensor<FloatDType> | null;
+  /** Integer targets, `yWidth` per row (1: a class index; `layout.c`: a list). */
+  y?: Int32Array | null;
+  yWidth?: number;
+  /** Class weights (`classes` of them). */
+  weight?: Tensor<FloatDType> | null;
+  /** The class count C when it is not the row width (nllLoss's gathered rows are 1 wide). */
+  classes?: number;
+  /** Rows whose single target equals it contribute nothing. */
+  ignoreIndex?: number | null;
+  /** The kernel's p0..p2 (listed at each loss in crates/wasm/src/rows.rs). */
+  params?: readonly number[];
+  /** 'none' keeps the per-row (per-element) values; 'sum'; anything else divides by the
+   * denominator: `denominator` when given, else the loss's own (Σ over rows of each row's
+   * share, e.g. w_y for weighted cross entropy). */
+  reduction: string;
+  denominator?: number;
+  /** The loss writes one output (and takes one upstream value) per element (distillation). */
+  perElement?: boolean;
+  /** The shape of the 'none' result (default: `layout.rowShape`, or the input's per element). */
+  outShape?: number[];
+  /** The autograd inputs and how each gets its gradient from the staged rows' gradients:
+   * default `[input]` (and `[input, target]` when a target is given), gradients laid out as the
+   * rows. nllLoss passes its full input and scatters the gathered rows' gradient into it. */
+  inputs?: Tensor[];
+  gradOf?: (gx: FloatArray | null, gt: FloatArray | null) => (Tensor | null)[];
+  /** The loss has no gradient (zeroOneLoss): backward throws this message. */
+  noGrad?: string;
+  /** False for a loss whose rows cannot stream in pieces (multilabelMarginLoss: a row's
+   * target list spans it); its rows are staged whole whatever their width. */
+  streams?: boolean;
+}
+
+interface Kernels {
+  fwd: RowForward;
+  bwd: RowBackward;
+  piece: RowPiece;
+}
+
+/** Runs a row loss forward and returns its (reduced) result with its autograd node. */
+export function rowLoss(call: RowLossCall): Tensor {
+  const { fn, input: x, layout } = call;
+  const ex = wasm(fn);
+  const dtype = x.dtype;
+  const k: Kernels = {
+    fwd: kernel(ex, call.stem, 'forward', dtype),
+    bwd: kernel(ex, call.stem, 'backward', dtype),
+    piece: kernel(ex, call.stem, 'piece', dtype),
+  };
+  const per = call.perElement === true;
+  const values = call.reduction === 'none' ? new (floatArray(dtype))(per ? x.numel() : layout.rows) : null;
+  const stats = runForward(ex, k, call, values);
+  const red: RowReduction = {
+    values,
+    shape: call.outShape ?? (per ? x.shape.slice() : layout.rowShape),
+    sum: stats[0],
+    denominator: call.reduction === 'sum' ? 1 : call.denominator ?? stats[1],
+  };
+  const inputs = call.inputs ?? (call.target ? [x, call.target] : [x]);
+  if (call.noGrad !== undefined) {
+    const result = rowLossResult(dtype, red, call.gradName, [], () => []);
+    const message = call.noGrad;
+    result.gradFn = {
+      name: call.gradName,
+      inputs,
+      backward(): never {
+        throw new Error(message);
+      },
+    };
+    return result;
+  }
+  return rowLossResult(dtype, red, call.gradName, inputs, (g, scale) => {
+    const ex2 = wasm(fn);
+    const Ctor = floatArray(dtype);
+    const wantX = call.gradOf ? true : x.requiresGrad;
+    const gx = wantX ? new Ctor(x.numel()) : null;
+    const gt = call.target?.requiresGrad ? new Ctor(x.numel()) : null;
+    runBackward(ex2, k, call, g, scale, gx, gt);
+    if (call.gradOf) return call.gradOf(gx, gt);
+    return [gx ? new Tensor(gx, x.shape.slice(), dtype) : null, gt ? new Tensor(gt, x.shape.slice(), dtype) : null]
+      .slice(0, inputs.length);
+  });
+}
+
+/** The arguments every kernel call shares: operands' slots are filled in per call. */
+function common(call: RowLossCall) {
+  const p = call.params ?? [];
+  const ignore = call.ignoreIndex ?? null;
+  return {
+    classes: call.classes ?? call.layout.c,
+    yWidth: call.y ? (call.yWidth ?? 1) : 0,
+    ignore: ignore ?? 0,
+    ignoreOn: ignore === null ? 0 : 1,
+    p0: p[0] ?? 0,
+    p1: p[1] ?? 0,
+    p2: p[2] ?? 0,
+  };
+}
+
+/** Whether row `r` is ignored (its single target equals ignoreIndex). */
+function ignored(call: RowLossCall, r: number): boolean {
+  return call.ignoreIndex !== undefined && call.ignoreIndex !== null && (call.yWidth ?? 1) === 1 &&
+    call.y !== null && call.y !== undefined && call.y[r] === call.ignoreIndex;
+}
+
+/** Rows staged whole (true) or streamed in pieces. */
+function wholeRows(call: RowLossCall): boolean {
+  return call.layout.c * floatBytes(call.input.dtype) <= rowBytes || call.streams === false;
+}
+
+/** The forward over every row: fills `values` ('none'), returns the statistics. */
+function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArray | null): number[] {
+  const { fn, input: x, layout } = call;
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const c = layout.c;
+  const a = common(call);
+  const per = call.perElement === true;
+  const nStats = 2;
+  const totals = Array.from({ length: nStats }, () => new Sum());
+  const w = call.weight ?? null;
+  const t = call.target ?? null;
+  const y = call.y ?? null;
+  if (wholeRows(call)) {
+    const perRow = { x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, out: per ? c * bytes : bytes };
+    chunkRows(ex, layout.rows, perRow, { w: w ? a.classes * bytes : 0, stats: nStats * 8 }, (p, r0, count) => {
+      const heap = heapOf(ex, dtype);
+      stageRows(heap, p.x / bytes, x.data, layout, r0, count);
+      if (t) stageRows(heap, p.t / bytes, t.data, layout, r0, count);
+      if (y) views(ex).i32.set(y.subarray(r0 * a.yWidth, (r0 + count) * a.yWidth), p.y / 4);
+      check(ex, fn, k.fwd(p.x, t ? p.t : 0, y ? p.y : 0, w ? p.w : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
+        a.p0, a.p1, a.p2, values ? p.out : 0, p.stats, nStats));
+      const h = heapOf(ex, dtype);
+      if (values && per) unstageRows(h, p.out / bytes, values, layout, r0, count);
+      else if (values) values.set(h.subarray(p.out / bytes, p.out / bytes + count), r0);
+      const f64 = views(ex).f64;
+      for (let i = 0; i < nStats; i++) totals[i].add(f64[p.stats / 8 + i]);
+    }, (p) => {
+      if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
+    });
+    return totals.map((s) => s.value());
+  }
+  // Rows too wide for the scratch area: each streams through `piece`, one pass at a time.
+  const len = pieceBytes / bytes;
+  const slots = stream(ex, len, bytes, a.classes * bytes, a.yWidth, w !== null, t !== null, false);
+  if (w) heapOf(ex, dtype).set(w.data, slots().w / bytes);
+  for (let r = 0; r < layout.rows; r++) {
+    if (ignored(call, r)) continue;
+    const s = slots();
+    const f64 = () => views(ex).f64;
+    if (y) views(ex).i32.set(y.subarray(r * a.yWidth, (r + 1) * a.yWidth), s.y / 4);
+    const step = (st: number, pass: number, start: number, n: number, out = 0): void => {
+      check(ex, fn, k.piece(st, pass, s.state, s.x, t ? s.t : 0, y ? s.y : 0, a.yWidth, w ? s.w : 0, a.classes, start, n, c,
+        a.p0, a.p1, a.p2, 0, 0, out, s.value, nStats, 0, 0));
+    };
+    step(0, 0, 0, 0);
+    const passes = f64()[s.value / 8];
+    for (let pass = 0; pass < passes; pass++) {
+      for (let start = 0; start < c; start += len) {
+        const n = Math.min(len, c - start);
+        const heap = heapOf(ex, dtype);
+        stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
+        if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+        step(1, pass, start, n);
+      }
+    }
+    step(2, 0, 0, 0);
+    const v = f64();
+    for (let i = 0; i < nStats; i++) totals[i].add(v[s.value / 8 + i]);
+    if (values && !per) values[r] = v[s.value / 8];
+    if (values && per) {
+      for (let start = 0; start < c; start += len) {
+        const n = Math.min(len, c - start);
+        const heap = heapOf(ex, dtype);
+        stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
+        if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+        step(3, 0, start, n, s.out);
+        unstageRowPiece(heapOf(ex, dtype), s.out / bytes, values, layout, r, start, n);
+      }
+    }
+  }
+  return totals.map((s) => s.value());
+}
+
+/**
+ * The scratch slots of a streamed row (pieces of `len` elements), laid out once per call;
+ * the returned function re-takes them (their addresses stay; only the arena could move, and
+ * it does not grow during a call).
+ */
+function stream(ex: Exports, len: number, bytes: number, wBytes: number, yWidth: number, hasW: boolean, hasT: boolean, grads: boolean) {
+  const sizes = {
+    state: STATE_SLOTS * 8, value: 8 * 8, x: len * bytes, t: hasT ? len * bytes : 0, g: grads ? len * bytes : 0,
+    out: len * bytes, gx: grads ? len * bytes : 0, gt: grads && hasT ? len * bytes : 0, y: yWidth * 4, w: hasW ? wBytes : 0,
+  };
+  const total = Object.values(sizes).reduce((s, b) => s + align16(b), 0);
+  const base = scratch(ex, total + 16);
+  const p = {} as Record<keyof typeof sizes, number>;
+  let at = base;
+  for (const [key, b] of Object.entries(sizes) as [keyof typeof sizes, number][]) {
+    p[key] = at;
+    at += align16(b);
+  }
+  return () => p;
+}
+
+/** The backward over every row: writes ∂x into `gx`, ∂t into `gt` (laid out as the input). */
+function runBackward(
+  ex: Exports, k: Kernels, call: RowLossCall, g: FloatArray | null, scale: number, gx: FloatArray | null, gt: FloatArray | null,
+): void {
+  const { fn, input: x, layout } = call;
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const c = layout.c;
+  const a = common(call);
+  const per = call.perElement === true;
+  const w = call.weight ?? null;
+  const t = call.target ?? null;
+  const y = call.y ?? null;
+  if (wholeRows(call)) {
+    const perRow = {
+      x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, g: g ? (per ? c * bytes : bytes) : 0,
+      gx: gx ? c * bytes : 0, gt: gt ? c * bytes : 0,
+    };
+    chunkRows(ex, layout.rows, perRow, { w: w ? a.classes * bytes : 0 }, (p, r0, count) => {
+      const heap = heapOf(ex, dtype);
+      stageRows(heap, p.x / bytes, x.data, layout, r0, count);
+      if (t) stageRows(heap, p.t / bytes, t.data, layout, r0, count);
+      if (y) views(ex).i32.set(y.subarray(r0 * a.yWidth, (r0 + count) * a.yWidth), p.y / 4);
+      if (g && per) stageRows(heap, p.g / bytes, g, layout, r0, count);
+      else if (g) heap.set(g.subarray(r0, r0 + count), p.g / bytes);
+      check(ex, fn, k.bwd(p.x, t ? p.t : 0, y ? p.y : 0, w ? p.w : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
+        a.p0, a.p1, a.p2, g ? p.g : 0, scale, gx ? p.gx : 0, gt ? p.gt : 0));
+      const h = heapOf(ex, dtype);
+      if (gx) unstageRows(h, p.gx / bytes, gx, layout, r0, count);
+      if (gt) unstageRows(h, p.gt / bytes, gt, layout, r0, count);
+    }, (p) => {
+      if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
+    });
+    return;
+  }
+  const len = pieceBytes / bytes;
+  const slots = stream(ex, len, bytes, a.classes * bytes, a.yWidth, w !== null, t !== null, true);
+  if (w) heapOf(ex, dtype).set(w.data, slots().w / bytes);
+  for (let r = 0; r < layout.rows; r++) {
+    // Ignored rows keep their zero gradient (the arrays start at 0).
+    if (ignored(call, r)) continue;
+    const s = slots();
+    if (y) views(ex).i32.set(y.subarray(r * a.yWidth, (r + 1) * a.yWidth), s.y / 4);
+    const rowScale = g && !per ? g[r] * scale : scale;
+    const withG = g !== null && per;
+    const step = (st: number, pass: number, start: number, n: number): void => {
+      check(ex, fn, k.piece(st, pass, s.state, s.x, t ? s.t : 0, y ? s.y : 0, a.yWidth, w ? s.w : 0, a.classes, start, n, c,
+        a.p0, a.p1, a.p2, withG ? s.g : 0, rowScale, 0, s.value, 2, gx ? s.gx : 0, gt ? s.gt : 0));
+    };
+    const stage = (start: number, n: number): void => {
+      const heap = heapOf(ex, dtype);
+      stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
+      if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+      if (withG) stageRowPiece(heap, s.g / bytes, g, layout, r, start, n);
+    };
+    step(0, 0, 0, 0);
+    const passes = views(ex).f64[s.value / 8 + 1];
+    for (let pass = 0; pass < passes; pass++) {
+      for (let start = 0; start < c; start += len) {
+        const n = Math.min(len, c - start);
+        stage(start, n);
+        step(4, pass, start, n);
+      }
+    }
+    for (let start = 0; start < c; start += len) {
+      const n = Math.min(len, c - start);
+      stage(start, n);
+      step(5, 0, start, n);
+      const h = heapOf(ex, dtype);
+      if (gx) unstageRowPiece(h, s.gx / bytes, gx, layout, r, start, n);
+      if (gt) unstageRowPiece(h, s.gt / bytes, gt, layout, r, start, n);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Row losses with one class-index target per row: validation shared by several losses.
+
+
 /** A class-index target of the wrong kind, with PyTorch's meaning ("expected scalar type Long"). */
 export function checkIndexDType(fn: string, target: Tensor): void {
   if (isFloatDType(target.dtype)) {
@@ -115,9 +430,10 @@ export function marginFrames(fn: string, x: Tensor): { n: number; c: number } {
   return { n: x.shape[0], c: x.shape[1] };
 }
 
-// ------------------------------------------------------------------------------------------
-// Softmax losses of the target's log-probability (and nllLoss): index targets with class
-// weights and ignoreIndex, class dimension 1 of (C), (N, C), (N, C, d1, …, dk).
+/** (N, C) rows with the class dimension already last. */
+export function lastDimLayout(n: number, c: number, rowShape: number[]): ClassLayout {
+  return { n, c, s: 1, rows: n, rowShape };
+}
 
 /** Validated options of an index-target row loss. */
 export interface IndexRowConfig {
@@ -126,57 +442,8 @@ export interface IndexRowConfig {
   reduction: 'none' | 'mean' | 'sum';
 }
 
-/**
- * One index-target row loss: its kernels `lossfn_<stem>_{forward,backward}_{f32,f64}` (protocol in
- * crates/wasm/src/classification.rs), its autograd node's name and its scalar parameter.
- */
-export interface IndexRowKernels {
-  stem: string;
-  /** The node's name ('NllLossBackward'). */
-  gradName: string;
-  /** The kernel's scalar parameter (γ, ε). */
-  param: number;
-}
-
-type IndexForward = (...a: number[]) => number;
-
-/**
- * The forward pass shared by the index-target row losses: per chunk of rows, `stage` fills
- * the `x` slot (`xPerRow` values per row) from the input, the targets go to `ti` and the
- * class weights (once) to `w`, and `call` runs the kernel with the 'none' output pointer (0
- * when reducing); returns the reduction ('mean' = Σ l / Σ w_y over non-ignored positions).
- */
-function indexForward(
-  ex: Exports, fn: string, x: Tensor<FloatDType>, layout: ClassLayout, w: Tensor<FloatDType> | null, ys: Int32Array,
-  o: IndexRowConfig, xPerRow: number,
-  stage: (heap: FloatArray, at: number, r0: number, count: number) => void,
-  call: (p: Record<'x' | 'ti' | 'out' | 'w' | 'sums', number>, count: number, out: number) => number,
-): RowReduction {
-  const dtype = x.dtype;
-  const bytes = floatBytes(dtype);
-  const values = o.reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
-  const total = new Sum();
-  const denom = new Sum();
-  chunkRows(ex, layout.rows, { x: xPerRow * bytes, ti: 4, out: bytes }, { w: layout.c * bytes, sums: 16 }, (p, r0, count) => {
-    stage(heapOf(ex, dtype), p.x / bytes, r0, count);
-    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-    check(ex, fn, call(p, count, values ? p.out : 0));
-    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
-    total.add(views(ex).f64[p.sums / 8]);
-    denom.add(views(ex).f64[p.sums / 8 + 1]);
-  }, (p) => {
-    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
-  });
-  return { values, shape: layout.rowShape, sum: total.value(), denominator: o.reduction === 'mean' ? denom.value() : 1 };
-}
-
-/**
- * Validates `input` (float, class dimension 1) and `target` (class indices, PyTorch's shapes
- * and messages), runs the kernel, reduces ('mean' = Σ l / Σ w_y over non-ignored positions)
- * and records the autograd node.
- */
 /** The checked operands of an index-target row loss (PyTorch's shapes and messages). */
-function indexRowOperands(fn: string, input: unknown, target: unknown, o: IndexRowConfig) {
+export function indexRowOperands(fn: string, input: unknown, target: unknown, o: IndexRowConfig) {
   const x = checkFloatTensor(fn, 'input', input);
   const t = checkTensor(fn, 'target', target);
   const layout = classLayout(fn, x);
@@ -190,82 +457,15 @@ function indexRowOperands(fn: string, input: unknown, target: unknown, o: IndexR
   return { x, layout, w, ys };
 }
 
-export function indexRowLoss(fn: string, k: IndexRowKernels, input: unknown, target: unknown, o: IndexRowConfig): Tensor {
-  const ex = wasm(fn);
-  const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
-  const dtype = x.dtype;
-  const bytes = floatBytes(dtype);
-  const withParam = (a: number[]): number[] => [...a, k.param];
-  const fwd = kernel<IndexForward>(ex, k.stem, 'forward', dtype);
-  const red = indexForward(ex, fn, x, layout, w, ys, o, layout.c,
-    (heap, at, r0, count) => stageRows(heap, at, x.data, layout, r0, count),
-    (p, count, out) => fwd(...withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]), out, p.sums));
-  return rowLossResult(dtype, red, k.gradName, [x], (g, scale) => {
-    const ex2 = wasm(fn);
-    const bwd = kernel<IndexForward>(ex2, k.stem, 'backward', dtype);
-    const gx = new (floatArray(dtype))(x.numel());
-    chunkRows(ex2, layout.rows, { x: layout.c * bytes, ti: 4, g: bytes, gx: layout.c * bytes }, { w: layout.c * bytes }, (p, r0, count) => {
-      stageRows(heapOf(ex2, dtype), p.x / bytes, x.data, layout, r0, count);
-      views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-      if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
-      check(ex2, fn, bwd(...withParam([p.x, count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex]), g ? p.g : 0, scale, p.gx));
-      unstageRows(heapOf(ex2, dtype), p.gx / bytes, gx, layout, r0, count);
-    }, (p) => {
-      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
-    });
-    return [new Tensor(gx, x.shape.slice(), dtype)];
-  });
-}
-
-/** Offset in the input (laid out (N, C, S)) of row `row`'s class `y`. */
-function rowClassOffset(l: ClassLayout, row: number, y: number): number {
-  return l.s === 1 ? row * l.c + y : Math.floor(row / l.s) * l.c * l.s + (row % l.s) + y * l.s;
-}
-
 /**
- * nllLoss: the index-target row loss that reads one value per row, so only those values are
- * copied in (`x[r, y_r]`, gathered here) and only the gradient's non-zero entries come back
- * (scattered into a zeroed `∂x`): O(rows) per call instead of O(rows·C). Kernels:
- * `lossfn_nll_loss_*` (crates/wasm/src/classification.rs).
+ * A softmax loss of the target's log-probability (softmaxFocalLoss, polyLoss): class
+ * dimension 1, index targets, class weights, ignoreIndex; 'mean' = Σ l / Σ w_y over the
+ * non-ignored positions. `param` is the kernel's p0 (γ, ε).
  */
-export function nllRowLoss(fn: string, input: unknown, target: unknown, o: IndexRowConfig): Tensor {
-  const ex = wasm(fn);
+export function indexRowLoss(fn: string, stem: string, gradName: string, param: number, input: unknown, target: unknown, o: IndexRowConfig): Tensor {
   const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
-  const dtype = x.dtype;
-  const bytes = floatBytes(dtype);
-  const fwd = kernel<IndexForward>(ex, 'nll_loss', 'forward', dtype);
-  const xd = x.data;
-  const c = layout.c;
-  const red = indexForward(ex, fn, x, layout, w, ys, o, 1, (heap, at, r0, count) => {
-    for (let r = 0; r < count; r++) {
-      const y = ys[r0 + r];
-      if (y === o.ignoreIndex) heap[at + r] = 0;
-      else heap[at + r] = xd[rowClassOffset(layout, r0 + r, y)];
-    }
-  }, (p, count, out) => fwd(p.x, count, c, p.ti, w ? p.w : 0, o.ignoreIndex, out, p.sums));
-  return rowLossResult(dtype, red, 'NllLossBackward', [x], (g, scale) => {
-    const ex2 = wasm(fn);
-    const bwd = kernel<IndexForward>(ex2, 'nll_loss', 'backward', dtype);
-    const gx = new (floatArray(dtype))(x.numel());
-    chunkRows(ex2, layout.rows, { ti: 4, g: bytes, gp: bytes }, { w: layout.c * bytes }, (p, r0, count) => {
-      views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-      if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
-      check(ex2, fn, bwd(count, layout.c, p.ti, w ? p.w : 0, o.ignoreIndex, g ? p.g : 0, scale, p.gp));
-      const heap = heapOf(ex2, dtype);
-      const at = p.gp / bytes;
-      for (let r = 0; r < count; r++) {
-        const y = ys[r0 + r];
-        if (y !== o.ignoreIndex) gx[rowClassOffset(layout, r0 + r, y)] = heap[at + r];
-      }
-    }, (p) => {
-      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
-    });
-    return [new Tensor(gx, x.shape.slice(), dtype)];
-  });
+  return rowLoss({ fn, stem, gradName, input: x, layout, y: ys, weight: w, ignoreIndex: o.ignoreIndex, params: [param], reduction: o.reduction });
 }
-
-// ------------------------------------------------------------------------------------------
-// Large-margin softmax losses on cosines (N, C) with class-index targets (N).
 
 /** Validated options of a large-margin softmax loss. */
 export interface MarginConfig {
@@ -274,8 +474,12 @@ export interface MarginConfig {
   reduction: 'none' | 'mean' | 'sum';
 }
 
-/** Checks `input` is (N, C) cosines and `target` (N) class indices in [0, C); returns them. */
-function marginOperands(fn: string, input: unknown, target: unknown): [Tensor<FloatDType>, Int32Array, ClassLayout] {
+/**
+ * A large-margin softmax loss on cosines (N, C) with class-index targets (N) in [0, C): the
+ * target cosine replaced by the margin function, the row scaled, cross entropy; 'mean'
+ * divides by N.
+ */
+export function marginRowLoss(fn: string, stem: string, gradName: string, input: unknown, target: unknown, o: MarginConfig): Tensor {
   const x = checkFloatTensor(fn, 'input', input);
   const t = checkTensor(fn, 'target', target);
   if (x.ndim !== 2) {
@@ -283,41 +487,6 @@ function marginOperands(fn: string, input: unknown, target: unknown): [Tensor<Fl
   }
   checkIndexDType(fn, t);
   const layout = classLayout(fn, x);
-  return [x, indexTargets(fn, t, x, layout.c, null), layout];
-}
-
-/**
- * Runs a large-margin softmax kernel (`lossfn_<stem>_*`: the target cosine replaced by the
- * margin function, the row scaled, cross entropy); 'mean' divides by N.
- */
-export function marginRowLoss(fn: string, stem: string, gradName: string, input: unknown, target: unknown, o: MarginConfig): Tensor {
-  const ex = wasm(fn);
-  const [x, ys, layout] = marginOperands(fn, input, target);
-  const dtype = x.dtype;
-  const bytes = floatBytes(dtype);
-  const c = layout.c;
-  const fwd = kernel<IndexForward>(ex, stem, 'forward', dtype);
-  const values = o.reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
-  const total = new Sum();
-  chunkRows(ex, layout.rows, { x: c * bytes, ti: 4, out: bytes }, { sum: 8 }, (p, r0, count) => {
-    heapOf(ex, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
-    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-    check(ex, fn, fwd(p.x, count, c, p.ti, o.scale, o.margin, values ? p.out : 0, p.sum));
-    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
-    total.add(views(ex).f64[p.sum / 8]);
-  });
-  const red = { values, shape: layout.rowShape, sum: total.value(), denominator: o.reduction === 'mean' ? layout.rows : 1 };
-  return rowLossResult(dtype, red, gradName, [x], (g, scale) => {
-    const ex2 = wasm(fn);
-    const bwd = kernel<IndexForward>(ex2, stem, 'backward', dtype);
-    const gx = new (floatArray(dtype))(x.numel());
-    chunkRows(ex2, layout.rows, { x: c * bytes, ti: 4, g: bytes, gx: c * bytes }, {}, (p, r0, count) => {
-      heapOf(ex2, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
-      views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-      if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
-      check(ex2, fn, bwd(p.x, count, c, p.ti, o.scale, o.margin, g ? p.g : 0, scale, p.gx));
-      gx.set(heapOf(ex2, dtype).subarray(p.gx / bytes, p.gx / bytes + count * c), r0 * c);
-    });
-    return [new Tensor(gx, x.shape.slice(), dtype)];
-  });
+  const ys = indexTargets(fn, t, x, layout.c, null);
+  return rowLoss({ fn, stem, gradName, input: x, layout, y: ys, params: [o.scale, o.margin], reduction: o.reduction });
 }

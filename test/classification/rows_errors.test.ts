@@ -134,18 +134,25 @@ describe('the kernels check indices themselves (a status, never a trap)', () => 
     const f = at / 8;
     views(ex).f64.set([-1, -2, -3, -0.5, -0.7, -0.1], f);
     views(ex).i32.set([0, 5], (at + 64) / 4);
-    const call = (name: string, ...a: number[]) => (ex[name] as (...b: number[]) => number)(...a);
-    expect(call('lossfn_nll_loss_forward_f64', at, 2, 3, at + 64, 0, -100, 0, at + 128)).toBe(STATUS_BAD_PARAM);
-    expect(call('lossfn_softmax_focal_loss_forward_f64', at, 2, 3, at + 64, 0, -100, 2, 0, at + 128)).toBe(STATUS_BAD_PARAM);
-    expect(call('lossfn_arc_face_loss_backward_f64', at, 2, 3, at + 64, 64, 0.5, 0, 1, at + 160)).toBe(STATUS_BAD_PARAM);
-    expect(call('lossfn_multi_margin_loss_forward_f64', at, 2, 3, at + 64, 0, 3, 1, 0, at + 128)).toBe(STATUS_BAD_PARAM);
-    expect(call('lossfn_distillation_loss_forward_f64', at, at, 1, 3, 0, 0, at + 128)).toBe(STATUS_BAD_PARAM);
+    const call = (name: string, ...a: number[]) => ((ex as unknown as Record<string, (...b: number[]) => number>)[name])(...a);
+    // The row-loss signature (crates/wasm/src/rows.rs): forward(x, t, y, w, classes, rows, width,
+    // y_width, ignore_index, ignore_on, p0, p1, p2, out, stats, n_stats); backward(…, p2, g,
+    // g_scale, gx, gt).
+    const fwd = (stem: string, x: number, t: number, y: number, rows: number, width: number, yWidth: number, ignoreOn: number, p: number[], stats: number) =>
+      call(`lossfn_${stem}_forward_f64`, x, t, y, 0, width, rows, width, yWidth, -100, ignoreOn, p[0] ?? 0, p[1] ?? 0, p[2] ?? 0, 0, stats, 2);
+    // nll_loss rows are one wide (the gathered x[r, y_r]); `classes` bounds the targets.
+    const nll = (stats: number) => call('lossfn_nll_loss_forward_f64', at, 0, at + 64, 0, 3, 2, 1, 1, -100, 1, 0, 0, 0, 0, stats, 2);
+    expect(nll(at + 128)).toBe(STATUS_BAD_PARAM);
+    expect(fwd('softmax_focal_loss', at, 0, at + 64, 2, 3, 1, 1, [2], at + 128)).toBe(STATUS_BAD_PARAM);
+    expect(call('lossfn_arc_face_loss_backward_f64', at, 0, at + 64, 0, 3, 2, 3, 1, 0, 0, 64, 0.5, 0, 0, 1, at + 160, 0)).toBe(STATUS_BAD_PARAM);
+    expect(fwd('multi_margin_loss', at, 0, at + 64, 2, 3, 1, 0, [3, 1], at + 128)).toBe(STATUS_BAD_PARAM);
+    expect(fwd('distillation_loss', at, at, 0, 1, 3, 0, 0, [0], at + 128)).toBe(STATUS_BAD_PARAM);
     views(ex).i32.set([0, -1, 9], (at + 64) / 4);
-    expect(call('lossfn_multilabel_margin_loss_forward_f64', at, 1, 3, at + 64, 0, at + 128)).toBe(STATUS_BAD_PARAM);
+    expect(fwd('multilabel_margin_loss', at, 0, at + 64, 1, 3, 3, 0, [], at + 128)).toBe(STATUS_BAD_PARAM);
     views(ex).i32.set([0, 2], (at + 64) / 4);
     // nll_loss reads the gathered x[r, y_r] (rows [-1, -2, -3] and [-0.5, -0.7, -0.1]).
     views(ex).f64.set([-1, -0.1], f);
-    expect(call('lossfn_nll_loss_forward_f64', at, 2, 3, at + 64, 0, -100, 0, at + 128)).toBe(STATUS_OK);
+    expect(nll(at + 128)).toBe(STATUS_OK);
     expect(views(ex).f64[(at + 128) / 8]).toBeCloseTo(1 + 0.1, 12);
     ex.lossfn_free(at, 256);
   });

@@ -1,10 +1,8 @@
-import { classLayout, classWeight, indexTargets, intOption, stageRows, unstageRows } from '../classdim.js';
-import { parseReduction, Sum, type Reduction } from '../reduction.js';
-import { chunkRows, floatArray, floatBytes, heapOf, kernel, rowLossResult } from '../rowloss.js';
-import { Tensor, isFloatDType, type FloatArray, type FloatDType } from '../tensor.js';
+import { classLayout, classWeight, indexTargets, intOption } from '../classdim.js';
+import { parseReduction, type Reduction } from '../reduction.js';
+import { rowLoss } from '../rowloss.js';
+import { isFloatDType, type FloatDType, type Tensor } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, numberOption, sameShape } from '../validate.js';
-import type { Exports } from '../wasm/abi.js';
-import { check, views, wasm } from '../wasm/runtime.js';
 
 export interface CrossEntropyOptions {
   /** Rescaling weight per class, a (C) tensor of the input's dtype. */
@@ -38,9 +36,6 @@ export function crossEntropyOptions(options?: CrossEntropyOptions, fn = 'crossEn
   };
 }
 
-type CeForward = (x: number, rows: number, classes: number, ti: number, tp: number, w: number, ignore: number, eps: number, out: number, sums: number) => number;
-type CeBackward = (x: number, rows: number, classes: number, ti: number, tp: number, w: number, ignore: number, eps: number, g: number, gScale: number, gx: number, gq: number) => number;
-
 /**
  * Cross entropy between logits and targets, as `torch.nn.functional.cross_entropy`.
  *
@@ -68,7 +63,6 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
 
 /** crossEntropy with already-validated options (shared with nn.CrossEntropyLoss). */
 export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: CrossEntropyConfig): Tensor {
-  const ex = wasm(fn);
   const x = checkFloatTensor(fn, 'input', input);
   const t = checkTensor(fn, 'target', target);
   const layout = classLayout(fn, x);
@@ -91,61 +85,9 @@ export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: C
   }
   if (t.requiresGrad && indices) throw new Error(`${fn}: class-index targets cannot require grad`);
 
-  const { dtype } = x;
-  const bytes = floatBytes(dtype);
-  const c = layout.c;
-  // Scratch slots per row of a chunk (x, probability targets, gradients, index targets, per-row
-  // values) and per call (class weights, the two sums).
-  const perRow = { x: c * bytes, t: probs ? c * bytes : 0, gx: c * bytes, gt: probs ? c * bytes : 0, ti: 4, out: 8 };
-  const fixed = { w: c * bytes, sums: 16 };
-  /** Stages rows r0 .. r0+count of the input, targets and weights into the chunk's slots. */
-  const stage = (ex2: Exports, p: Record<keyof typeof perRow | keyof typeof fixed, number>, r0: number, count: number): FloatArray => {
-    const heap = heapOf(ex2, dtype);
-    stageRows(heap, p.x / bytes, x.data, layout, r0, count);
-    if (indices) views(ex2).i32.set(indices.subarray(r0, r0 + count), p.ti / 4);
-    if (probs) stageRows(heap, p.t / bytes, probs.data, layout, r0, count);
-    return heap;
-  };
-  /** Class weights go to their fixed slot once per call. */
-  const stageWeight = (ex2: Exports) => (p: { w: number }): void => {
-    if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
-  };
-
-  const { reduction } = o;
-  const values = reduction === 'none' ? new (floatArray(dtype))(layout.rows) : null;
-  const total = new Sum();
-  const denom = new Sum();
-  const fwd = kernel<CeForward>(ex, 'cross_entropy', 'forward', dtype);
-  chunkRows(ex, layout.rows, perRow, fixed, (p, r0, count) => {
-    stage(ex, p, r0, count);
-    const status = fwd(p.x, count, c, indices ? p.ti : 0, probs ? p.t : 0, w ? p.w : 0, o.ignoreIndex, o.labelSmoothing, values ? p.out : 0, p.sums);
-    check(ex, fn, status);
-    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
-    total.add(views(ex).f64[p.sums / 8]);
-    denom.add(views(ex).f64[p.sums / 8 + 1]);
-  }, stageWeight(ex));
-  const r = {
-    values,
-    shape: layout.rowShape,
-    sum: total.value(),
-    denominator: reduction === 'sum' ? 1 : denom.value(),
-  };
-  const inputs: Tensor[] = probs ? [x, probs] : [x];
-  return rowLossResult(dtype, r, 'CrossEntropyLossBackward', inputs, (g, scale) => {
-    const ex2 = wasm(fn);
-    const bwd = kernel<CeBackward>(ex2, 'cross_entropy', 'backward', dtype);
-    const gx = x.requiresGrad ? new (floatArray(dtype))(x.numel()) : null;
-    const gq = probs?.requiresGrad ? new (floatArray(dtype))(x.numel()) : null;
-    chunkRows(ex2, layout.rows, perRow, fixed, (p, r0, count) => {
-      const heap = stage(ex2, p, r0, count);
-      if (g) heap.set(g.subarray(r0, r0 + count), p.out / bytes);
-      const status = bwd(p.x, count, c, indices ? p.ti : 0, probs ? p.t : 0, w ? p.w : 0, o.ignoreIndex, o.labelSmoothing,
-        g ? p.out : 0, scale, gx ? p.gx : 0, gq ? p.gt : 0);
-      check(ex2, fn, status);
-      const h = heapOf(ex2, dtype);
-      if (gx) unstageRows(h, p.gx / bytes, gx, layout, r0, count);
-      if (gq) unstageRows(h, p.gt / bytes, gq, layout, r0, count);
-    }, stageWeight(ex2));
-    return [gx ? new Tensor(gx, x.shape.slice(), dtype) : null, gq ? new Tensor(gq, x.shape.slice(), dtype) : null];
+  // p0 = label smoothing, p1 = probability targets (crates/wasm/src/rows.rs).
+  return rowLoss({
+    fn, stem: 'cross_entropy', gradName: 'CrossEntropyLossBackward', input: x, layout, target: probs, y: indices, weight: w,
+    ignoreIndex: indices ? o.ignoreIndex : null, params: [o.labelSmoothing, probs ? 1 : 0], reduction: o.reduction,
   });
 }

@@ -1,9 +1,8 @@
-import { classLayout, stageRows, unstageRows } from '../classdim.js';
-import { parseReduction, Sum } from '../reduction.js';
-import { chunkRows, floatArray, floatBytes, heapOf, kernel, rowLossResult } from '../rowloss.js';
-import { Tensor } from '../tensor.js';
+import { classLayout } from '../classdim.js';
+import { parseReduction } from '../reduction.js';
+import { rowLoss } from '../rowloss.js';
+import type { Tensor } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkSameShape, numberOption, shapeStr } from '../validate.js';
-import { check, wasm } from '../wasm/runtime.js';
 
 /** 'batchmean' (default): Σ / N; 'sum'; 'mean': Σ / numel; 'none': elementwise. */
 export type DistillationReduction = 'none' | 'batchmean' | 'sum' | 'mean';
@@ -30,9 +29,6 @@ export function distillationLossOptions(options?: DistillationLossOptions, fn = 
     reduction: parseReduction(fn, o.reduction, REDUCTIONS, 'batchmean'),
   };
 }
-
-type Forward = (s: number, t: number, rows: number, c: number, temp: number, out: number, sum: number) => number;
-type Backward = (s: number, t: number, rows: number, c: number, temp: number, g: number, gScale: number, gs: number, gt: number) => number;
 
 /**
  * The knowledge-distillation loss of Hinton et al. (2015): the KL divergence from the
@@ -68,7 +64,6 @@ export function distillationLoss(student: Tensor, teacher: Tensor, options?: Dis
 
 /** distillationLoss with already-validated options (shared with nn.DistillationLoss). */
 export function distillationLossWith(fn: string, student: Tensor, teacher: Tensor, o: DistillationLossConfig): Tensor {
-  const ex = wasm(fn);
   const s = checkFloatTensor(fn, 'student', student);
   const t = checkFloatTensor(fn, 'teacher', teacher);
   checkSameDType(fn, ['student', s], ['teacher', t]);
@@ -77,36 +72,11 @@ export function distillationLossWith(fn: string, student: Tensor, teacher: Tenso
     throw new Error(`${fn}: argument 'student' must have a batch and a class dimension (N, C, …), got shape ${shapeStr(s.shape)}`);
   }
   const layout = classLayout(fn, s);
-  const { c } = layout;
-  const dtype = s.dtype;
-  const bytes = floatBytes(dtype);
-  const temp = o.temperature;
-  const fwd = kernel<Forward>(ex, 'distillation_loss', 'forward', dtype);
-  const values = o.reduction === 'none' ? new (floatArray(dtype))(s.numel()) : null;
-  const total = new Sum();
-  chunkRows(ex, layout.rows, { s: c * bytes, t: c * bytes, out: c * bytes }, { sum: 8 }, (p, r0, count) => {
-    stageRows(heapOf(ex, dtype), p.s / bytes, s.data, layout, r0, count);
-    stageRows(heapOf(ex, dtype), p.t / bytes, t.data, layout, r0, count);
-    check(ex, fn, fwd(p.s, p.t, count, c, temp, values ? p.out : 0, p.sum));
-    if (values) unstageRows(heapOf(ex, dtype), p.out / bytes, values, layout, r0, count);
-    total.add(heapOf(ex, 'float64')[p.sum / 8]);
-  });
+  // Student rows are the kernel's input, teacher rows its float operand; one output (and one
+  // upstream value) per element. p0 = T.
   const denominator = { none: 1, sum: 1, batchmean: layout.n, mean: s.numel() }[o.reduction];
-  return rowLossResult(dtype, { values, shape: s.shape.slice(), sum: total.value(), denominator }, 'DistillationLossBackward', [s, t], (g, scale) => {
-    const ex2 = wasm(fn);
-    const bwd = kernel<Backward>(ex2, 'distillation_loss', 'backward', dtype);
-    const Ctor = floatArray(dtype);
-    const gs = s.requiresGrad ? new Ctor(s.numel()) : null;
-    const gt = t.requiresGrad ? new Ctor(t.numel()) : null;
-    const slots = { s: c * bytes, t: c * bytes, g: c * bytes, gs: c * bytes, gt: c * bytes };
-    chunkRows(ex2, layout.rows, slots, {}, (p, r0, count) => {
-      stageRows(heapOf(ex2, dtype), p.s / bytes, s.data, layout, r0, count);
-      stageRows(heapOf(ex2, dtype), p.t / bytes, t.data, layout, r0, count);
-      if (g) stageRows(heapOf(ex2, dtype), p.g / bytes, g, layout, r0, count);
-      check(ex2, fn, bwd(p.s, p.t, count, c, temp, g ? p.g : 0, scale, gs ? p.gs : 0, gt ? p.gt : 0));
-      if (gs) unstageRows(heapOf(ex2, dtype), p.gs / bytes, gs, layout, r0, count);
-      if (gt) unstageRows(heapOf(ex2, dtype), p.gt / bytes, gt, layout, r0, count);
-    });
-    return [gs ? new Tensor(gs, s.shape.slice(), dtype) : null, gt ? new Tensor(gt, t.shape.slice(), dtype) : null];
+  return rowLoss({
+    fn, stem: 'distillation_loss', gradName: 'DistillationLossBackward', input: s, layout, target: t,
+    params: [o.temperature], reduction: o.reduction, denominator, perElement: true,
   });
 }

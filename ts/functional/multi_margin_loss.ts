@@ -1,8 +1,7 @@
-import { parseReduction, Sum, type Reduction } from '../reduction.js';
-import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, marginFrames, kernel, rowLossResult } from '../rowloss.js';
-import { Tensor, type FloatDType } from '../tensor.js';
+import { parseReduction, type Reduction } from '../reduction.js';
+import { checkIndexDType, lastDimLayout, marginFrames, rowLoss } from '../rowloss.js';
+import type { FloatDType, Tensor } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, numberOption, shapeStr } from '../validate.js';
-import { check, views, wasm } from '../wasm/runtime.js';
 
 export interface MultiMarginLossOptions {
   /** The hinge's power: 1 (default) or 2. */
@@ -39,9 +38,6 @@ export function multiMarginLossOptions(options?: MultiMarginLossOptions, fn = 'm
   };
 }
 
-type Forward = (x: number, rows: number, c: number, ti: number, w: number, p: number, margin: number, out: number, sum: number) => number;
-type Backward = (x: number, rows: number, c: number, ti: number, w: number, p: number, margin: number, g: number, gScale: number, gx: number) => number;
-
 /**
  * The multi-class hinge loss, as `torch.nn.functional.multi_margin_loss` (`nn.MultiMarginLoss`).
  *
@@ -73,7 +69,6 @@ export function multiMarginLoss(input: Tensor, target: Tensor, options?: MultiMa
 
 /** multiMarginLoss with already-validated options (shared with nn.MultiMarginLoss). */
 export function multiMarginLossWith(fn: string, input: Tensor, target: Tensor, o: MultiMarginLossConfig): Tensor {
-  const ex = wasm(fn);
   const x = checkFloatTensor(fn, 'input', input);
   const t = checkTensor(fn, 'target', target);
   const { n, c } = marginFrames(fn, x);
@@ -93,35 +88,9 @@ export function multiMarginLossWith(fn: string, input: Tensor, target: Tensor, o
     if (!(y >= 0 && y < c)) throw new RangeError(`${fn}: argument 'target': target out of range (got ${y}, classes: ${c})`);
     ys[i] = y;
   }
-  const dtype = x.dtype;
-  const bytes = floatBytes(dtype);
-  const fwd = kernel<Forward>(ex, 'multi_margin_loss', 'forward', dtype);
-  const values = o.reduction === 'none' ? new (floatArray(dtype))(n) : null;
-  const total = new Sum();
-  chunkRows(ex, n, { x: c * bytes, ti: 4, out: bytes }, { w: c * bytes, sum: 8 }, (p, r0, count) => {
-    heapOf(ex, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
-    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-    check(ex, fn, fwd(p.x, count, c, p.ti, w ? p.w : 0, o.p, o.margin, values ? p.out : 0, p.sum));
-    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
-    total.add(heapOf(ex, 'float64')[p.sum / 8]);
-  }, (p) => {
-    if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
-  });
-  const shape = t.ndim > 0 ? [n] : [];
-  const red = { values, shape, sum: total.value(), denominator: o.reduction === 'mean' ? n : 1 };
-  return rowLossResult(dtype, red, 'MultiMarginLossBackward', [x], (g, scale) => {
-    const ex2 = wasm(fn);
-    const bwd = kernel<Backward>(ex2, 'multi_margin_loss', 'backward', dtype);
-    const gx = new (floatArray(dtype))(x.numel());
-    chunkRows(ex2, n, { x: c * bytes, ti: 4, g: bytes, gx: c * bytes }, { w: c * bytes }, (p, r0, count) => {
-      heapOf(ex2, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
-      views(ex2).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-      if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
-      check(ex2, fn, bwd(p.x, count, c, p.ti, w ? p.w : 0, o.p, o.margin, g ? p.g : 0, scale, p.gx));
-      gx.set(heapOf(ex2, dtype).subarray(p.gx / bytes, p.gx / bytes + count * c), r0 * c);
-    }, (p) => {
-      if (w) heapOf(ex2, dtype).set(w.data, p.w / bytes);
-    });
-    return [new Tensor(gx, x.shape.slice(), dtype)];
+  // p0 = p, p1 = margin; 'mean' divides by N (each row counts 1).
+  return rowLoss({
+    fn, stem: 'multi_margin_loss', gradName: 'MultiMarginLossBackward', input: x, layout: lastDimLayout(n, c, t.ndim > 0 ? [n] : []),
+    y: ys, weight: w, params: [o.p, o.margin], reduction: o.reduction,
   });
 }

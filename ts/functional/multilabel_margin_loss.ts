@@ -1,8 +1,7 @@
-import { parseReduction, Sum, type Reduction } from '../reduction.js';
-import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, marginFrames, kernel, rowLossResult } from '../rowloss.js';
-import { Tensor } from '../tensor.js';
+import { parseReduction, type Reduction } from '../reduction.js';
+import { checkIndexDType, lastDimLayout, marginFrames, rowLoss } from '../rowloss.js';
+import type { Tensor } from '../tensor.js';
 import { checkFloatTensor, checkOptions, checkTensor, shapeStr } from '../validate.js';
-import { check, views, wasm } from '../wasm/runtime.js';
 
 export interface MultilabelMarginLossOptions {
   /** 'none' | 'mean' (default) | 'sum'. */
@@ -18,9 +17,6 @@ export function multilabelMarginLossOptions(options?: MultilabelMarginLossOption
   const o = checkOptions(fn, options, ['reduction']);
   return { reduction: parseReduction(fn, o.reduction) };
 }
-
-type Forward = (x: number, rows: number, c: number, ti: number, out: number, sum: number) => number;
-type Backward = (x: number, rows: number, c: number, ti: number, g: number, gScale: number, gx: number) => number;
 
 /**
  * The multi-label hinge loss, as `torch.nn.functional.multilabel_margin_loss`
@@ -49,7 +45,6 @@ export function multilabelMarginLoss(input: Tensor, target: Tensor, options?: Mu
 
 /** multilabelMarginLoss with already-validated options (shared with nn.MultiLabelMarginLoss). */
 export function multilabelMarginLossWith(fn: string, input: Tensor, target: Tensor, o: MultilabelMarginLossConfig): Tensor {
-  const ex = wasm(fn);
   const x = checkFloatTensor(fn, 'input', input);
   const t = checkTensor(fn, 'target', target);
   const { n, c } = marginFrames(fn, x);
@@ -63,31 +58,10 @@ export function multilabelMarginLossWith(fn: string, input: Tensor, target: Tens
     if (!(v >= -1 && v < c)) throw new RangeError(`${fn}: argument 'target' is out of range (got ${v}; entries must be class indices in [0, ${c}) or -1)`);
     ts[i] = v;
   }
-  const dtype = x.dtype;
-  const bytes = floatBytes(dtype);
-  const fwd = kernel<Forward>(ex, 'multilabel_margin_loss', 'forward', dtype);
-  const values = o.reduction === 'none' ? new (floatArray(dtype))(n) : null;
-  const total = new Sum();
-  chunkRows(ex, n, { x: c * bytes, ti: c * 4, out: bytes }, { sum: 8 }, (p, r0, count) => {
-    heapOf(ex, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
-    views(ex).i32.set(ts.subarray(r0 * c, (r0 + count) * c), p.ti / 4);
-    check(ex, fn, fwd(p.x, count, c, p.ti, values ? p.out : 0, p.sum));
-    if (values) values.set(heapOf(ex, dtype).subarray(p.out / bytes, p.out / bytes + count), r0);
-    total.add(heapOf(ex, 'float64')[p.sum / 8]);
-  });
-  const shape = t.ndim <= 1 ? [] : [n];
-  const red = { values, shape, sum: total.value(), denominator: o.reduction === 'mean' ? n : 1 };
-  return rowLossResult(dtype, red, 'MultilabelMarginLossBackward', [x], (g, scale) => {
-    const ex2 = wasm(fn);
-    const bwd = kernel<Backward>(ex2, 'multilabel_margin_loss', 'backward', dtype);
-    const gx = new (floatArray(dtype))(x.numel());
-    chunkRows(ex2, n, { x: c * bytes, ti: c * 4, g: bytes, gx: c * bytes }, {}, (p, r0, count) => {
-      heapOf(ex2, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
-      views(ex2).i32.set(ts.subarray(r0 * c, (r0 + count) * c), p.ti / 4);
-      if (g) heapOf(ex2, dtype).set(g.subarray(r0, r0 + count), p.g / bytes);
-      check(ex2, fn, bwd(p.x, count, c, p.ti, g ? p.g : 0, scale, p.gx));
-      gx.set(heapOf(ex2, dtype).subarray(p.gx / bytes, p.gx / bytes + count * c), r0 * c);
-    });
-    return [new Tensor(gx, x.shape.slice(), dtype)];
+  // Each row's target list (C entries, up to its first −1); rows are staged whole (their lists
+  // span them). 'mean' divides by N.
+  return rowLoss({
+    fn, stem: 'multilabel_margin_loss', gradName: 'MultilabelMarginLossBackward', input: x,
+    layout: lastDimLayout(n, c, t.ndim <= 1 ? [] : [n]), y: ts, yWidth: c, reduction: o.reduction, streams: false,
   });
 }

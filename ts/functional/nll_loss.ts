@@ -1,7 +1,8 @@
 import { intOption } from '../classdim.js';
 import { parseReduction, type Reduction } from '../reduction.js';
-import { nllRowLoss } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
+import { indexRowOperands, rowLoss } from '../rowloss.js';
+import { Tensor, type FloatDType } from '../tensor.js';
+import type { ClassLayout } from '../classdim.js';
 import { checkOptions, checkTensor } from '../validate.js';
 
 export interface NllLossOptions {
@@ -62,5 +63,31 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions)
 
 /** nllLoss with already-validated options (shared with nn.NLLLoss). */
 export function nllLossWith(fn: string, input: Tensor, target: Tensor, o: NllLossConfig): Tensor {
-  return nllRowLoss(fn, input, target, o);
+  const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
+  // The loss reads one value per row: only `x[r, y_r]` goes to the kernel (rows one wide), and
+  // only the gradient's non-zero entries come back, scattered into a zeroed ∂x: O(rows), not
+  // O(rows·C) (crates/kernels/src/loss/nll_loss.rs).
+  const picked = new (x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(layout.rows);
+  for (let r = 0; r < layout.rows; r++) {
+    const y = ys[r];
+    if (y !== o.ignoreIndex) picked[r] = x.data[rowClassOffset(layout, r, y)];
+  }
+  const rows: ClassLayout = { n: layout.rows, c: 1, s: 1, rows: layout.rows, rowShape: layout.rowShape };
+  return rowLoss({
+    fn, stem: 'nll_loss', gradName: 'NllLossBackward', input: new Tensor(picked, [layout.rows, 1], x.dtype) as Tensor<FloatDType>,
+    layout: rows, y: ys, weight: w, classes: layout.c, ignoreIndex: o.ignoreIndex, reduction: o.reduction, inputs: [x],
+    gradOf: (gp) => {
+      const gx = new (x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.numel());
+      for (let r = 0; r < layout.rows; r++) {
+        const y = ys[r];
+        if (y !== o.ignoreIndex) gx[rowClassOffset(layout, r, y)] = (gp as Float32Array)[r];
+      }
+      return [new Tensor(gx, x.shape.slice(), x.dtype)];
+    },
+  });
+}
+
+/** Offset in the input (laid out (N, C, S)) of row `row`'s class `y`. */
+function rowClassOffset(l: ClassLayout, row: number, y: number): number {
+  return l.s === 1 ? row * l.c + y : Math.floor(row / l.s) * l.c * l.s + (row % l.s) + y * l.s;
 }

@@ -62,5 +62,5 @@ export function polyLoss(input: Tensor, target: Tensor, options?: PolyLossOption
 
 /** polyLoss with already-validated options (shared with nn.PolyLoss). */
 export function polyLossWith(fn: string, input: Tensor, target: Tensor, o: PolyLossConfig): Tensor {
-  return indexRowLoss(fn, { stem: 'poly_loss', gradName: 'PolyLossBackward', param: o.epsilon }, input, target, o);
+  return indexRowLoss(fn, 'poly_loss', 'PolyLossBackward', o.epsilon, input, target, o);
 }

@@ -63,5 +63,5 @@ export function softmaxFocalLoss(input: Tensor, target: Tensor, options?: Softma
 
 /** softmaxFocalLoss with already-validated options (shared with nn.SoftmaxFocalLoss). */
 export function softmaxFocalLossWith(fn: string, input: Tensor, target: Tensor, o: SoftmaxFocalLossConfig): Tensor {
-  return indexRowLoss(fn, { stem: 'softmax_focal_loss', gradName: 'SoftmaxFocalLossBackward', param: o.gamma }, input, target, o);
+  return indexRowLoss(fn, 'softmax_focal_loss', 'SoftmaxFocalLossBackward', o.gamma, input, target, o);
 }

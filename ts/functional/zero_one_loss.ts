@@ -1,8 +1,7 @@
 import { parseReduction, type Reduction } from '../reduction.js';
-import { checkIndexDType, chunkRows, floatArray, floatBytes, heapOf, kernel } from '../rowloss.js';
+import { checkIndexDType, floatArray, lastDimLayout, rowLoss } from '../rowloss.js';
 import { Tensor, isFloatDType, type FloatDType } from '../tensor.js';
 import { checkOptions, checkTensor, shapeStr } from '../validate.js';
-import { check, views, wasm } from '../wasm/runtime.js';
 
 export interface ZeroOneLossOptions {
   /** 'none' (0/1 per sample) | 'mean' (default: the error rate) | 'sum' (the error count). */
@@ -29,8 +28,6 @@ export function zeroOneLossOptions(options?: ZeroOneLossOptions, fn = 'zeroOneLo
 const NOT_DIFFERENTIABLE =
   'zeroOneLoss is not differentiable: the 0-1 loss is piecewise constant in the scores (its gradient is 0 almost ' +
   'everywhere and undefined at ties); train with a surrogate such as crossEntropy or multiMarginLoss';
-
-type Forward = (x: number, rows: number, c: number, ti: number, out: number, sum: number) => number;
 
 /**
  * The 0-1 classification loss, as `sklearn.metrics.zero_one_loss`, with PyTorch's reduction
@@ -94,7 +91,6 @@ export function zeroOneLossWith(fn: string, input: Tensor, target: Tensor, o: Ze
 
 /** 0/1 per row: the argmax (first maximum) of the scores against the target, in wasm. */
 function scoreErrors(fn: string, x: Tensor<FloatDType>, t: Tensor): Uint8Array {
-  const ex = wasm(fn);
   const [n, c] = x.shape;
   if (c === 0 && n > 0) throw new Error(`${fn}: argument 'input' has no classes (shape ${shapeStr(x.shape)}): the argmax is undefined`);
   const ys = new Int32Array(n);
@@ -104,21 +100,14 @@ function scoreErrors(fn: string, x: Tensor<FloatDType>, t: Tensor): Uint8Array {
     if (!(y >= 0 && y < c)) throw new RangeError(`${fn}: argument 'target': Target ${y} is out of bounds (classes: ${c}).`);
     ys[i] = y;
   }
-  const dtype = x.dtype;
-  const bytes = floatBytes(dtype);
-  const fwd = kernel<Forward>(ex, 'zero_one_loss', 'forward', dtype);
-  const wrong = new Uint8Array(n);
-  chunkRows(ex, n, { x: c * bytes, ti: 4, out: bytes }, { sum: 8 }, (p, r0, count) => {
-    heapOf(ex, dtype).set(x.data.subarray(r0 * c, (r0 + count) * c), p.x / bytes);
-    views(ex).i32.set(ys.subarray(r0, r0 + count), p.ti / 4);
-    check(ex, fn, fwd(p.x, count, c, p.ti, p.out, p.sum));
-    const h = heapOf(ex, dtype);
-    for (let r = 0; r < count; r++) wrong[r0 + r] = h[p.out / bytes + r];
-  });
-  return wrong;
+  // 'none' gives each row's 0/1, the misses.
+  const wrong = rowLoss({
+    fn, stem: 'zero_one_loss', gradName: 'ZeroOneLossBackward', input: x, layout: lastDimLayout(n, c, [n]), y: ys, reduction: 'none',
+    noGrad: NOT_DIFFERENTIABLE,
+  }).data;
+  return Uint8Array.from(wrong as Float32Array);
 }
 
-/** 0/1 per sample for predicted labels: plain comparison (no kernel needed). */
 function labelErrors(x: Tensor, t: Tensor): Uint8Array {
   const wrong = new Uint8Array(x.numel());
   for (let i = 0; i < wrong.length; i++) wrong[i] = Number(x.data[i]) === Number(t.data[i]) ? 0 : 1;

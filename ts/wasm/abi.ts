@@ -1,29 +1,24 @@
-// The TS mirror of the call protocol documented in crates/wasm/src/lib.rs.
-// test/abi.test.ts reads the constants the module exports and compares them with these.
+// The TS side of the call protocol documented in crates/wasm/src/lib.rs. The constants and every
+// kernel's signature are generated from the built module (scripts/gen-abi.mjs →
+// ts/wasm/exports.ts); this file adds the module's fixed exports.
 
-/** Bumped with the Rust `ABI_VERSION` on any change to an export's signature or meaning. */
-export const ABI_VERSION = 2;
-export const STATUS_OK = 0;
-export const STATUS_BAD_POINTER = 1;
-export const STATUS_BAD_PARAM = 2;
-/** Alignment of every block `lossfn_alloc` returns. */
-export const ALLOC_ALIGN = 16;
+import type { KernelExports } from './exports.js';
+
+export { ABI_VERSION, ALLOC_ALIGN, KERNEL_STEMS, STATUS_BAD_PARAM, STATUS_BAD_POINTER, STATUS_OK } from './exports.js';
+export type { KernelExports } from './exports.js';
 
 /** `lossfn_<stem>_forward_<t>(x, t, a, w, n, p0, p1, p2, out, sumOut) -> status` */
-export type ElementwiseForward = (
-  x: number, t: number, a: number, w: number, n: number,
-  p0: number, p1: number, p2: number, out: number, sumOut: number,
-) => number;
-
+export type ElementwiseForward = KernelExports['lossfn_mse_loss_forward_f32'];
 /** `lossfn_<stem>_backward_<t>(x, t, a, w, n, p0, p1, p2, g, gScale, gx, gt, ga) -> status` */
-export type ElementwiseBackward = (
-  x: number, t: number, a: number, w: number, n: number,
-  p0: number, p1: number, p2: number, g: number, gScale: number,
-  gx: number, gt: number, ga: number,
-) => number;
+export type ElementwiseBackward = KernelExports['lossfn_mse_loss_backward_f32'];
 
-/** The module's exports, as the TS layer uses them. Kernels are looked up by name. */
-export interface Exports {
+/** The row losses' exports (crates/wasm/src/rows.rs): one signature for every row loss. */
+export type RowForward = KernelExports['lossfn_cross_entropy_forward_f32'];
+export type RowBackward = KernelExports['lossfn_cross_entropy_backward_f32'];
+export type RowPiece = KernelExports['lossfn_cross_entropy_piece_f32'];
+
+/** The module's exports, as the TS layer uses them. */
+export interface Exports extends KernelExports {
   memory: WebAssembly.Memory;
   lossfn_abi_version(): number;
   lossfn_status_bad_pointer(): number;
@@ -33,5 +28,4 @@ export interface Exports {
   lossfn_free(ptr: number, bytes: number): void;
   lossfn_last_error_ptr(): number;
   lossfn_last_error_len(): number;
-  [kernel: string]: unknown;
 }

@@ -170,14 +170,14 @@ export const floatBytes = (d: FloatDType): 4 | 8 => (d === 'float32' ? 4 : 8);
  * reading it off the exports object took a sixth of a small call's time.
  */
 const kernels = new WeakMap<Exports, Map<string, unknown[]>>();
-export function kernel<K>(ex: Exports, stem: string, dir: 'forward' | 'backward', dtype: FloatDType): K {
+export function kernel<K>(ex: Exports, stem: string, dir: 'forward' | 'backward' | 'piece', dtype: FloatDType): K {
   let byStem = kernels.get(ex);
   if (!byStem) kernels.set(ex, (byStem = new Map()));
   let slots = byStem.get(stem);
-  if (!slots) byStem.set(stem, (slots = [undefined, undefined, undefined, undefined]));
-  const i = (dir === 'forward' ? 0 : 2) + (dtype === 'float32' ? 0 : 1);
+  if (!slots) byStem.set(stem, (slots = [undefined, undefined, undefined, undefined, undefined, undefined]));
+  const i = (dir === 'forward' ? 0 : dir === 'backward' ? 2 : 4) + (dtype === 'float32' ? 0 : 1);
   if (slots[i] === undefined) {
-    const f = ex[`lossfn_${stem}_${dir}_${dtype === 'float32' ? 'f32' : 'f64'}`];
+    const f = (ex as unknown as Record<string, unknown>)[`lossfn_${stem}_${dir}_${dtype === 'float32' ? 'f32' : 'f64'}`];
     if (typeof f !== 'function') throw new Error(`lossfn: the wasm module has no kernel ${stem} (${dir}, ${dtype})`);
     slots[i] = f;
   }

@@ -1,26 +1,19 @@
-//! Shared machinery of the row losses with one class-index target per row (the class dimension
-//! last, as the TS layer stages it):
-//! - [`upstream_at`], the upstream gradient of a row;
-//! - [`IndexRows`], the loop of every loss that is a function of the target's log-probability
-//!   only (`softmax_focal_loss`, `poly_loss`; cross entropy itself is `f(ℓ) = −ℓ`);
-//! - [`MarginSoftmax`], the large-margin softmax family (`arc_face_loss`, `cos_face_loss`,
-//!   `sphere_face_loss`): the target cosine is replaced by a margin function [`TargetMargin`],
-//!   and the scaled row goes through the cross-entropy row code of
-//!   [`crate::loss::cross_entropy`].
+//! Row losses with one class-index target per row, as [`RowLoss`]es:
+//! - [`IndexRows`]: every loss that is a function of the target's log-probability only
+//!   (`softmax_focal_loss`, `poly_loss`; cross entropy itself is `f(ℓ) = −ℓ`), with class
+//!   weights and ignored targets;
+//! - [`MarginLoss`]: the large-margin softmax family (`arc_face_loss`, `cos_face_loss`,
+//!   `sphere_face_loss`): the target cosine is replaced by a margin function
+//!   [`TargetMargin`], and the scaled row is cross entropy, computed in f64.
 
-use crate::driver::{Sum, Upstream};
-use crate::loss::cross_entropy::{CrossEntropy, Target};
-use crate::rows::{log_sum_exp_at, softmax_grad_into};
+use crate::driver::Sum;
+use crate::row_driver::{
+    add_at, max_at, sum_at, Phase, Piece, RowGrad, RowLoss, State, STATE_SLOTS,
+};
+use crate::rows::{
+    lse_max_pass, lse_of, lse_sum_pass, softmax_grad, softmax_grad_into, Lse, Skip, Sub,
+};
 use crate::simd::Element;
-
-/// The upstream gradient of row `r`: the scalar, or the row's value times the scale.
-#[inline]
-pub fn upstream_at<E: Element>(g: &Upstream<'_, E>, r: usize) -> f64 {
-    match g {
-        Upstream::Scalar(s) => s.to_f64(),
-        Upstream::PerElement(gs, k) => gs[r].to_f64() * k.to_f64(),
-    }
-}
 
 /// A per-row loss `f(ℓ)` of the target's log-probability `ℓ = log softmax(x)_y ∈ [−∞, 0]`.
 pub trait LogProbLoss {
@@ -31,113 +24,108 @@ pub trait LogProbLoss {
 }
 
 /// Rows of `C` logits with class-index targets, class weights and an ignored index, as cross
-/// entropy has them: `l = w_y·f(ℓ)`, 0 where `y == ignore_index`; the 'mean' denominator is
-/// `Σ w_y` over the non-ignored rows.
+/// entropy has them: `l = w_y·f(ℓ)`; the 'mean' denominator is `w_y` per (non-ignored) row.
 ///
 /// Gradient: `∂ℓ/∂x_c = [c = y] − p_c`, so `∂x_c = K·([c = y] − p_c)` with `K = g·w_y·f'(ℓ)`.
 /// The target's entry `K·(1 − p_y)` is computed as `K·(−expm1 ℓ)`, which keeps its digits when
-/// `p_y` rounds to 1.
-pub struct IndexRows<'a, E> {
-    pub classes: usize,
+/// `p_y` rounds to 1. Passes: the row's log-sum-exp (slots 0–3, [`lse_max_pass`]).
+pub struct IndexRows<'a, E, L> {
     /// Class weights (length C), or `None` for all ones.
     pub weight: Option<&'a [E]>,
-    pub ignore_index: i32,
+    pub loss: L,
 }
 
-impl<E: Element> IndexRows<'_, E> {
-    fn rows(&self, x: &[E]) -> usize {
-        x.len().checked_div(self.classes).unwrap_or(0)
-    }
-
+impl<E: Element, L: LogProbLoss> IndexRows<'_, E, L> {
     fn weight_of(&self, y: usize) -> f64 {
         self.weight.map_or(1.0, |w| w[y].to_f64())
     }
 
-    /// `ℓ = (x_y − shift) − log_sum` (see [`crate::rows::Lse`]) and the row's log-sum-exp.
-    fn target_log_prob(row: &[E], y: usize) -> (f64, crate::rows::Lse) {
-        let lse = log_sum_exp_at(row, y);
-        (-lse.gap(row[y].to_f64()), lse)
+    /// `ℓ` once the log-sum-exp passes are done.
+    fn log_prob(st: &State, y: usize) -> f64 {
+        -lse_of::<E>(st, 0, Skip::Target(y), 1.0).gap(st[1])
     }
 
-    /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
-    /// `ys` holds one index per row, each `ignore_index` or in `0..C` (checked by the caller).
-    pub fn forward<L: LogProbLoss>(
-        &self,
-        loss: &L,
-        x: &[E],
-        ys: &[i32],
-        mut out: Option<&mut [E]>,
-    ) -> (f64, f64) {
-        let c = self.classes;
-        let (mut total, mut denom) = (Sum::default(), Sum::default());
-        for r in 0..self.rows(x) {
-            let y = ys[r];
-            let l = if y == self.ignore_index {
-                0.0
-            } else {
-                let y = y as usize;
-                let (logp, _) = Self::target_log_prob(&x[r * c..(r + 1) * c], y);
-                let wy = self.weight_of(y);
-                denom.add(wy);
-                wy * loss.value(logp)
-            };
-            if let Some(o) = out.as_deref_mut() {
-                o[r] = E::from_f64(l);
-            }
-            total.add(l);
-        }
-        (total.value(), denom.value())
+    /// `K = g·w_y·f'(ℓ)`.
+    fn k(&self, logp: f64, y: usize, g: f64) -> f64 {
+        g * self.weight_of(y) * self.loss.derivative(logp)
+    }
+}
+
+impl<E: Element, L: LogProbLoss> RowLoss<E> for IndexRows<'_, E, L> {
+    fn forward_passes(&self) -> usize {
+        2
+    }
+    fn backward_passes(&self) -> usize {
+        2
     }
 
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar); ignored rows get 0.
-    pub fn backward<L: LogProbLoss>(
+    fn init(&self, st: &mut State) {
+        *st = [0.0; STATE_SLOTS];
+        st[0] = f64::NEG_INFINITY;
+    }
+
+    fn pass(
         &self,
-        loss: &L,
-        x: &[E],
-        ys: &[i32],
-        g: &Upstream<'_, E>,
-        gx: &mut [E],
+        _: Phase,
+        pass: usize,
+        st: &mut State,
+        y: &[i32],
+        piece: Piece<'_, E>,
+        _: RowGrad<'_, E>,
     ) {
-        let c = self.classes;
-        // One row of softmax numerators, reused row after row (see `exp_shifted_into`).
-        let mut e = vec![E::default(); c];
-        for r in 0..self.rows(x) {
-            let out = &mut gx[r * c..(r + 1) * c];
-            let y = ys[r];
-            if y == self.ignore_index {
-                out.fill(E::default());
-                continue;
-            }
-            let y = y as usize;
-            let row = &x[r * c..(r + 1) * c];
-            // −K·p_c everywhere, then the target's K·(1 − p_y) without cancellation.
-            let (mut logp, mut k) = (0.0, 0.0);
-            softmax_grad_into(row, y, None, &mut e, out, |lse| {
-                logp = -lse.gap(row[y].to_f64());
-                k = upstream_at(g, r) * self.weight_of(y) * loss.derivative(logp);
-                (-k, 0.0)
-            });
-            out[y] = E::from_f64(k * -logp.exp_m1());
+        let skip = Skip::Target(y[0] as usize);
+        match pass {
+            0 => lse_max_pass(st, 0, skip, &piece),
+            _ => lse_sum_pass(st, 0, skip, 1.0, &piece),
         }
     }
-}
 
-/// A [`LogProbLoss`] over index rows: softmaxFocalLoss and polyLoss as the wasm layer runs
-/// them (the loss supplies `f(ℓ)`, the rows everything else).
-pub struct LogProbRows<'a, E, L> {
-    pub rows: IndexRows<'a, E>,
-    pub loss: L,
-}
-
-impl<E: Element, L: LogProbLoss> LogProbRows<'_, E, L> {
-    /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
-    pub fn forward(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> (f64, f64) {
-        self.rows.forward(&self.loss, x, ys, out)
+    fn value(&self, st: &State, y: &[i32], _: usize, _: &mut [Sum]) -> (f64, f64) {
+        let y = y[0] as usize;
+        let wy = self.weight_of(y);
+        (wy * self.loss.value(Self::log_prob(st, y)), wy)
     }
 
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
-        self.rows.backward(&self.loss, x, ys, g, gx)
+    fn grad(
+        &self,
+        st: &State,
+        y: &[i32],
+        piece: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        gx: Option<&mut [E]>,
+        _: Option<&mut [E]>,
+    ) {
+        let Some(gx) = gx else { return };
+        let y = y[0] as usize;
+        let lse = lse_of::<E>(st, 0, Skip::Target(y), 1.0);
+        let logp = -lse.gap(st[1]);
+        let k = self.k(logp, y, g.scalar());
+        // −K·p_c everywhere, then the target's K·(1 − p_y) without cancellation.
+        softmax_grad(piece.x, Sub::One, lse, -k, 0.0, gx);
+        if let Some(j) = y.checked_sub(piece.start).filter(|&j| j < piece.x.len()) {
+            gx[j] = E::from_f64(k * -logp.exp_m1());
+        }
+    }
+
+    /// In memory, the gradient reuses the log-sum-exp pass's exponentials.
+    fn backward_row(
+        &self,
+        y: &[i32],
+        row: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        scratch: &mut [E],
+        gx: Option<&mut [E]>,
+        _: Option<&mut [E]>,
+    ) {
+        let Some(out) = gx else { return };
+        let y = y[0] as usize;
+        let (mut logp, mut k) = (0.0, 0.0);
+        softmax_grad_into(row.x, y, Sub::One, scratch, out, |lse| {
+            logp = -lse.gap(row.x[y].to_f64());
+            k = self.k(logp, y, g.scalar());
+            (-k, 0.0)
+        });
+        out[y] = E::from_f64(k * -logp.exp_m1());
     }
 }
 
@@ -187,173 +175,125 @@ pub fn sin_acos(c: f64) -> f64 {
 
 /// A large-margin softmax over rows of `C` cosines with a class-index target per row:
 /// `z_j = scale·c_j` for `j ≠ y`, `z_y = scale·ψ(c_y)`, `l = lse(z) − z_y` (cross entropy,
-/// computed in f64 whatever the element type: the scaled logits are not rounded to f32).
-/// `∂c_j = scale·∂z_j`, `∂c_y = scale·∂z_y·ψ'(c_y)`.
-pub struct MarginSoftmax {
-    pub classes: usize,
-    pub scale: f64,
-}
-
-impl MarginSoftmax {
-    fn rows<E>(&self, x: &[E]) -> usize {
-        x.len().checked_div(self.classes).unwrap_or(0)
-    }
-
-    /// The f64 logits of row `row` with target `y` into `z`; returns `ψ'(c_y)`.
-    fn logits<E: Element, M: TargetMargin>(
-        &self,
-        m: &M,
-        row: &[E],
-        y: usize,
-        z: &mut [f64],
-    ) -> f64 {
-        for (zj, cj) in z.iter_mut().zip(row) {
-            *zj = self.scale * cj.to_f64();
-        }
-        let (psi, dpsi) = m.target_logit(row[y].to_f64(), cos_bound::<E>());
-        z[y] = self.scale * psi;
-        dpsi
-    }
-
-    fn ce<'a>(&self, ones: &'a [f64]) -> CrossEntropy<'a, f64> {
-        // No index is ignored: every target is in 0..C (checked by the caller).
-        CrossEntropy {
-            classes: self.classes,
-            weight: ones,
-            ignore_index: i32::MIN,
-            label_smoothing: 0.0,
-        }
-    }
-
-    /// Writes per-row losses into `out` when given; returns `Σ l`. `ys` are in `0..C`.
-    pub fn forward<E: Element, M: TargetMargin>(
-        &self,
-        m: &M,
-        x: &[E],
-        ys: &[i32],
-        mut out: Option<&mut [E]>,
-    ) -> f64 {
-        let c = self.classes;
-        let ones = vec![1.0; c];
-        let ce = self.ce(&ones);
-        let mut z = vec![0.0; c];
-        let mut total = Sum::default();
-        for r in 0..self.rows(x) {
-            let y = ys[r];
-            self.logits(m, &x[r * c..(r + 1) * c], y as usize, &mut z);
-            let (l, _) = ce.forward(&z, &Target::Index(&[y]), None);
-            if let Some(o) = out.as_deref_mut() {
-                o[r] = E::from_f64(l);
-            }
-            total.add(l);
-        }
-        total.value()
-    }
-
-    /// Writes `∂c` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward<E: Element, M: TargetMargin>(
-        &self,
-        m: &M,
-        x: &[E],
-        ys: &[i32],
-        g: &Upstream<'_, E>,
-        gx: &mut [E],
-    ) {
-        let c = self.classes;
-        let ones = vec![1.0; c];
-        let ce = self.ce(&ones);
-        let (mut z, mut gz) = (vec![0.0; c], vec![0.0; c]);
-        for r in 0..self.rows(x) {
-            let y = ys[r];
-            let dpsi = self.logits(m, &x[r * c..(r + 1) * c], y as usize, &mut z);
-            ce.backward(
-                &z,
-                &Target::Index(&[y]),
-                &Upstream::Scalar(upstream_at(g, r)),
-                Some(&mut gz),
-                None,
-            );
-            let out = &mut gx[r * c..(r + 1) * c];
-            for (o, d) in out.iter_mut().zip(&gz) {
-                *o = E::from_f64(self.scale * d);
-            }
-            out[y as usize] = E::from_f64(self.scale * gz[y as usize] * dpsi);
-        }
-    }
-}
-
-/// A large-margin softmax loss: [`MarginSoftmax`] with the target-logit margin `M`
-/// (ArcFace, CosFace, SphereFace are this with their margins).
+/// computed in f64 whatever the element type: the scaled logits are not rounded to f32);
+/// the 'mean' denominator is 1 per row. `∂c_j = scale·∂z_j`, `∂c_y = scale·∂z_y·ψ'(c_y)`.
+///
+/// Passes: 0 the max of the other logits `z_j` (slot 0) and `c_y` (slot 1); 1 `Σ_{j≠y}
+/// e^(z_j − m)` (slots 2–3) with `m = max(slot 0, z_y)`. The target's term is added in
+/// [`MarginLoss::lse`] (as `log1p` of the rest when it is the max).
 pub struct MarginLoss<M> {
-    pub classes: usize,
     pub scale: f64,
     pub margin: M,
 }
 
 impl<M: TargetMargin> MarginLoss<M> {
-    fn softmax(&self) -> MarginSoftmax {
-        MarginSoftmax {
-            classes: self.classes,
-            scale: self.scale,
+    /// `(z_y, ψ'(c_y))`.
+    fn target<E: Element>(&self, st: &State) -> (f64, f64) {
+        let (psi, dpsi) = self.margin.target_logit(st[1], cos_bound::<E>());
+        (self.scale * psi, dpsi)
+    }
+
+    /// The shift `m` (the max of every `z`).
+    fn shift<E: Element>(&self, st: &State) -> f64 {
+        let zy = self.target::<E>(st).0;
+        if st[0].is_nan() || zy.is_nan() {
+            f64::NAN
+        } else {
+            st[0].max(zy)
         }
     }
 
-    /// Writes per-row losses into `out` when given; returns `Σ l`. Targets are in `0..C`.
-    pub fn forward<E: Element>(&self, x: &[E], ys: &[i32], out: Option<&mut [E]>) -> f64 {
-        self.softmax().forward(&self.margin, x, ys, out)
-    }
-
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward<E: Element>(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
-        self.softmax().backward(&self.margin, x, ys, g, gx)
+    /// `lse(z)` once both passes are done, as [`Lse`] (shift `m`, NaN when the max is not
+    /// finite), so that `lse − z` is formed as `(m − z) + log_sum`: a confident row's tiny loss
+    /// keeps its digits next to `m`.
+    fn lse<E: Element>(&self, st: &State) -> Lse {
+        let m = self.shift::<E>(st);
+        if !m.is_finite() {
+            return Lse::non_finite();
+        }
+        let zy = self.target::<E>(st).0;
+        let rest = sum_at(st, 2).value();
+        if zy == m {
+            Lse::from_sum(m, rest, true)
+        } else {
+            Lse::from_sum(m, rest + (zy - m).exp(), false)
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl<E: Element, M: TargetMargin> RowLoss<E> for MarginLoss<M> {
+    fn forward_passes(&self) -> usize {
+        2
+    }
+    fn backward_passes(&self) -> usize {
+        2
+    }
 
-    #[test]
-    fn cross_entropy_of_log_prob_equals_cross_entropy() {
-        let x: Vec<f64> = (0..21)
-            .map(|i| ((i * 7) % 11) as f64 * 0.37 - 1.5)
-            .collect();
-        let ys = [2, -100, 6];
-        let w: Vec<f64> = (0..7).map(|i| 0.5 + i as f64 * 0.25).collect();
-        let rows = IndexRows {
-            classes: 7,
-            weight: Some(&w[..]),
-            ignore_index: -100,
-        };
-        let ce = CrossEntropy {
-            classes: 7,
-            weight: &w[..],
-            ignore_index: -100,
-            label_smoothing: 0.0,
-        };
-        let (a, da) = rows.forward(&CrossEntropyOfLogProb, &x, &ys, None);
-        let (b, db) = ce.forward(&x, &Target::Index(&ys), None);
-        assert!(
-            (a - b).abs() < 1e-13 && (da - db).abs() < 1e-13,
-            "{a} {b} {da} {db}"
-        );
-        let (mut ga, mut gb) = (vec![0.0; 21], vec![0.0; 21]);
-        rows.backward(
-            &CrossEntropyOfLogProb,
-            &x,
-            &ys,
-            &Upstream::Scalar(0.5),
-            &mut ga,
-        );
-        ce.backward(
-            &x,
-            &Target::Index(&ys),
-            &Upstream::Scalar(0.5),
-            Some(&mut gb),
-            None,
-        );
-        for (p, q) in ga.iter().zip(&gb) {
-            assert!((p - q).abs() < 1e-14, "{p} {q}");
+    fn init(&self, st: &mut State) {
+        *st = [0.0; STATE_SLOTS];
+        st[0] = f64::NEG_INFINITY;
+    }
+
+    fn pass(
+        &self,
+        _: Phase,
+        pass: usize,
+        st: &mut State,
+        y: &[i32],
+        piece: Piece<'_, E>,
+        _: RowGrad<'_, E>,
+    ) {
+        let y = y[0] as usize;
+        let others = piece
+            .x
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| piece.start + k != y);
+        if pass == 0 {
+            if let Some(cy) = piece.at(y) {
+                st[1] = cy;
+            }
+            for (_, c) in others {
+                max_at(st, 0, self.scale * c.to_f64());
+            }
+        } else {
+            let m = self.shift::<E>(st);
+            if m.is_finite() {
+                let mut s = Sum::default();
+                for (_, c) in others {
+                    s.add((self.scale * c.to_f64() - m).exp());
+                }
+                add_at(st, 2, s.value());
+            }
+        }
+    }
+
+    fn value(&self, st: &State, _: &[i32], _: usize, _: &mut [Sum]) -> (f64, f64) {
+        (self.lse::<E>(st).gap(self.target::<E>(st).0), 1.0)
+    }
+
+    fn grad(
+        &self,
+        st: &State,
+        y: &[i32],
+        piece: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        gx: Option<&mut [E]>,
+        _: Option<&mut [E]>,
+    ) {
+        let Some(gx) = gx else { return };
+        let y = y[0] as usize;
+        let g = g.scalar();
+        let lse = self.lse::<E>(st);
+        let (zy, dpsi) = self.target::<E>(st);
+        for (k, (o, c)) in gx.iter_mut().zip(piece.x).enumerate() {
+            let d = if piece.start + k == y {
+                // p_y − 1 = expm1(−(lse − z_y)), exact for a confident row.
+                g * (-lse.gap(zy)).exp_m1() * dpsi
+            } else {
+                g * (-lse.gap(self.scale * c.to_f64())).exp()
+            };
+            *o = E::from_f64(self.scale * d);
         }
     }
 }

@@ -53,6 +53,14 @@ impl Sum {
         }
         self.sum = t;
     }
+    /// The running sum and its compensation, to keep the accumulator in plain f64 slots
+    /// (the row driver's per-row state).
+    pub fn parts(&self) -> (f64, f64) {
+        (self.sum, self.comp)
+    }
+    pub fn from_parts(sum: f64, comp: f64) -> Self {
+        Sum { sum, comp }
+    }
     #[inline]
     pub fn value(&self) -> f64 {
         if self.sum.is_finite() {
@@ -64,6 +72,7 @@ impl Sum {
 }
 
 /// Sums `xs` with the same blocking and compensation as the fused loss reductions.
+#[inline(never)]
 pub fn sum<E: Element>(xs: &[E]) -> f64 {
     struct Identity;
     impl Elementwise for Identity {

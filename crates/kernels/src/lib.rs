@@ -11,5 +11,6 @@ pub mod class_rows;
 pub mod driver;
 pub mod loss;
 pub mod math;
+pub mod row_driver;
 pub mod rows;
 pub mod simd;

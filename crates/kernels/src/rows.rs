@@ -5,6 +5,7 @@
 
 use crate::driver::{self, Elementwise};
 use crate::math::{exp_floor_nonpos, exp_ftz_nonpos};
+use crate::row_driver::{add_at, max_at, sum_at, Piece, State};
 use crate::simd::{Element, Vector};
 
 #[inline(always)]
@@ -106,7 +107,7 @@ impl Elementwise for ShiftedExpSum {
 }
 
 /// Index of the first element equal to `m` (which must occur in `x`).
-fn position<E: Element>(x: &[E], m: E) -> usize {
+pub fn position<E: Element>(x: &[E], m: E) -> usize {
     let lanes = E::V::LANES;
     let mv = E::V::splat(m);
     let hit = |i: usize| E::V::load(&x[i..]).eq(mv);
@@ -170,15 +171,23 @@ pub fn exp_shifted_into<E: Element>(x: &[E], y: usize, out: &mut [E]) -> Option<
     Some(Lse { shift, log_sum })
 }
 
+/// What `β` multiplies in a softmax gradient `α·p − β·t`: a row (class weights, targets) or
+/// the constant 1 (unweighted label smoothing; also `β = 0`).
+#[derive(Clone, Copy)]
+pub enum Sub<'a, E> {
+    One,
+    Row(&'a [E]),
+}
+
 /// `out = α·p − β·t` over a row, `p` its softmax (the gradient shape of the softmax losses),
 /// returning the row's [`Lse`] (as [`log_sum_exp_at`] for class `y`): from the log-sum-exp
 /// pass's kept exponentials ([`exp_shifted_into`]; `e` is one row of scratch) when the max is
 /// finite, else through [`SoftmaxGrad`]'s own exponential. `coef` gives `(α, β)` once the Lse
-/// is known (factors that depend on the row's log-probability); `t = None` means `β = 0`.
+/// is known (factors that depend on the row's log-probability).
 pub fn softmax_grad_into<E: Element>(
     row: &[E],
     y: usize,
-    t: Option<&[E]>,
+    t: Sub<'_, E>,
     e: &mut [E],
     out: &mut [E],
     coef: impl FnOnce(Lse) -> (f64, f64),
@@ -186,21 +195,52 @@ pub fn softmax_grad_into<E: Element>(
     match exp_shifted_into(row, y, e) {
         Some(lse) => {
             let (alpha, beta) = coef(lse);
-            let body = ScaledExp {
-                a: alpha * (-lse.log_sum).exp(),
-                b: beta,
+            let a = alpha * (-lse.log_sum).exp();
+            match t {
+                Sub::Row(t) => {
+                    driver::forward(&ScaledExp::<true> { a, b: beta }, e, t, None, Some(out))
+                }
+                Sub::One => {
+                    driver::forward(&ScaledExp::<false> { a, b: beta }, e, e, None, Some(out))
+                }
             };
-            driver::forward(&body, e, t.unwrap_or(e), None, Some(out));
             lse
         }
         None => {
             let lse = log_sum_exp_at(row, y);
             let (alpha, beta) = coef(lse);
-            let body = SoftmaxGrad { lse, alpha, beta };
-            driver::forward(&body, row, t.unwrap_or(row), None, Some(out));
+            softmax_grad(row, t, lse, alpha, beta, out);
             lse
         }
     }
+}
+
+/// `out = α·p − β·t` over a row or a piece of one (`t` the same range), `p = e^(x − lse)`.
+#[inline(never)]
+pub fn softmax_grad<E: Element>(
+    x: &[E],
+    t: Sub<'_, E>,
+    lse: Lse,
+    alpha: f64,
+    beta: f64,
+    out: &mut [E],
+) {
+    match t {
+        Sub::Row(t) => driver::forward(
+            &SoftmaxGrad::<true> { lse, alpha, beta },
+            x,
+            t,
+            None,
+            Some(out),
+        ),
+        Sub::One => driver::forward(
+            &SoftmaxGrad::<false> { lse, alpha, beta },
+            x,
+            x,
+            None,
+            Some(out),
+        ),
+    };
 }
 
 /// [`log_sum_exp`] of the row scaled by `inv` (> 0), `x·inv` rounded in the element type as
@@ -212,32 +252,136 @@ pub fn log_sum_exp_scaled<E: Element>(x: &[E], inv: f64) -> Lse {
 
 fn lse_impl<E: Element>(x: &[E], y: Option<usize>, inv: f64) -> Lse {
     let m = max(x);
-    let scaled = inv != 1.0;
-    let shift = if scaled { m * E::from_f64(inv) } else { m }.to_f64();
+    let shift = scaled_max(m, inv);
     if !shift.is_finite() {
-        // ±inf or NaN max: shifting by it would make inf − inf. The unshifted log Σ e^x is
-        // then the max itself: NaN (a NaN in the row), +inf (e^+inf = inf, every other term
-        // finite), or −inf (every term e^−inf = 0, ln 0; also an empty row).
-        return Lse {
-            shift: 0.0,
-            log_sum: shift,
-        };
+        return Lse::non_finite();
     }
-    let sum = |s: &[E]| {
-        if scaled {
-            driver::forward(&ScaledExpSum { inv, shift }, s, s, None, None)
-        } else {
-            driver::forward(&ShiftedExpSum(shift), s, s, None, None)
-        }
+    let skip = match y {
+        Some(y) if x[y] != m => None,
+        Some(y) => Some(y),
+        None => Some(position(x, m)),
     };
-    let log_sum = match y {
-        Some(y) if x[y] != m => sum(x).ln(),
-        _ => {
-            let j = y.unwrap_or_else(|| position(x, m));
-            (sum(&x[..j]) + sum(&x[j + 1..])).ln_1p()
+    Lse::from_sum(shift, exp_sum(x, inv, shift, skip), skip.is_some())
+}
+
+/// The max of a row scaled by `inv` (`m·inv` rounded in the element type, as the bodies form
+/// `x·inv`), in f64.
+pub fn scaled_max<E: Element>(m: E, inv: f64) -> f64 {
+    if inv != 1.0 { m * E::from_f64(inv) } else { m }.to_f64()
+}
+
+/// `Σ e^(x·inv − shift)` over `x` but for position `skip`: one piece of a row's
+/// log-sum-exp, `shift` being the row's (scaled, finite) max. Terms below e^−86.5 (f32) /
+/// e^−707.7 (f64) count as that bound ([`exp_floor_nonpos`]).
+pub fn exp_sum<E: Element>(x: &[E], inv: f64, shift: f64, skip: Option<usize>) -> f64 {
+    match skip {
+        Some(j) => plain_exp_sum(&x[..j], inv, shift) + plain_exp_sum(&x[j + 1..], inv, shift),
+        None => plain_exp_sum(x, inv, shift),
+    }
+}
+
+/// [`exp_sum`] without a skip; one copy per element type (called from every softmax loss).
+#[inline(never)]
+fn plain_exp_sum<E: Element>(x: &[E], inv: f64, shift: f64) -> f64 {
+    if inv != 1.0 {
+        driver::forward(&ScaledExpSum { inv, shift }, x, x, None, None)
+    } else {
+        driver::forward(&ShiftedExpSum(shift), x, x, None, None)
+    }
+}
+
+impl Lse {
+    /// The log-sum-exp of a row whose (scaled) max is `shift`, from `sum` = Σ e^(x − shift)
+    /// over the row with (`skipped_max`) or without the max's own term e^0 = 1 left out.
+    pub fn from_sum(shift: f64, sum: f64, skipped_max: bool) -> Lse {
+        let log_sum = if skipped_max { sum.ln_1p() } else { sum.ln() };
+        Lse { shift, log_sum }
+    }
+
+    /// A row whose max is +∞, −∞ (or empty) or NaN: the log-softmax is NaN everywhere (as
+    /// PyTorch's `x − max − log Σ e^(x − max)`, where ∞ − ∞ or e^NaN enters every element).
+    pub fn non_finite() -> Lse {
+        Lse {
+            shift: 0.0,
+            log_sum: f64::NAN,
         }
+    }
+}
+
+/// Which term of a softmax row's exponential sum is left out (and added back as the `1` of
+/// `log1p`, see [`log_sum_exp`]).
+#[derive(Clone, Copy)]
+pub enum Skip {
+    /// The class-index target's, when it is the row's max ([`log_sum_exp_at`]).
+    Target(usize),
+    /// The first maximum's ([`log_sum_exp`]).
+    FirstMax,
+}
+
+/// Pass 0 of a streamed log-sum-exp of `x·inv` over a row's pieces, in state slots
+/// `base..base + 4`: slot `base` the running max of `x` (start it at −∞), slot `base + 1`
+/// the target's `x` ([`Skip::Target`]) or the first max's position ([`Skip::FirstMax`]).
+pub fn lse_max_pass<E: Element>(st: &mut State, base: usize, skip: Skip, piece: &Piece<'_, E>) {
+    let pm = max(piece.x);
+    match skip {
+        Skip::FirstMax => {
+            if pm.to_f64() > st[base] {
+                st[base + 1] = (piece.start + position(piece.x, pm)) as f64;
+            }
+        }
+        Skip::Target(y) => {
+            if let Some(xy) = piece.at(y) {
+                st[base + 1] = xy;
+            }
+        }
+    }
+    max_at(st, base, pm.to_f64());
+}
+
+/// Pass 1: the piece's share of `Σ e^(x·inv − shift)` (slots `base + 2`, `base + 3`).
+pub fn lse_sum_pass<E: Element>(
+    st: &mut State,
+    base: usize,
+    skip: Skip,
+    inv: f64,
+    piece: &Piece<'_, E>,
+) {
+    let Some((shift, j)) = lse_shift::<E>(st, base, skip, inv) else {
+        return;
     };
-    Lse { shift, log_sum }
+    let k = j
+        .and_then(|j| j.checked_sub(piece.start))
+        .filter(|&k| k < piece.x.len());
+    add_at(st, base + 2, exp_sum(piece.x, inv, shift, k));
+}
+
+/// The shift (the scaled max) and the skipped position, once pass 0 is done; `None` when the
+/// max is not finite.
+fn lse_shift<E: Element>(
+    st: &State,
+    base: usize,
+    skip: Skip,
+    inv: f64,
+) -> Option<(f64, Option<usize>)> {
+    let m = st[base];
+    if !m.is_finite() {
+        return None;
+    }
+    // The max is an element of the row (so exact in E); scaled as the bodies scale `x`.
+    let shift = scaled_max(E::from_f64(m), inv);
+    let j = match skip {
+        Skip::FirstMax => Some(st[base + 1] as usize),
+        Skip::Target(y) => (st[base + 1] == m).then_some(y),
+    };
+    Some((shift, j))
+}
+
+/// The row's [`Lse`] after both passes.
+pub fn lse_of<E: Element>(st: &State, base: usize, skip: Skip, inv: f64) -> Lse {
+    match lse_shift::<E>(st, base, skip, inv) {
+        Some((shift, j)) => Lse::from_sum(shift, sum_at(st, base + 2).value(), j.is_some()),
+        None => Lse::non_finite(),
+    }
 }
 
 /// [`ShiftedExpSum`] of `x·inv`.
@@ -272,39 +416,48 @@ pub fn gap<V: Vector>(x: V, lse: Lse) -> V {
     (splat::<V>(lse.shift) - x) + splat(lse.log_sum)
 }
 
-/// `Σ t·(lse − x)`: the cross entropy of a row against weights or probabilities `t`, as a sum
-/// of non-negative terms (no cancellation between `lse·Σt` and `Σt·x`).
-pub struct WeightedGap(pub Lse);
-impl Elementwise for WeightedGap {
+/// `t·(lse − x)` (`t` = 1 unless `ROW`): summed, the cross entropy of a row against weights
+/// or probabilities `t`, as a sum of non-negative terms (no cancellation between `lse·Σt` and
+/// `Σt·x`).
+pub struct WeightedGap<const ROW: bool>(pub Lse);
+impl<const ROW: bool> Elementwise for WeightedGap<ROW> {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
-        t * gap(x, self.0)
+        let g = gap(x, self.0);
+        if ROW {
+            t * g
+        } else {
+            g
+        }
     }
 }
 
-/// `a·e − b·t` with `e` from [`exp_shifted_into`] and `a = alpha·e^(−log_sum)`: the
-/// [`SoftmaxGrad`] shape without its exponential.
-struct ScaledExp {
+/// `a·e − b·t` (`t` = 1 unless `ROW`) with `e` from [`exp_shifted_into`] and
+/// `a = alpha·e^(−log_sum)`: the [`SoftmaxGrad`] shape without its exponential.
+struct ScaledExp<const ROW: bool> {
     a: f64,
     b: f64,
 }
-impl Elementwise for ScaledExp {
+impl<const ROW: bool> Elementwise for ScaledExp<ROW> {
     const INTERLEAVE: bool = false;
     #[inline(always)]
     fn forward<V: Vector>(&self, e: V, t: V, _: V) -> V {
+        let t = if ROW { t } else { splat(1.0) };
         splat::<V>(self.a) * e - splat::<V>(self.b) * t
     }
 }
 
-/// `alpha·e^(x − lse) − beta·t`: the gradient shape shared by the softmax losses.
-pub struct SoftmaxGrad {
+/// `alpha·e^(x − lse) − beta·t` (`t` = 1 unless `ROW`): the gradient shape shared by the
+/// softmax losses.
+pub struct SoftmaxGrad<const ROW: bool> {
     pub lse: Lse,
     pub alpha: f64,
     pub beta: f64,
 }
-impl Elementwise for SoftmaxGrad {
+impl<const ROW: bool> Elementwise for SoftmaxGrad<ROW> {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, _: V) -> V {
+        let t = if ROW { t } else { splat(1.0) };
         splat::<V>(self.alpha) * probs(x, self.lse) - splat::<V>(self.beta) * t
     }
 }

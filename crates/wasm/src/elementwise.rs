@@ -1,10 +1,9 @@
 //! Exports of the elementwise losses: `lossfn_<stem>_{forward,backward}_{f32,f64}` (the
 //! protocol is in the crate docs).
 
-use crate::{operand, output, positive, required, upstream, STATUS_OK};
-use lossfn_kernels::driver::{self, Elementwise, ElementwiseGrad};
+use crate::{operand, output, positive, required, upstream};
+use lossfn_kernels::driver;
 use lossfn_kernels::loss::*;
-use lossfn_kernels::simd::Element;
 
 /// The four operands of an elementwise call: input and target (required), aux and weight.
 type Operands<'a, E> = (&'a [E], &'a [E], Option<&'a [E]>, Option<&'a [E]>);
@@ -23,111 +22,39 @@ unsafe fn operands<'a, E>(x: u32, t: u32, a: u32, w: u32, n: u32) -> Result<Oper
     }
 }
 
-/// # Safety
-/// See [`crate::operand`] and [`crate::output`].
-#[allow(clippy::too_many_arguments)]
-unsafe fn forward<E: Element, L: Elementwise>(
-    loss: Result<L, i32>,
-    x: u32,
-    t: u32,
-    a: u32,
-    w: u32,
-    n: u32,
-    out: u32,
-    sum_out: u32,
-) -> i32 {
-    let run = || -> Result<(), i32> {
-        let loss = loss?;
-        let (xs, ts, aux, ws) = operands::<E>(x, t, a, w, n)?;
-        let out = output::<E>("out", out, n)?;
-        let sum_out = required("sum_out", output::<f64>("sum_out", sum_out, 1)?)?;
-        sum_out[0] = driver::forward_weighted(&loss, xs, ts, aux, ws, out);
-        Ok(())
-    };
-    run().err().unwrap_or(STATUS_OK)
-}
-
-/// # Safety
-/// See [`crate::operand`] and [`crate::output`].
-#[allow(clippy::too_many_arguments)]
-unsafe fn backward<E: Element, L: ElementwiseGrad>(
-    loss: Result<L, i32>,
-    x: u32,
-    t: u32,
-    a: u32,
-    w: u32,
-    n: u32,
-    g: u32,
-    g_scale: f64,
-    gx: u32,
-    gt: u32,
-    ga: u32,
-) -> i32 {
-    let run = || -> Result<(), i32> {
-        let loss = loss?;
-        let (xs, ts, aux, ws) = operands::<E>(x, t, a, w, n)?;
-        let up = upstream::<E>(g, n, g_scale)?;
-        let (gx, gt, ga) = (
-            output::<E>("grad_input", gx, n)?,
-            output::<E>("grad_target", gt, n)?,
-            output::<E>("grad_aux", ga, n)?,
-        );
-        driver::backward(&loss, xs, ts, aux, ws, up, gx, gt, ga);
-        Ok(())
-    };
-    run().err().unwrap_or(STATUS_OK)
-}
-
 /// Exports `lossfn_<stem>_{forward,backward}_{f32,f64}` for an elementwise loss built from
 /// `(p0, p1, p2)` by `$make`, which returns `Err(status)` for parameters out of domain.
 macro_rules! elementwise_exports {
     ($stem:ident, $make:expr) => {
-        paste_exports!($stem, $make, f32);
-        paste_exports!($stem, $make, f64);
+        elementwise_exports!(@t $stem, $make, f32);
+        elementwise_exports!(@t $stem, $make, f64);
     };
-}
-
-macro_rules! paste_exports {
-    ($stem:ident, $make:expr, $t:ident) => {
-        const _: () = {
-            #[export_name = concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t))]
-            /// # Safety
-            /// Pointers follow the module-level call protocol.
-            pub unsafe extern "C" fn fwd(
-                x: u32,
-                t: u32,
-                a: u32,
-                w: u32,
-                n: u32,
-                p0: f64,
-                p1: f64,
-                p2: f64,
-                out: u32,
-                sum_out: u32,
-            ) -> i32 {
-                forward::<$t, _>($make(p0, p1, p2), x, t, a, w, n, out, sum_out)
-            }
-            #[export_name = concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t))]
-            /// # Safety
-            /// Pointers follow the module-level call protocol.
-            pub unsafe extern "C" fn bwd(
-                x: u32,
-                t: u32,
-                a: u32,
-                w: u32,
-                n: u32,
-                p0: f64,
-                p1: f64,
-                p2: f64,
-                g: u32,
-                g_scale: f64,
-                gx: u32,
-                gt: u32,
-                ga: u32,
-            ) -> i32 {
-                backward::<$t, _>($make(p0, p1, p2), x, t, a, w, n, g, g_scale, gx, gt, ga)
-            }
-        };
+    (@t $stem:ident, $make:expr, $t:ident) => {
+        export!(concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t)),
+            (x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, out: u32, sum_out: u32) {
+            let loss = $make(p0, p1, p2)?;
+            let (xs, ts, aux, ws) = operands::<$t>(x, t, a, w, n)?;
+            let out = output::<$t>("out", out, n)?;
+            let sum_out = required("sum_out", output::<f64>("sum_out", sum_out, 1)?)?;
+            sum_out[0] = driver::forward_weighted(&loss, xs, ts, aux, ws, out);
+            Ok(())
+        });
+        export!(concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t)),
+            (
+                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, g: u32,
+                g_scale: f64, gx: u32, gt: u32, ga: u32,
+            ) {
+            let loss = $make(p0, p1, p2)?;
+            let (xs, ts, aux, ws) = operands::<$t>(x, t, a, w, n)?;
+            let up = upstream::<$t>(g, n, g_scale)?;
+            let (gx, gt, ga) = (
+                output::<$t>("grad_input", gx, n)?,
+                output::<$t>("grad_target", gt, n)?,
+                output::<$t>("grad_aux", ga, n)?,
+            );
+            driver::backward(&loss, xs, ts, aux, ws, up, gx, gt, ga);
+            Ok(())
+        });
     };
 }
 
@@ -204,9 +131,12 @@ elementwise_exports!(kl_div, |log_target: f64, _, _| Ok::<_, i32>(
 ));
 // p0 = alpha (< 0 disables the α weighting), p1 = gamma (≥ 0, finite).
 elementwise_exports!(sigmoid_focal_loss, |alpha: f64, gamma: f64, _| {
-    if gamma >= 0.0 && gamma.is_finite() && !alpha.is_nan() {
-        Ok(sigmoid_focal_loss::SigmoidFocalLoss { alpha, gamma })
-    } else {
-        Err(crate::fail(crate::STATUS_BAD_PARAM, format!("sigmoid_focal_loss: need gamma >= 0 and a number alpha, got alpha {alpha}, gamma {gamma}")))
-    }
+    let gamma = crate::param(
+        "gamma",
+        gamma,
+        gamma >= 0.0 && gamma.is_finite(),
+        "finite and >= 0",
+    )?;
+    let alpha = crate::param("alpha", alpha, !alpha.is_nan(), "a number")?;
+    Ok::<_, i32>(sigmoid_focal_loss::SigmoidFocalLoss { alpha, gamma })
 });

@@ -1,6 +1,7 @@
 //! The WebAssembly ABI of lossfn: plain `extern "C"` shims over `lossfn-kernels`.
 //!
-//! # Call protocol (mirrored by `ts/wasm/abi.ts`; `test/abi.test.ts` compares the two)
+//! # Call protocol (the TS types and constants are generated from the built module:
+//! scripts/gen-abi.mjs → `ts/wasm/exports.ts`)
 //! - Every pointer is a `u32` byte offset into the module's memory; `0` means "absent" for
 //!   optional operands. Lengths are element counts. Scalars are `f64`.
 //! - Memory is allocated by the module: [`lossfn_alloc`] / [`lossfn_free`].
@@ -20,7 +21,9 @@
 //!     optional per-element weights multiplying the loss (`l_i = w_i·f(…)`, PyTorch's
 //!     `weight`), both already broadcast to `n` elements; `p0..p2` the loss's parameters,
 //!     listed at each export (crates/wasm/src/elementwise.rs).
-//! - Losses over a class dimension: see crates/wasm/src/classification.rs.
+//! - Row losses (over a class dimension): see crates/wasm/src/rows.rs.
+//! - Every export is declared once, with [`export!`], which records its signature for the TS
+//!   side (ts/wasm/exports.ts is generated from the built module).
 
 use lossfn_kernels::driver::Upstream;
 use lossfn_kernels::simd::Element;
@@ -28,7 +31,7 @@ use std::alloc::{alloc, dealloc, Layout};
 use std::cell::RefCell;
 
 /// Bumped on any change to an export's signature or meaning.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 pub const STATUS_OK: i32 = 0;
 /// A pointer/length pair lies outside memory, overlaps nothing sane, or is misaligned.
 pub const STATUS_BAD_POINTER: i32 = 1;
@@ -41,6 +44,7 @@ thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+#[inline(never)]
 pub(crate) fn fail(status: i32, msg: String) -> i32 {
     LAST_ERROR.with(|e| *e.borrow_mut() = msg);
     status
@@ -107,6 +111,7 @@ fn memory_bytes() -> usize {
 }
 
 /// Checks that `[ptr, ptr + n·size_of::<E>())` is non-null, aligned and inside memory.
+#[inline(never)]
 pub(crate) fn check<E>(name: &str, ptr: u32, n: u32) -> Result<(), i32> {
     let size = core::mem::size_of::<E>();
     let end = (n as usize)
@@ -180,6 +185,7 @@ pub(crate) unsafe fn upstream<'a, E: Element>(
 
 /// The product of `dims` (element counts), or [`STATUS_BAD_POINTER`] when it overflows `u32`:
 /// every length an export derives from its arguments goes through here, never a bare `*`.
+#[inline(never)]
 pub(crate) fn product(what: &str, dims: &[u32]) -> Result<u32, i32> {
     dims.iter()
         .try_fold(1u32, |acc, &d| acc.checked_mul(d))
@@ -201,19 +207,38 @@ pub(crate) fn required<T>(name: &str, v: Option<T>) -> Result<T, i32> {
 }
 
 pub(crate) fn positive(name: &str, v: f64) -> Result<f64, i32> {
-    if v > 0.0 {
+    param(name, v, v > 0.0, "> 0")
+}
+
+/// A parameter in its domain, or [`STATUS_BAD_PARAM`] naming it.
+#[inline(never)]
+pub(crate) fn param(name: &str, v: f64, ok: bool, domain: &str) -> Result<f64, i32> {
+    if ok {
         Ok(v)
     } else {
         Err(fail(
             STATUS_BAD_PARAM,
-            format!("{name} must be > 0, got {v}"),
+            format!("{name} must be {domain}, got {}", Float(v)),
         ))
+    }
+}
+
+/// An f64 in messages, as its bit pattern: Rust's float formatting would add ~20 KB to the
+/// module for messages that only a bug in the TS layer's validation can produce.
+struct Float(f64);
+impl core::fmt::Display for Float {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "f64::from_bits({:#x})", self.0.to_bits())
     }
 }
 
 /// Defines one export `$name(args) -> status`: `$body` evaluates to `Result<(), i32>`, whose
 /// error is the status (the message already stored by [`fail`]). Every export follows the
 /// crate-level call protocol above, which is its safety contract.
+///
+/// This is the one declaration of an export: its signature is also recorded, as
+/// `name(arg:type,…)` lines, in the module's `lossfn_abi` custom section, from which
+/// scripts/gen-abi.mjs generates the TS types (ts/wasm/exports.ts) and then strips the section.
 macro_rules! export {
     ($name:expr, ($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
         const _: () = {
@@ -222,11 +247,29 @@ macro_rules! export {
             #[export_name = $name]
             pub unsafe extern "C" fn export($($arg: $ty),*) -> i32 {
                 let run = || -> Result<(), i32> { $body };
-                run().err().unwrap_or(STATUS_OK)
+                run().err().unwrap_or($crate::STATUS_OK)
             }
+            // Read by the linker (a custom section), not by code: no `#[used]`, which would
+            // also copy the bytes into the data section.
+            #[allow(dead_code)]
+            const SIG: &str = concat!($name, "(", $(stringify!($arg), ":", stringify!($ty), ",",)* ")\n");
+            #[cfg(target_arch = "wasm32")]
+            #[link_section = "lossfn_abi"]
+            #[allow(dead_code)]
+            static SIG_BYTES: [u8; SIG.len()] = $crate::sig_bytes::<{ SIG.len() }>(SIG);
         };
     };
 }
 
-mod classification;
+/// `s` as a byte array (for an export's recorded signature).
+pub const fn sig_bytes<const N: usize>(s: &str) -> [u8; N] {
+    let (b, mut out, mut i) = (s.as_bytes(), [0u8; N], 0);
+    while i < N {
+        out[i] = b[i];
+        i += 1;
+    }
+    out
+}
+
 mod elementwise;
+mod rows;

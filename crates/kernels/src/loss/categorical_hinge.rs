@@ -7,87 +7,111 @@
 //! `reduce_max`):
 //! `∂x_j = g·((1 − t_j)·[j ∈ argmax]/k − t_j)`, `∂t_j = g·(−x_j·[j ∈ argmax]/k − x_j)`.
 //! The products and sums are formed in f64 (exact products of f32 values), so ties are decided
-//! on the exact values. Rows are short and the max is not smooth: plain scalar loops.
+//! on the exact values. The max is not smooth: plain scalar loops.
 
-use crate::class_rows::upstream_at;
-use crate::driver::{Sum, Upstream};
+use crate::driver::Sum;
+use crate::row_driver::{
+    add_at, max_at, sum_at, Phase, Piece, RowGrad, RowLoss, State, STATE_SLOTS,
+};
 use crate::simd::Element;
 
-pub struct CategoricalHinge {
-    pub classes: usize,
-}
-
-/// `(neg − pos + 1, neg)` of one row.
-fn margin<E: Element>(x: &[E], t: &[E]) -> (f64, f64) {
-    let mut pos = Sum::default();
-    let mut neg = f64::NEG_INFINITY;
-    for (xj, tj) in x.iter().zip(t) {
-        let (xj, tj) = (xj.to_f64(), tj.to_f64());
-        pos.add(tj * xj);
-        let v = (1.0 - tj) * xj;
-        // NaN propagates, as torch.amax.
-        neg = if v.is_nan() || neg.is_nan() {
-            f64::NAN
-        } else {
-            neg.max(v)
-        };
-    }
-    (neg - pos.value() + 1.0, neg)
-}
+pub struct CategoricalHinge;
 
 impl CategoricalHinge {
-    fn rows<E>(&self, x: &[E]) -> usize {
-        x.len().checked_div(self.classes).unwrap_or(0)
+    /// `neg − pos + 1` once pass 0 is done (slots: 0 `neg`, 2–3 `pos`).
+    fn margin(st: &State) -> f64 {
+        st[0] - sum_at(st, 2).value() + 1.0
     }
 
-    /// Writes per-row losses into `out` when given; returns `Σ l`.
-    pub fn forward<E: Element>(&self, x: &[E], t: &[E], mut out: Option<&mut [E]>) -> f64 {
-        let c = self.classes;
-        let mut total = Sum::default();
-        for r in 0..self.rows(x) {
-            let range = r * c..(r + 1) * c;
-            let (m, _) = margin(&x[range.clone()], &t[range]);
-            // max(m, 0) with NaN propagating, as clamp.
-            let l = if m.is_nan() { m } else { m.max(0.0) };
-            if let Some(o) = out.as_deref_mut() {
-                o[r] = E::from_f64(l);
-            }
-            total.add(l);
-        }
-        total.value()
+    fn is_max<E: Element>(st: &State, x: E, t: E) -> bool {
+        (1.0 - t.to_f64()) * x.to_f64() == st[0]
+    }
+}
+
+/// Passes: 0 `neg` (slot 0, NaN-propagating, as torch.amax) and `pos` (slots 2–3); backward
+/// 1 the number of tied maxima (slot 4). Float target rows (the row's `t`); 1 per row in the
+/// 'mean' denominator.
+impl<E: Element> RowLoss<E> for CategoricalHinge {
+    fn forward_passes(&self) -> usize {
+        1
+    }
+    fn backward_passes(&self) -> usize {
+        2
     }
 
-    /// Writes `∂x` into `gx` and `∂t` into `gt` (each when given) for upstream `g` (per row
-    /// or scalar).
-    pub fn backward<E: Element>(
+    fn init(&self, st: &mut State) {
+        *st = [0.0; STATE_SLOTS];
+        st[0] = f64::NEG_INFINITY;
+    }
+
+    fn pass(
         &self,
-        x: &[E],
-        t: &[E],
-        g: &Upstream<'_, E>,
-        mut gx: Option<&mut [E]>,
-        mut gt: Option<&mut [E]>,
+        _: Phase,
+        pass: usize,
+        st: &mut State,
+        _: &[i32],
+        piece: Piece<'_, E>,
+        _: RowGrad<'_, E>,
     ) {
-        let c = self.classes;
-        for r in 0..self.rows(x) {
-            let range = r * c..(r + 1) * c;
-            let (xr, tr) = (&x[range.clone()], &t[range.clone()]);
-            let (m, neg) = margin(xr, tr);
-            let gr = if m >= 0.0 { upstream_at(g, r) } else { 0.0 };
-            let is_max = |j: usize| (1.0 - tr[j].to_f64()) * xr[j].to_f64() == neg;
-            let ties = (0..c).filter(|&j| is_max(j)).count().max(1) as f64;
-            if let Some(gx) = gx.as_deref_mut() {
-                for (j, o) in gx[range.clone()].iter_mut().enumerate() {
-                    let tj = tr[j].to_f64();
-                    let share = if is_max(j) { (1.0 - tj) / ties } else { 0.0 };
-                    *o = E::from_f64(gr * (share - tj));
-                }
+        if pass == 0 {
+            let mut pos = Sum::default();
+            for (xj, tj) in piece.x.iter().zip(piece.t) {
+                let (xj, tj) = (xj.to_f64(), tj.to_f64());
+                pos.add(tj * xj);
+                max_at(st, 0, (1.0 - tj) * xj);
             }
-            if let Some(gt) = gt.as_deref_mut() {
-                for (j, o) in gt[range.clone()].iter_mut().enumerate() {
-                    let xj = xr[j].to_f64();
-                    let share = if is_max(j) { -xj / ties } else { 0.0 };
-                    *o = E::from_f64(gr * (share - xj));
-                }
+            add_at(st, 2, pos.value());
+        } else {
+            st[4] += piece
+                .x
+                .iter()
+                .zip(piece.t)
+                .filter(|&(&x, &t)| Self::is_max(st, x, t))
+                .count() as f64;
+        }
+    }
+
+    fn value(&self, st: &State, _: &[i32], _: usize, _: &mut [Sum]) -> (f64, f64) {
+        let m = Self::margin(st);
+        // max(m, 0) with NaN propagating, as clamp.
+        (if m.is_nan() { m } else { m.max(0.0) }, 1.0)
+    }
+
+    fn grad(
+        &self,
+        st: &State,
+        _: &[i32],
+        piece: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        gx: Option<&mut [E]>,
+        gt: Option<&mut [E]>,
+    ) {
+        let gr = if Self::margin(st) >= 0.0 {
+            g.scalar()
+        } else {
+            0.0
+        };
+        let ties = st[4].max(1.0);
+        if let Some(gx) = gx {
+            for ((o, &x), &t) in gx.iter_mut().zip(piece.x).zip(piece.t) {
+                let tj = t.to_f64();
+                let share = if Self::is_max(st, x, t) {
+                    (1.0 - tj) / ties
+                } else {
+                    0.0
+                };
+                *o = E::from_f64(gr * (share - tj));
+            }
+        }
+        if let Some(gt) = gt {
+            for ((o, &x), &t) in gt.iter_mut().zip(piece.x).zip(piece.t) {
+                let xj = x.to_f64();
+                let share = if Self::is_max(st, x, t) {
+                    -xj / ties
+                } else {
+                    0.0
+                };
+                *o = E::from_f64(gr * (share - xj));
             }
         }
     }
@@ -96,16 +120,31 @@ impl CategoricalHinge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::Upstream;
+    use crate::row_driver::{run_backward, run_forward};
 
     #[test]
     fn ties_share_the_gradient() {
         // Keras: categorical_hinge([[1,0,0,0]], [[1,3,3,0]]) = max(3 − 1 + 1, 0) = 3.
         let x = [1.0f32, 3.0, 3.0, 0.0];
         let t = [1.0f32, 0.0, 0.0, 0.0];
-        let h = CategoricalHinge { classes: 4 };
-        assert_eq!(h.forward(&x, &t, None), 3.0);
+        assert_eq!(
+            run_forward(&CategoricalHinge, &x, 4, &t, &[], 0, None, None).0,
+            3.0
+        );
         let mut gx = [0.0f32; 4];
-        h.backward(&x, &t, &Upstream::Scalar(1.0), Some(&mut gx), None);
+        run_backward(
+            &CategoricalHinge,
+            &x,
+            4,
+            &t,
+            &[],
+            0,
+            None,
+            &Upstream::Scalar(1.0),
+            Some(&mut gx),
+            None,
+        );
         assert_eq!(gx, [-1.0, 0.5, 0.5, 0.0]);
     }
 
@@ -113,10 +152,23 @@ mod tests {
     fn inactive_rows_have_no_gradient() {
         let x = [5.0, -1.0, 0.0];
         let t = [1.0, 0.0, 0.0];
-        let h = CategoricalHinge { classes: 3 };
-        assert_eq!(h.forward(&x, &t, None), 0.0);
+        assert_eq!(
+            run_forward(&CategoricalHinge, &x, 3, &t, &[], 0, None, None).0,
+            0.0
+        );
         let mut gx = [1.0; 3];
-        h.backward(&x, &t, &Upstream::Scalar(1.0), Some(&mut gx), None);
+        run_backward(
+            &CategoricalHinge,
+            &x,
+            3,
+            &t,
+            &[],
+            0,
+            None,
+            &Upstream::Scalar(1.0),
+            Some(&mut gx),
+            None,
+        );
         assert_eq!(gx, [0.0; 3]);
     }
 }

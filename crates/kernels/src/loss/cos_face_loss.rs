@@ -25,21 +25,32 @@ pub type CosFaceLoss = MarginLoss<CosMargin>;
 mod tests {
     use super::*;
     use crate::driver::Upstream;
+    use crate::row_driver::{run_backward, run_forward};
 
     #[test]
     fn two_classes_is_a_logistic_loss() {
         // C = 2: l = softplus(s·(c_other − (c_y − m))).
         let loss = CosFaceLoss {
-            classes: 2,
             scale: 4.0,
             margin: CosMargin { margin: 0.25 },
         };
         let x = [0.5f64, 0.1];
         let z: f64 = 4.0 * (0.1 - (0.5 - 0.25));
         let want = z.exp().ln_1p();
-        assert!((loss.forward(&x, &[0], None) - want).abs() < 1e-15);
+        assert!((run_forward(&loss, &x, 2, &[], &[0], 1, None, None).0 - want).abs() < 1e-15);
         let mut gx = [0.0; 2];
-        loss.backward(&x, &[0], &Upstream::Scalar(1.0), &mut gx);
+        run_backward(
+            &loss,
+            &x,
+            2,
+            &[],
+            &[0],
+            1,
+            None,
+            &Upstream::Scalar(1.0),
+            Some(&mut gx),
+            None,
+        );
         let sig = 1.0 / (1.0 + (-z).exp());
         assert!((gx[0] + 4.0 * sig).abs() < 1e-15 && (gx[1] - 4.0 * sig).abs() < 1e-15);
     }

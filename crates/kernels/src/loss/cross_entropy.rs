@@ -1,229 +1,372 @@
-//! `F.cross_entropy` over rows of `C` logits (the TS layer moves the class dimension last).
+//! `F.cross_entropy` over rows of `C` logits (the TS layer moves the class dimension last), a
+//! [`RowLoss`].
 //!
-//! Per row, with `lse = log Σ_c e^{x_c}` (max-shifted, [`crate::rows::log_sum_exp`]),
-//! `p_c = e^{x_c − lse}` and class weights `w` (ones when absent):
-//! - index target `y`, smoothing ε: `l = (1−ε)·w_y·(lse − x_y) + (ε/C)·Σ_c w_c·(lse − x_c)`,
-//!   0 where `y == ignore_index`; the 'mean' denominator is `Σ w_y` over non-ignored rows.
-//!   `∂x_c = g·[(1−ε)·w_y·(p_c − [c=y]) + (ε/C)·(W·p_c − w_c)]`, `W = Σ_c w_c`.
+//! Per row, with `lse = log Σ_c e^{x_c}` (max-shifted, [`crate::rows`]), `p_c = e^{x_c − lse}`
+//! and class weights `w` (ones when absent), `W = Σ_c w_c`:
+//! - index target `y`, smoothing ε: `l = (1−ε)·w_y·(lse − x_y) + (ε/C)·Σ_c w_c·(lse − x_c)`;
+//!   the 'mean' denominator is `w_y` per (non-ignored) row.
+//!   `∂x_c = g·[(1−ε)·w_y·(p_c − [c=y]) + (ε/C)·(W·p_c − w_c)]`.
 //! - probability target `q`: `q' = (1−ε)·q + ε/C`, `l = Σ_c w_c·q'_c·(lse − x_c)`; the 'mean'
-//!   denominator is the number of rows. `∂x_c = g·(p_c·Σ_k w_k q'_k − w_c·q'_c)`,
+//!   denominator is 1 per row. `∂x_c = g·(p_c·Σ_k w_k q'_k − w_c·q'_c)`,
 //!   `∂q_c = g·(1−ε)·w_c·(lse − x_c)`.
+//!
+//! A row whose max is ±∞ or NaN has a NaN log-softmax everywhere, hence a NaN loss and
+//! gradient, as PyTorch.
+//!
+//! Passes (state slots): 0 and 1 the row's log-sum-exp (slots 0–3, [`crate::rows::lse_max_pass`]:
+//! the max, the target's logit or the max's first position, the exponential sum) and, backward
+//! with probability targets, `Σ w·q'` (slots 4–5); 2 (forward, when needed) the smoothing or
+//! probability-target sum (slots 4–5).
 
-use crate::driver::{self, Elementwise, Upstream};
-use crate::rows::{gap, log_sum_exp, log_sum_exp_at, probs, softmax_grad_into, Lse, WeightedGap};
+use crate::driver::{self, Elementwise, Sum};
+use crate::row_driver::{add_at, sum_at, Phase, Piece, RowGrad, RowLoss, State};
+use crate::rows::{
+    lse_max_pass, lse_of, lse_sum_pass, softmax_grad, softmax_grad_into, Lse, Skip, Sub,
+    WeightedGap,
+};
 use crate::simd::{Element, Vector};
 
-/// The target of a row batch.
-pub enum Target<'a, E> {
-    /// One class index per row (`ignore_index` allowed, others in `0..C`, checked by TS).
-    Index(&'a [i32]),
-    /// A probability row per row.
-    Prob(&'a [E]),
-}
-
 pub struct CrossEntropy<'a, E> {
-    pub classes: usize,
-    /// Class weights (length C); all ones when the caller has none.
-    pub weight: &'a [E],
-    pub ignore_index: i32,
+    /// Class weights (length C), or `None` for all ones.
+    pub weight: Option<&'a [E]>,
     pub label_smoothing: f64,
+    /// Probability targets (the row's float operand) rather than one class index per row.
+    pub prob: bool,
+    /// `W = Σ_c w_c` (C without weights).
+    pub weight_total: f64,
 }
 
-/// `q'·w` of a probability row: `w_c·((1−ε)·q_c + ε/C)`.
-struct SmoothedWeighted {
+impl<'a, E: Element> CrossEntropy<'a, E> {
+    pub fn new(weight: Option<&'a [E]>, classes: usize, label_smoothing: f64, prob: bool) -> Self {
+        let weight_total = weight.map_or(classes as f64, driver::sum);
+        CrossEntropy {
+            weight,
+            label_smoothing,
+            prob,
+            weight_total,
+        }
+    }
+
+    fn weight_of(&self, y: usize) -> f64 {
+        self.weight.map_or(1.0, |w| w[y].to_f64())
+    }
+
+    /// The class weights over a piece's range.
+    fn weights(&self, piece: &Piece<'_, E>) -> Sub<'a, E> {
+        self.weight
+            .map_or(Sub::One, |w| Sub::Row(&w[piece.range()]))
+    }
+
+    /// Which exponential the log-sum-exp leaves out: the target's (index) or the first max's.
+    fn skip(&self, y: &[i32]) -> Skip {
+        if self.prob {
+            Skip::FirstMax
+        } else {
+            Skip::Target(y[0] as usize)
+        }
+    }
+
+    /// `(1 − ε, ε/C)`: the weights of `q` and of the uniform distribution in `q'`.
+    fn smoothing(&self, width: usize) -> (f64, f64) {
+        (
+            1.0 - self.label_smoothing,
+            self.label_smoothing / width as f64,
+        )
+    }
+}
+
+/// `w·(keep·q + add)`: a probability row's `q'·w`.
+struct SmoothedWeighted<const ROW: bool> {
     keep: f64,
     add: f64,
 }
-impl Elementwise for SmoothedWeighted {
+impl<const ROW: bool> Elementwise for SmoothedWeighted<ROW> {
     #[inline(always)]
     fn forward<V: Vector>(&self, q: V, w: V, _: V) -> V {
-        w * (q * V::splat(V::Elem::from_f64(self.keep)) + V::splat(V::Elem::from_f64(self.add)))
+        let s = |c: f64| V::splat(V::Elem::from_f64(c));
+        let qs = q * s(self.keep) + s(self.add);
+        if ROW {
+            w * qs
+        } else {
+            qs
+        }
     }
 }
 
 /// `w·(keep·q + add)·(lse − x)`, a probability row's loss terms.
-struct SmoothedGap {
+struct SmoothedGap<const ROW: bool> {
     lse: Lse,
     keep: f64,
     add: f64,
 }
-impl Elementwise for SmoothedGap {
+impl<const ROW: bool> Elementwise for SmoothedGap<ROW> {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, q: V, w: V) -> V {
         let s = |c: f64| V::splat(V::Elem::from_f64(c));
-        w * (q * s(self.keep) + s(self.add)) * gap(x, self.lse)
+        let t = (q * s(self.keep) + s(self.add)) * crate::rows::gap(x, self.lse);
+        if ROW {
+            w * t
+        } else {
+            t
+        }
     }
 }
 
 /// `alpha·e^(x − lse) − beta·w·(keep·q + add)`: the probability-target gradient.
-struct SmoothedSoftmaxGrad {
+struct SmoothedSoftmaxGrad<const ROW: bool> {
     lse: Lse,
     alpha: f64,
     beta: f64,
     keep: f64,
     add: f64,
 }
-impl Elementwise for SmoothedSoftmaxGrad {
+impl<const ROW: bool> Elementwise for SmoothedSoftmaxGrad<ROW> {
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, q: V, w: V) -> V {
         let s = |c: f64| V::splat(V::Elem::from_f64(c));
-        s(self.alpha) * probs(x, self.lse) - s(self.beta) * w * (q * s(self.keep) + s(self.add))
+        let qs = q * s(self.keep) + s(self.add);
+        let wq = if ROW { w * qs } else { qs };
+        s(self.alpha) * crate::rows::probs(x, self.lse) - s(self.beta) * wq
     }
 }
 
 impl<E: Element> CrossEntropy<'_, E> {
-    fn weight_sum(&self) -> f64 {
-        driver::sum(self.weight)
-    }
-
-    /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
-    pub fn forward(
+    /// Runs `body` over the piece with the weights as its third operand (or not at all).
+    fn run<B1: Elementwise, B0: Elementwise>(
         &self,
-        x: &[E],
-        target: &Target<'_, E>,
-        mut out: Option<&mut [E]>,
-    ) -> (f64, f64) {
-        let c = self.classes;
-        let rows = x.len().checked_div(c).unwrap_or(0);
-        let eps = self.label_smoothing;
-        let (mut total, mut denom) = (driver::Sum::default(), driver::Sum::default());
-        for r in 0..rows {
-            let row = &x[r * c..(r + 1) * c];
-            let l = match target {
-                Target::Index(ys) => {
-                    let y = ys[r];
-                    if y == self.ignore_index {
-                        0.0
-                    } else {
-                        let lse = log_sum_exp_at(row, y as usize);
-                        let wy = self.weight[y as usize].to_f64();
-                        denom.add(wy);
-                        let nll = wy * lse.gap(row[y as usize].to_f64());
-                        if eps > 0.0 {
-                            let smooth =
-                                driver::forward(&WeightedGap(lse), row, self.weight, None, None);
-                            (1.0 - eps) * nll + eps / c as f64 * smooth
-                        } else {
-                            nll
-                        }
-                    }
-                }
-                Target::Prob(q) => {
-                    let lse = log_sum_exp(row);
-                    denom.add(1.0);
-                    let qr = &q[r * c..(r + 1) * c];
-                    let body = SmoothedGap {
-                        lse,
-                        keep: 1.0 - eps,
-                        add: eps / c as f64,
-                    };
-                    driver::forward(&body, row, qr, Some(self.weight), None)
-                }
-            };
-            if let Some(o) = out.as_deref_mut() {
-                o[r] = E::from_f64(l);
-            }
-            total.add(l);
+        piece: &Piece<'_, E>,
+        with_w: B1,
+        without: B0,
+        out: Option<&mut [E]>,
+    ) -> f64 {
+        match self.weight {
+            Some(w) => driver::forward(&with_w, piece.x, piece.t, Some(&w[piece.range()]), out),
+            None => driver::forward(&without, piece.x, piece.t, None, out),
         }
-        (total.value(), denom.value())
     }
 
-    /// Writes `∂x` (and `∂q` for probability targets) for upstream `g` (per row or scalar).
-    pub fn backward(
+    /// Σ over the piece of `w·q'·(lse − x)` (probability targets) or `w·(lse − x)`.
+    fn gap_sum(&self, lse: Lse, piece: &Piece<'_, E>) -> f64 {
+        if self.prob {
+            let (keep, add) = self.smoothing(piece.width);
+            self.run(
+                piece,
+                SmoothedGap::<true> { lse, keep, add },
+                SmoothedGap::<false> { lse, keep, add },
+                None,
+            )
+        } else {
+            match self.weight {
+                Some(w) => driver::forward(
+                    &WeightedGap::<true>(lse),
+                    piece.x,
+                    &w[piece.range()],
+                    None,
+                    None,
+                ),
+                None => driver::forward(&WeightedGap::<false>(lse), piece.x, piece.x, None, None),
+            }
+        }
+    }
+
+    /// Σ over the piece of `w·q'`.
+    fn weighted_target_sum(&self, piece: &Piece<'_, E>) -> f64 {
+        let (keep, add) = self.smoothing(piece.width);
+        match self.weight {
+            Some(w) => driver::forward(
+                &SmoothedWeighted::<true> { keep, add },
+                piece.t,
+                &w[piece.range()],
+                None,
+                None,
+            ),
+            None => driver::forward(
+                &SmoothedWeighted::<false> { keep, add },
+                piece.t,
+                piece.t,
+                None,
+                None,
+            ),
+        }
+    }
+
+    /// The index target's own gradient entry, `α·p_y − β·w_y − g(1 − ε)·w_y`, regrouped as
+    /// `g(1 − ε)·w_y·(p_y − 1) + g·k·(W·p_y − w_y)` with `p_y − 1 = expm1(−gap)`: for a
+    /// confident row `p_y − 1` is a difference of two numbers near 1, which would keep only
+    /// its first digits (f64: 1e-6 relative at 3e-11).
+    fn target_grad(&self, lse: Lse, xy: f64, y: usize, g: f64, width: usize) -> f64 {
+        let (keep, k) = self.smoothing(width);
+        let wy = self.weight_of(y);
+        let py_m1 = (-lse.gap(xy)).exp_m1();
+        g * keep * wy * py_m1 + g * k * (self.weight_total * (py_m1 + 1.0) - wy)
+    }
+
+    /// `(α, β)` of the index-target gradient `α·p − β·w`.
+    fn index_coefs(&self, y: usize, g: f64, width: usize) -> (f64, f64) {
+        let (keep, k) = self.smoothing(width);
+        (
+            g * (keep * self.weight_of(y) + k * self.weight_total),
+            g * k,
+        )
+    }
+}
+
+impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
+    fn forward_passes(&self) -> usize {
+        if self.prob || self.label_smoothing > 0.0 {
+            3
+        } else {
+            2
+        }
+    }
+    fn backward_passes(&self) -> usize {
+        2
+    }
+
+    fn target_ok(&self, y: &[i32], width: usize) -> bool {
+        self.prob || matches!(y, [c] if *c >= 0 && (*c as usize) < width)
+    }
+
+    fn init(&self, st: &mut State) {
+        *st = [0.0; crate::row_driver::STATE_SLOTS];
+        st[0] = f64::NEG_INFINITY;
+    }
+
+    fn pass(
         &self,
-        x: &[E],
-        target: &Target<'_, E>,
-        g: &Upstream<'_, E>,
-        mut gx: Option<&mut [E]>,
-        mut gq: Option<&mut [E]>,
+        phase: Phase,
+        pass: usize,
+        st: &mut State,
+        y: &[i32],
+        piece: Piece<'_, E>,
+        _: RowGrad<'_, E>,
     ) {
-        let c = self.classes;
-        let rows = x.len().checked_div(c).unwrap_or(0);
-        let eps = self.label_smoothing;
-        let w_total = self.weight_sum();
-        // One row of softmax numerators (class-index targets), reused row after row.
-        let mut e = vec![
-            E::default();
-            if matches!(target, Target::Index(_)) {
-                c
-            } else {
-                0
-            }
-        ];
-        for r in 0..rows {
-            let row = &x[r * c..(r + 1) * c];
-            let gr = match g {
-                Upstream::Scalar(s) => s.to_f64(),
-                Upstream::PerElement(gs, k) => gs[r].to_f64() * k.to_f64(),
-            };
-            let range = r * c..(r + 1) * c;
-            match target {
-                Target::Index(ys) => {
-                    let y = ys[r];
-                    let Some(gx) = gx.as_deref_mut() else {
-                        continue;
-                    };
-                    let out = &mut gx[range];
-                    if y == self.ignore_index {
-                        out.fill(E::default());
-                        continue;
-                    }
-                    let yi = y as usize;
-                    let wy = self.weight[yi].to_f64();
-                    let k = eps / c as f64;
-                    let (alpha, beta) = (gr * ((1.0 - eps) * wy + k * w_total), gr * k);
-                    let lse = softmax_grad_into(row, yi, Some(self.weight), &mut e, out, |_| {
-                        (alpha, beta)
-                    });
-                    // The target's own entry, α·p_y − β·w_y − g(1 − ε)·w_y, regrouped as
-                    // g(1 − ε)·w_y·(p_y − 1) + g·k·(Σw·p_y − w_y) with p_y − 1 = expm1(−gap):
-                    // for a confident row p_y − 1 is a difference of two numbers near 1,
-                    // which would keep only its first digits (f64: 1e-6 relative at 3e-11).
-                    let gap = lse.gap(row[yi].to_f64());
-                    let py_m1 = (-gap).exp_m1();
-                    out[yi] = E::from_f64(
-                        gr * (1.0 - eps) * wy * py_m1 + gr * k * (w_total * (py_m1 + 1.0) - wy),
-                    );
+        match pass {
+            0 => lse_max_pass(st, 0, self.skip(y), &piece),
+            1 => {
+                lse_sum_pass(st, 0, self.skip(y), 1.0, &piece);
+                if phase == Phase::Backward && self.prob {
+                    add_at(st, 4, self.weighted_target_sum(&piece));
                 }
-                Target::Prob(q) => {
-                    let lse = log_sum_exp(row);
-                    let qr = &q[range.clone()];
-                    let (keep, add) = (1.0 - eps, eps / c as f64);
-                    if let Some(gx) = gx.as_deref_mut() {
-                        // Σ_k w_k·q'_k, then ∂x = g·(p·Σ − w·q') in one pass over the row.
-                        let s = driver::forward(
-                            &SmoothedWeighted { keep, add },
-                            qr,
-                            self.weight,
-                            None,
-                            None,
-                        );
-                        let body = SmoothedSoftmaxGrad {
-                            lse,
-                            alpha: gr * s,
-                            beta: gr,
-                            keep,
-                            add,
-                        };
-                        driver::forward(
-                            &body,
-                            row,
-                            qr,
-                            Some(self.weight),
-                            Some(&mut gx[range.clone()]),
-                        );
-                    }
-                    if let Some(gq) = gq.as_deref_mut() {
-                        let body = WeightedGap(lse);
-                        let out = &mut gq[range];
-                        driver::forward(&body, row, self.weight, None, Some(&mut *out));
-                        let scale = E::from_f64(gr * keep);
-                        for o in out.iter_mut() {
-                            *o = *o * scale;
-                        }
-                    }
+            }
+            _ => {
+                // The smoothing (index) or probability-target sum; nothing without smoothing.
+                if self.prob || self.label_smoothing > 0.0 {
+                    let lse = lse_of::<E>(st, 0, self.skip(y), 1.0);
+                    add_at(st, 4, self.gap_sum(lse, &piece));
                 }
             }
         }
+    }
+
+    fn value(&self, st: &State, y: &[i32], width: usize, _: &mut [Sum]) -> (f64, f64) {
+        let lse = lse_of::<E>(st, 0, self.skip(y), 1.0);
+        if self.prob {
+            return (sum_at(st, 4).value(), 1.0);
+        }
+        let wy = self.weight_of(y[0] as usize);
+        let nll = wy * lse.gap(st[1]);
+        let l = if self.label_smoothing > 0.0 {
+            let (keep, k) = self.smoothing(width);
+            keep * nll + k * sum_at(st, 4).value()
+        } else {
+            nll
+        };
+        (l, wy)
+    }
+
+    fn grad(
+        &self,
+        st: &State,
+        y: &[i32],
+        piece: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        gx: Option<&mut [E]>,
+        gt: Option<&mut [E]>,
+    ) {
+        let g = g.scalar();
+        let lse = lse_of::<E>(st, 0, self.skip(y), 1.0);
+        if self.prob {
+            let (keep, add) = self.smoothing(piece.width);
+            if let Some(gx) = gx {
+                let s = sum_at(st, 4).value();
+                let (alpha, beta) = (g * s, g);
+                self.run(
+                    &piece,
+                    SmoothedSoftmaxGrad::<true> {
+                        lse,
+                        alpha,
+                        beta,
+                        keep,
+                        add,
+                    },
+                    SmoothedSoftmaxGrad::<false> {
+                        lse,
+                        alpha,
+                        beta,
+                        keep,
+                        add,
+                    },
+                    Some(gx),
+                );
+            }
+            if let Some(gt) = gt {
+                match self.weight {
+                    Some(w) => driver::forward(
+                        &WeightedGap::<true>(lse),
+                        piece.x,
+                        &w[piece.range()],
+                        None,
+                        Some(&mut *gt),
+                    ),
+                    None => driver::forward(
+                        &WeightedGap::<false>(lse),
+                        piece.x,
+                        piece.x,
+                        None,
+                        Some(&mut *gt),
+                    ),
+                };
+                let scale = E::from_f64(g * keep);
+                for o in gt.iter_mut() {
+                    *o = *o * scale;
+                }
+            }
+            return;
+        }
+        let Some(gx) = gx else { return };
+        let yi = y[0] as usize;
+        let (alpha, beta) = self.index_coefs(yi, g, piece.width);
+        softmax_grad(piece.x, self.weights(&piece), lse, alpha, beta, gx);
+        if let Some(k) = yi.checked_sub(piece.start).filter(|&k| k < piece.x.len()) {
+            gx[k] = E::from_f64(self.target_grad(lse, st[1], yi, g, piece.width));
+        }
+    }
+
+    /// In memory, the index-target gradient reuses the log-sum-exp pass's exponentials
+    /// ([`softmax_grad_into`]): one exponential per element instead of two.
+    fn backward_row(
+        &self,
+        y: &[i32],
+        row: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        scratch: &mut [E],
+        gx: Option<&mut [E]>,
+        gt: Option<&mut [E]>,
+    ) {
+        if self.prob {
+            let mut st = [0.0; crate::row_driver::STATE_SLOTS];
+            self.init(&mut st);
+            self.pass(Phase::Backward, 0, &mut st, y, row, g);
+            self.pass(Phase::Backward, 1, &mut st, y, row, g);
+            return self.grad(&st, y, row, g, gx, gt);
+        }
+        let Some(out) = gx else { return };
+        let yi = y[0] as usize;
+        let (alpha, beta) = self.index_coefs(yi, g.scalar(), row.width);
+        let lse = softmax_grad_into(row.x, yi, self.weights(&row), scratch, out, |_| {
+            (alpha, beta)
+        });
+        out[yi] = E::from_f64(self.target_grad(lse, row.x[yi].to_f64(), yi, g.scalar(), row.width));
     }
 }

@@ -20,10 +20,10 @@
 //!
 //! For a scalar `g`, `Σ p = 1` exactly gives `S1 = g` and `S2 = g·(K + 1)`, `K = Σ p·d`.
 
-use crate::class_rows::upstream_at;
-use crate::driver::{self, Elementwise, Sum, Upstream};
+use crate::driver::{self, Elementwise, Sum};
 use crate::math::{exp_ftz_nonpos, expm1};
-use crate::rows::{log_sum_exp_scaled, Lse};
+use crate::row_driver::{add_at, sum_at, Phase, Piece, RowGrad, RowLoss, State, STATE_SLOTS};
+use crate::rows::{lse_max_pass, lse_of, lse_sum_pass, Lse, Skip};
 use crate::simd::{Element, Vector};
 
 #[inline(always)]
@@ -41,8 +41,12 @@ struct Row {
     bracket: f64,
 }
 impl Row {
-    fn new<E: Element>(s: &[E], t: &[E], inv: f64) -> Self {
-        let (lt, ls) = (log_sum_exp_scaled(t, inv), log_sum_exp_scaled(s, inv));
+    /// From the state after the two log-sum-exp passes (teacher slots 0–3, student 4–7).
+    fn from_state<E: Element>(st: &State, inv: f64) -> Self {
+        let (lt, ls) = (
+            lse_of::<E>(st, 0, Skip::FirstMax, inv),
+            lse_of::<E>(st, 4, Skip::FirstMax, inv),
+        );
         Row {
             inv,
             lt,
@@ -147,79 +151,154 @@ impl Elementwise for TeacherGrad {
 }
 
 pub struct DistillationLoss {
-    pub classes: usize,
     /// T > 0 (checked by the caller).
     pub temperature: f64,
 }
 
 impl DistillationLoss {
-    fn rows<E>(&self, s: &[E]) -> usize {
-        s.len().checked_div(self.classes).unwrap_or(0)
+    fn inv(&self) -> f64 {
+        1.0 / self.temperature
     }
 
-    /// Writes the elementwise terms into `out` (same length as `s`) when given; returns their sum.
-    pub fn forward<E: Element>(&self, s: &[E], t: &[E], mut out: Option<&mut [E]>) -> f64 {
-        let c = self.classes;
-        let inv = 1.0 / self.temperature;
-        let t2 = self.temperature * self.temperature;
-        let mut total = Sum::default();
-        for r in 0..self.rows(s) {
-            let range = r * c..(r + 1) * c;
-            let (sr, tr) = (&s[range.clone()], &t[range.clone()]);
-            let body = KlTerm(Row::new(sr, tr, inv), t2);
-            let o = out.as_deref_mut().map(|o| &mut o[range]);
-            total.add(driver::forward(&body, tr, sr, None, o));
+    /// The teacher's piece as a piece of its own (the log-sum-exp helpers read `x`).
+    fn teacher<'a, E: Element>(piece: &Piece<'a, E>) -> Piece<'a, E> {
+        Piece {
+            x: piece.t,
+            ..*piece
         }
-        total.value()
     }
 
-    /// Writes `∂s` into `gs` and `∂t` into `gt` (each when given) for upstream `g` (per
-    /// element, or scalar).
-    pub fn backward<E: Element>(
+    /// The upstream as the bodies take it: the scalar, or the scale of the piece's values.
+    fn g<'a, E: Element>(g: RowGrad<'a, E>) -> (G, Option<&'a [E]>) {
+        match g {
+            RowGrad::Scalar(v) => (G::Scalar(v), None),
+            RowGrad::Elements(gs, k) => (G::Scaled(k), Some(gs)),
+        }
+    }
+}
+
+/// Per-element output ('none' is the (N, C) terms) with a per-element upstream. The student
+/// is the row's `x`, the teacher its `t`; 1 per row in the denominator (the TS layer divides
+/// by N for 'batchmean', by N·C for 'mean').
+///
+/// Passes: 0 and 1 the two log-sum-exps of `x/T` (teacher slots 0–3, student 4–7); 2 `K = Σ p·d`
+/// (slots 8–9), or backward with a per-element upstream `S1` (8–9) and `S2` (10–11).
+impl<E: Element> RowLoss<E> for DistillationLoss {
+    fn per_element(&self) -> bool {
+        true
+    }
+
+    fn forward_passes(&self) -> usize {
+        3
+    }
+    fn backward_passes(&self) -> usize {
+        3
+    }
+
+    fn target_ok(&self, _: &[i32], _: usize) -> bool {
+        true
+    }
+
+    fn init(&self, st: &mut State) {
+        *st = [0.0; STATE_SLOTS];
+        st[0] = f64::NEG_INFINITY;
+        st[4] = f64::NEG_INFINITY;
+    }
+
+    fn pass(
         &self,
-        s: &[E],
-        t: &[E],
-        g: &Upstream<'_, E>,
-        mut gs: Option<&mut [E]>,
-        mut gt: Option<&mut [E]>,
+        _: Phase,
+        pass: usize,
+        st: &mut State,
+        _: &[i32],
+        piece: Piece<'_, E>,
+        g: RowGrad<'_, E>,
     ) {
-        let c = self.classes;
-        let temp = self.temperature;
-        let inv = 1.0 / temp;
-        for r in 0..self.rows(s) {
-            let range = r * c..(r + 1) * c;
-            let (sr, tr) = (&s[range.clone()], &t[range.clone()]);
-            let row = Row::new(sr, tr, inv);
-            let (gm, g_row) = match g {
-                Upstream::Scalar(_) => (G::Scalar(upstream_at(g, 0)), None),
-                Upstream::PerElement(gv, sc) => (G::Scaled(sc.to_f64()), Some(&gv[range.clone()])),
-            };
-            let sum = |b: bool| driver::forward(&GradSum(row, gm, b), tr, sr, g_row, None);
-            let (s1, s2) = match gm {
-                G::Scalar(gv) => {
-                    let kl = driver::forward(&KlTerm(row, 1.0), tr, sr, None, None);
-                    (gv, gv * (kl + 1.0))
+        let (inv, teacher) = (self.inv(), Self::teacher(&piece));
+        match pass {
+            0 => {
+                lse_max_pass(st, 0, Skip::FirstMax, &teacher);
+                lse_max_pass(st, 4, Skip::FirstMax, &piece);
+            }
+            1 => {
+                lse_sum_pass(st, 0, Skip::FirstMax, inv, &teacher);
+                lse_sum_pass(st, 4, Skip::FirstMax, inv, &piece);
+            }
+            _ => {
+                let row = Row::from_state::<E>(st, inv);
+                let (tr, sr) = (piece.t, piece.x);
+                match Self::g(g) {
+                    (gm @ G::Scaled(_), Some(gs)) => {
+                        add_at(
+                            st,
+                            8,
+                            driver::forward(&GradSum(row, gm, false), tr, sr, Some(gs), None),
+                        );
+                        add_at(
+                            st,
+                            10,
+                            driver::forward(&GradSum(row, gm, true), tr, sr, Some(gs), None),
+                        );
+                    }
+                    _ => add_at(
+                        st,
+                        8,
+                        driver::forward(&KlTerm(row, 1.0), tr, sr, None, None),
+                    ),
                 }
-                G::Scaled(_) => (sum(false), if gt.is_some() { sum(true) } else { 0.0 }),
+            }
+        }
+    }
+
+    fn value(&self, st: &State, _: &[i32], _: usize, _: &mut [Sum]) -> (f64, f64) {
+        (
+            self.temperature * self.temperature * sum_at(st, 8).value(),
+            1.0,
+        )
+    }
+
+    fn output(&self, st: &State, _: &[i32], piece: Piece<'_, E>, out: &mut [E]) {
+        let body = KlTerm(
+            Row::from_state::<E>(st, self.inv()),
+            self.temperature * self.temperature,
+        );
+        driver::forward(&body, piece.t, piece.x, None, Some(out));
+    }
+
+    fn grad(
+        &self,
+        st: &State,
+        _: &[i32],
+        piece: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        gs: Option<&mut [E]>,
+        gt: Option<&mut [E]>,
+    ) {
+        let temp = self.temperature;
+        let row = Row::from_state::<E>(st, self.inv());
+        let (gm, g_row) = Self::g(g);
+        let (s1, s2) = match gm {
+            G::Scalar(gv) => (gv, gv * (sum_at(st, 8).value() + 1.0)),
+            G::Scaled(_) => (sum_at(st, 8).value(), sum_at(st, 10).value()),
+        };
+        let (tr, sr) = (piece.t, piece.x);
+        if let Some(gs) = gs {
+            let body = StudentGrad {
+                row,
+                g: gm,
+                temp,
+                s1,
             };
-            if let Some(gs) = gs.as_deref_mut() {
-                let body = StudentGrad {
-                    row,
-                    g: gm,
-                    temp,
-                    s1,
-                };
-                driver::forward(&body, tr, sr, g_row, Some(&mut gs[range.clone()]));
-            }
-            if let Some(gt) = gt.as_deref_mut() {
-                let body = TeacherGrad {
-                    row,
-                    g: gm,
-                    temp,
-                    s2,
-                };
-                driver::forward(&body, tr, sr, g_row, Some(&mut gt[range]));
-            }
+            driver::forward(&body, tr, sr, g_row, Some(gs));
+        }
+        if let Some(gt) = gt {
+            let body = TeacherGrad {
+                row,
+                g: gm,
+                temp,
+                s2,
+            };
+            driver::forward(&body, tr, sr, g_row, Some(gt));
         }
     }
 }
@@ -228,12 +307,21 @@ impl DistillationLoss {
 mod tests {
     use super::*;
 
+    use crate::driver::Upstream;
+    use crate::row_driver::{run_backward, run_forward};
+
     fn loss(s: &[f64], t: &[f64], temp: f64) -> f64 {
-        DistillationLoss {
-            classes: 3,
-            temperature: temp,
-        }
-        .forward(s, t, None)
+        run_forward(
+            &DistillationLoss { temperature: temp },
+            s,
+            3,
+            t,
+            &[],
+            0,
+            None,
+            None,
+        )
+        .0
     }
 
     #[test]
@@ -248,21 +336,23 @@ mod tests {
         let t = [1.5, 0.2, -0.8, 2.2, -1.0, 0.1];
         let g = [0.3, -0.7, 1.1, 0.5, 0.2, -0.9];
         let temp = 2.5;
-        let kd = DistillationLoss {
-            classes: 3,
-            temperature: temp,
-        };
+        let kd = DistillationLoss { temperature: temp };
         let (mut gs, mut gt) = ([0.0; 6], [0.0; 6]);
-        kd.backward(
+        run_backward(
+            &kd,
             &s,
+            3,
             &t,
+            &[],
+            0,
+            None,
             &Upstream::PerElement(&g, 1.0),
             Some(&mut gs),
             Some(&mut gt),
         );
         let weighted = |s: &[f64], t: &[f64]| {
             let mut out = [0.0; 6];
-            kd.forward(s, t, Some(&mut out));
+            run_forward(&kd, s, 3, t, &[], 0, None, Some(&mut out));
             out.iter().zip(&g).map(|(a, b)| a * b).sum::<f64>()
         };
         let h = 1e-6;

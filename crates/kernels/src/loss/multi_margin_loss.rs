@@ -6,14 +6,13 @@
 //! for `z > 0` (no gradient at exactly 0, as ATen). The 'mean' denominator is the number of
 //! rows (the 1/C is inside each row).
 //! `∂x_i = g·w_y·(p = 1 ? 1 : 2·z_i)/C` for active `i ≠ y`, `∂x_y = −Σ_i ∂x_i`.
-//! The hinge is not smooth and rows are scanned once: plain scalar loops.
+//! The hinge is not smooth: plain scalar loops.
 
-use crate::class_rows::upstream_at;
-use crate::driver::{Sum, Upstream};
+use crate::driver::Sum;
+use crate::row_driver::{add_at, sum_at, Phase, Piece, RowGrad, RowLoss, State};
 use crate::simd::Element;
 
 pub struct MultiMarginLoss<'a, E> {
-    pub classes: usize,
     /// Class weights (length C), or `None` for all ones.
     pub weight: Option<&'a [E]>,
     /// 1 or 2 (checked by the caller).
@@ -26,52 +25,92 @@ impl<E: Element> MultiMarginLoss<'_, E> {
         self.weight.map_or(1.0, |w| w[y].to_f64())
     }
 
-    /// Writes per-row losses into `out` when given; returns `Σ l`. `x` holds `ys.len()` rows;
-    /// every index is in `0..C` (checked by the caller).
-    pub fn forward(&self, x: &[E], ys: &[i32], mut out: Option<&mut [E]>) -> f64 {
-        let c = self.classes;
-        let mut total = Sum::default();
-        for (r, &y) in ys.iter().enumerate() {
-            let row = &x[r * c..(r + 1) * c];
-            let y = y as usize;
-            let xy = row[y].to_f64();
-            let mut s = Sum::default();
-            for (i, xi) in row.iter().enumerate() {
-                let z = self.margin - xy + xi.to_f64();
-                if i != y && z > 0.0 {
-                    s.add(if self.p == 1 { z } else { z * z });
-                }
+    /// `Σ_{i≠y, z_i > 0} f(z_i)` over the piece, `z_i = margin − x_y + x_i`.
+    fn hinge_sum(&self, xy: f64, y: usize, piece: &Piece<'_, E>, f: impl Fn(f64) -> f64) -> f64 {
+        let mut s = Sum::default();
+        for (k, xi) in piece.x.iter().enumerate() {
+            let z = self.margin - xy + xi.to_f64();
+            if piece.start + k != y && z > 0.0 {
+                s.add(f(z));
             }
-            let l = self.weight_of(y) * s.value() / c as f64;
-            if let Some(o) = out.as_deref_mut() {
-                o[r] = E::from_f64(l);
-            }
-            total.add(l);
         }
-        total.value()
+        s.value()
     }
 
-    /// Writes `∂x` into `gx` for upstream `g` (per row or scalar).
-    pub fn backward(&self, x: &[E], ys: &[i32], g: &Upstream<'_, E>, gx: &mut [E]) {
-        let c = self.classes;
-        for (r, &y) in ys.iter().enumerate() {
-            let row = &x[r * c..(r + 1) * c];
-            let out = &mut gx[r * c..(r + 1) * c];
-            let y = y as usize;
-            let xy = row[y].to_f64();
-            let k = upstream_at(g, r) * self.weight_of(y) / c as f64;
-            let mut target = Sum::default();
-            for (i, (xi, o)) in row.iter().zip(out.iter_mut()).enumerate() {
-                let z = self.margin - xy + xi.to_f64();
-                let d = if i != y && z > 0.0 {
-                    k * if self.p == 1 { 1.0 } else { 2.0 * z }
-                } else {
-                    0.0
-                };
-                target.add(-d);
-                *o = E::from_f64(d);
+    /// `d(l·C/w_y)/dz` at an active `z`.
+    fn slope(&self, z: f64) -> f64 {
+        if self.p == 1 {
+            1.0
+        } else {
+            2.0 * z
+        }
+    }
+}
+
+/// Passes: 0 `x_y` (slot 0); 1 `Σ z^p` (forward) or `Σ` of the slopes (backward, the
+/// target's gradient), slots 2–3.
+impl<E: Element> RowLoss<E> for MultiMarginLoss<'_, E> {
+    fn forward_passes(&self) -> usize {
+        2
+    }
+    fn backward_passes(&self) -> usize {
+        2
+    }
+
+    fn pass(
+        &self,
+        phase: Phase,
+        pass: usize,
+        st: &mut State,
+        y: &[i32],
+        piece: Piece<'_, E>,
+        _: RowGrad<'_, E>,
+    ) {
+        let y = y[0] as usize;
+        if pass == 0 {
+            if let Some(xy) = piece.at(y) {
+                st[0] = xy;
             }
-            out[y] = E::from_f64(target.value());
+            return;
+        }
+        let s = match phase {
+            Phase::Forward => {
+                self.hinge_sum(st[0], y, &piece, |z| if self.p == 1 { z } else { z * z })
+            }
+            Phase::Backward => self.hinge_sum(st[0], y, &piece, |z| self.slope(z)),
+        };
+        add_at(st, 2, s);
+    }
+
+    fn value(&self, st: &State, y: &[i32], width: usize, _: &mut [Sum]) -> (f64, f64) {
+        (
+            self.weight_of(y[0] as usize) * sum_at(st, 2).value() / width as f64,
+            1.0,
+        )
+    }
+
+    fn grad(
+        &self,
+        st: &State,
+        y: &[i32],
+        piece: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        gx: Option<&mut [E]>,
+        _: Option<&mut [E]>,
+    ) {
+        let Some(gx) = gx else { return };
+        let y = y[0] as usize;
+        let k = g.scalar() * self.weight_of(y) / piece.width as f64;
+        for (i, (xi, o)) in piece.x.iter().zip(gx.iter_mut()).enumerate() {
+            let z = self.margin - st[0] + xi.to_f64();
+            let c = piece.start + i;
+            *o = E::from_f64(if c == y {
+                -k * sum_at(st, 2).value()
+            } else if z > 0.0 {
+                k * self.slope(z)
+            } else {
+                0.0
+            });
         }
     }
 }
@@ -79,6 +118,8 @@ impl<E: Element> MultiMarginLoss<'_, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::Upstream;
+    use crate::row_driver::{run_backward, run_forward};
 
     #[test]
     fn weight_after_the_power() {
@@ -87,14 +128,25 @@ mod tests {
         let x = [0.1f64, 0.2, 0.4, 0.8];
         let w = [1.0, 1.0, 1.0, 3.0];
         let mm = MultiMarginLoss {
-            classes: 4,
             weight: Some(&w[..]),
             p: 2,
             margin: 1.0,
         };
-        assert!((mm.forward(&x, &[3], None) - 3.0 * (0.09 + 0.16 + 0.36) / 4.0).abs() < 1e-15);
+        let (l, _) = run_forward(&mm, &x, 4, &[], &[3], 1, None, None);
+        assert!((l - 3.0 * (0.09 + 0.16 + 0.36) / 4.0).abs() < 1e-15);
         let mut gx = [0.0; 4];
-        mm.backward(&x, &[3], &Upstream::Scalar(1.0), &mut gx);
+        run_backward(
+            &mm,
+            &x,
+            4,
+            &[],
+            &[3],
+            1,
+            None,
+            &Upstream::Scalar(1.0),
+            Some(&mut gx),
+            None,
+        );
         let want = [0.45, 0.6, 0.9, -1.95];
         for (a, b) in gx.iter().zip(want) {
             assert!((a - b).abs() < 1e-14, "{a} {b}");
@@ -104,15 +156,25 @@ mod tests {
     #[test]
     fn hinge_at_zero_is_inactive() {
         let mm = MultiMarginLoss::<f32> {
-            classes: 2,
             weight: None,
             p: 1,
             margin: 1.0,
         };
         let x = [1.0f32, 0.0];
-        assert_eq!(mm.forward(&x, &[0], None), 0.0);
+        assert_eq!(run_forward(&mm, &x, 2, &[], &[0], 1, None, None).0, 0.0);
         let mut gx = [5.0f32; 2];
-        mm.backward(&x, &[0], &Upstream::Scalar(1.0), &mut gx);
+        run_backward(
+            &mm,
+            &x,
+            2,
+            &[],
+            &[0],
+            1,
+            None,
+            &Upstream::Scalar(1.0),
+            Some(&mut gx),
+            None,
+        );
         assert_eq!(gx, [0.0, 0.0]);
     }
 }

@@ -1,58 +1,70 @@
 //! `F.nll_loss` (`NLLLoss2d` is the same loss on (N, C, H, W)) on the one log-probability
 //! each row's loss reads: the TS layer gathers `x[r, y_r]` ("picked") instead of copying the
-//! C-wide rows, and scatters the gradient back, so a call costs O(rows), not O(rows·C).
+//! C-wide rows, and scatters the gradient back, so a call costs O(rows), not O(rows·C). As a
+//! [`RowLoss`], its rows are one element wide (the picked value); `classes` is the real C,
+//! for the target check and the weights.
 //!
 //! Per row with target `y` and class weights `w` (ones when absent):
-//! `l = −w_y·x_y`, 0 where `y == ignore_index`; the 'mean' denominator is `Σ w_y` over the
-//! non-ignored rows (0/0 = NaN when every row is ignored, as PyTorch).
-//! `∂x_y = −g·w_y` (0 for ignored rows); every other class's gradient is 0.
+//! `l = −w_y·x_y`; the 'mean' denominator is `w_y` per non-ignored row (0/0 = NaN when every
+//! row is ignored, as PyTorch). `∂x_y = −g·w_y`; every other class's gradient is 0.
 
-use crate::class_rows::upstream_at;
-use crate::driver::{Sum, Upstream};
+use crate::driver::Sum;
+use crate::row_driver::{Phase, Piece, RowGrad, RowLoss, State};
 use crate::simd::Element;
 
 pub struct NllLoss<'a, E> {
     /// Class weights (length C), or `None` for all ones.
     pub weight: Option<&'a [E]>,
-    pub ignore_index: i32,
+    pub classes: usize,
 }
 
 impl<E: Element> NllLoss<'_, E> {
     fn weight_of(&self, y: usize) -> f64 {
         self.weight.map_or(1.0, |w| w[y].to_f64())
     }
+}
 
-    /// Writes per-row losses into `out` when given; returns `(Σ l, mean denominator)`.
-    /// `picked[r]` is row r's log-probability at its target (unread where ignored); each
-    /// index is `ignore_index` or in `0..C` (checked by the caller).
-    pub fn forward(&self, picked: &[E], ys: &[i32], mut out: Option<&mut [E]>) -> (f64, f64) {
-        let (mut total, mut denom) = (Sum::default(), Sum::default());
-        for (r, &y) in ys.iter().enumerate() {
-            let l = if y == self.ignore_index {
-                0.0
-            } else {
-                let wy = self.weight_of(y as usize);
-                denom.add(wy);
-                // An f64 product of two f32 values is exact: one rounding, at the store.
-                -wy * picked[r].to_f64()
-            };
-            if let Some(o) = out.as_deref_mut() {
-                o[r] = E::from_f64(l);
-            }
-            total.add(l);
-        }
-        (total.value(), denom.value())
+impl<E: Element> RowLoss<E> for NllLoss<'_, E> {
+    fn forward_passes(&self) -> usize {
+        1
+    }
+    fn backward_passes(&self) -> usize {
+        0
     }
 
-    /// Writes each row's `∂x_y` into `g_picked` (0 for ignored rows) for upstream `g` (per
-    /// row or scalar).
-    pub fn backward(&self, ys: &[i32], g: &Upstream<'_, E>, g_picked: &mut [E]) {
-        for (r, &y) in ys.iter().enumerate() {
-            g_picked[r] = if y == self.ignore_index {
-                E::default()
-            } else {
-                E::from_f64(-upstream_at(g, r) * self.weight_of(y as usize))
-            };
+    fn target_ok(&self, y: &[i32], _: usize) -> bool {
+        matches!(y, [c] if *c >= 0 && (*c as usize) < self.classes)
+    }
+
+    fn pass(
+        &self,
+        _: Phase,
+        _: usize,
+        st: &mut State,
+        _: &[i32],
+        piece: Piece<'_, E>,
+        _: RowGrad<'_, E>,
+    ) {
+        st[0] = piece.x[0].to_f64();
+    }
+
+    fn value(&self, st: &State, y: &[i32], _: usize, _: &mut [Sum]) -> (f64, f64) {
+        let wy = self.weight_of(y[0] as usize);
+        // An f64 product of two f32 values is exact: one rounding, at the store.
+        (-wy * st[0], wy)
+    }
+
+    fn grad(
+        &self,
+        _: &State,
+        y: &[i32],
+        _: Piece<'_, E>,
+        g: RowGrad<'_, E>,
+        gx: Option<&mut [E]>,
+        _: Option<&mut [E]>,
+    ) {
+        if let Some(gx) = gx {
+            gx[0] = E::from_f64(-g.scalar() * self.weight_of(y[0] as usize));
         }
     }
 }
@@ -60,6 +72,8 @@ impl<E: Element> NllLoss<'_, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::Upstream;
+    use crate::row_driver::{run_backward, run_forward};
 
     #[test]
     fn weighted_mean_and_ignored_rows() {
@@ -70,13 +84,24 @@ mod tests {
         let w = [2.0f32, 3.0];
         let nll = NllLoss {
             weight: Some(&w[..]),
-            ignore_index: -100,
+            classes: 2,
         };
         let ys = [1, -100, 0];
-        let (s, d) = nll.forward(&picked, &ys, None);
+        let (s, d) = run_forward(&nll, &picked, 1, &[], &ys, 1, Some(-100), None);
         assert_eq!((s, d), (4.5, 5.0));
         let mut gp = [9.0f32; 3];
-        nll.backward(&ys, &Upstream::Scalar(0.5), &mut gp);
+        run_backward(
+            &nll,
+            &picked,
+            1,
+            &[],
+            &ys,
+            1,
+            Some(-100),
+            &Upstream::Scalar(0.5),
+            Some(&mut gp),
+            None,
+        );
         assert_eq!(gp, [-1.5, 0.0, -1.0]);
     }
 
@@ -84,9 +109,9 @@ mod tests {
     fn all_ignored_is_zero_over_zero() {
         let nll = NllLoss::<f64> {
             weight: None,
-            ignore_index: -100,
+            classes: 2,
         };
-        let (s, d) = nll.forward(&[0.0; 2], &[-100, -100], None);
+        let (s, d) = run_forward(&nll, &[0.0; 2], 1, &[], &[-100, -100], 1, Some(-100), None);
         assert!((s / d).is_nan());
     }
 }

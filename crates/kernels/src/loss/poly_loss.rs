@@ -28,24 +28,33 @@ impl LogProbLoss for Poly1 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::class_rows::{IndexRows, LogProbRows};
+    use crate::class_rows::IndexRows;
     use crate::driver::Upstream;
+    use crate::row_driver::{run_backward, run_forward};
 
     #[test]
     fn uniform_row() {
         // Two equal logits: p_y = ½, l = ln 2 + ε/2; ∂x = −(1 + ε/2)·([c = y] − ½).
-        let poly = LogProbRows::<f64, _> {
-            rows: IndexRows {
-                classes: 2,
-                weight: None,
-                ignore_index: -100,
-            },
+        let poly = IndexRows::<f64, _> {
+            weight: None,
             loss: Poly1 { epsilon: 2.0 },
         };
-        let (s, d) = poly.forward(&[0.5, 0.5], &[1], None);
+        let x = [0.5, 0.5];
+        let (s, d) = run_forward(&poly, &x, 2, &[], &[1], 1, None, None);
         assert!((s - (2f64.ln() + 1.0)).abs() < 1e-15 && d == 1.0);
         let mut gx = [0.0; 2];
-        poly.backward(&[0.5, 0.5], &[1], &Upstream::Scalar(1.0), &mut gx);
+        run_backward(
+            &poly,
+            &x,
+            2,
+            &[],
+            &[1],
+            1,
+            None,
+            &Upstream::Scalar(1.0),
+            Some(&mut gx),
+            None,
+        );
         assert_eq!(gx, [1.0, -1.0]);
     }
 

@@ -40,37 +40,45 @@ impl LogProbLoss for Focal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::class_rows::{IndexRows, LogProbRows};
+    use crate::class_rows::IndexRows;
     use crate::driver::Upstream;
-    use crate::loss::cross_entropy::{CrossEntropy, Target};
+    use crate::loss::cross_entropy::CrossEntropy;
+    use crate::row_driver::{run_backward, run_forward};
 
     #[test]
     fn gamma_zero_is_cross_entropy() {
         let x: Vec<f32> = (0..20).map(|i| ((i * 5) % 9) as f32 * 0.6 - 2.0).collect();
         let ys = [3, 0, -100, 4];
-        let focal = LogProbRows::<f32, _> {
-            rows: IndexRows {
-                classes: 5,
-                weight: None,
-                ignore_index: -100,
-            },
+        let focal = IndexRows::<f32, _> {
+            weight: None,
             loss: Focal { gamma: 0.0 },
         };
-        let ones = [1.0f32; 5];
-        let ce = CrossEntropy {
-            classes: 5,
-            weight: &ones[..],
-            ignore_index: -100,
-            label_smoothing: 0.0,
-        };
-        let (a, da) = focal.forward(&x, &ys, None);
-        let (b, db) = ce.forward(&x, &Target::Index(&ys), None);
+        let ce = CrossEntropy::<f32>::new(None, 5, 0.0, false);
+        let ig = Some(-100);
+        let (a, da) = run_forward(&focal, &x, 5, &[], &ys, 1, ig, None);
+        let (b, db) = run_forward(&ce, &x, 5, &[], &ys, 1, ig, None);
         assert!((a - b).abs() < 1e-6 * b && da == db, "{a} {b}");
         let (mut ga, mut gb) = (vec![0.0f32; 20], vec![0.0f32; 20]);
-        focal.backward(&x, &ys, &Upstream::Scalar(1.0), &mut ga);
-        ce.backward(
+        run_backward(
+            &focal,
             &x,
-            &Target::Index(&ys),
+            5,
+            &[],
+            &ys,
+            1,
+            ig,
+            &Upstream::Scalar(1.0),
+            Some(&mut ga),
+            None,
+        );
+        run_backward(
+            &ce,
+            &x,
+            5,
+            &[],
+            &ys,
+            1,
+            ig,
             &Upstream::Scalar(1.0),
             Some(&mut gb),
             None,
