@@ -8,6 +8,6 @@ export {
 } from './tensor.js';
 export type { Reduction } from './reduction.js';
 export * as F from './functional/index.js';
-export * as nn from './nn/index.js';
+export { nn, type NN } from './nn/index.js';
 export * as ops from './ops/index.js';
 export { ABI_VERSION } from './wasm/abi.js';

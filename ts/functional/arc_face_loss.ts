@@ -1,26 +1,5 @@
-import { parseReduction, type Reduction } from '../reduction.js';
-import { marginRowLoss, type MarginConfig } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions, numberOption } from '../validate.js';
-
-export interface ArcFaceLossOptions {
-  /** Logit scale s > 0 (default 64). */
-  scale?: number;
-  /** Additive angular margin m in radians (default 0.5 ≈ 28.6°). */
-  margin?: number;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates ArcFaceLoss options once (used by `F.arcFaceLoss` and `nn.ArcFaceLoss`). */
-export function arcFaceLossOptions(options?: ArcFaceLossOptions, fn = 'arcFaceLoss'): MarginConfig {
-  const o = checkOptions(fn, options, ['scale', 'margin', 'reduction']);
-  return {
-    scale: numberOption(fn, 'scale', o.scale, 64, (s) => s > 0 && Number.isFinite(s), 'must be finite and > 0'),
-    margin: numberOption(fn, 'margin', o.margin, 0.5, Number.isFinite, 'must be finite'),
-    reduction: parseReduction(fn, o.reduction),
-  };
-}
+import { defineLoss, opt, type LossOptions } from '../table.js';
+import { marginRowLoss } from '../rowloss.js';
 
 /**
  * ArcFace (additive angular margin, Deng et al. 2019) on given cosine logits: the
@@ -46,11 +25,23 @@ export function arcFaceLossOptions(options?: ArcFaceLossOptions, fn = 'arcFaceLo
  * const loss = F.arcFaceLoss(cos, tensor([0, 1], undefined, { dtype: 'int64' }));
  * loss.backward();
  */
-export function arcFaceLoss(input: Tensor, target: Tensor, options?: ArcFaceLossOptions): Tensor {
-  return arcFaceLossWith('arcFaceLoss', input, target, arcFaceLossOptions(options));
-}
+export const arcFaceLoss = defineLoss({
+  name: 'arcFaceLoss',
+  stem: 'arc_face_loss',
+  nn: 'ArcFaceLoss',
+  family: 'classification',
+  reference: 'pytorch-metric-learning ArcFaceLoss on cosine logits',
+  args: ['input', 'target'],
+  options: {
+    scale: opt.number(64, (s) => s > 0 && Number.isFinite(s), 'must be finite and > 0', [0, -1]),
+    margin: opt.number(0.5, Number.isFinite, 'must be finite', [Infinity]),
+    reduction: opt.reduction(),
+  },
+  mean: 'N',
+  run(fn, [input, target], o) {
+    return marginRowLoss(fn, 'arc_face_loss', 'ArcFaceLossBackward', input, target, o);
+  },
+});
 
-/** arcFaceLoss with already-validated options (shared with nn.ArcFaceLoss). */
-export function arcFaceLossWith(fn: string, input: Tensor, target: Tensor, o: MarginConfig): Tensor {
-  return marginRowLoss(fn, 'arc_face_loss', 'ArcFaceLossBackward', input, target, o);
-}
+/** The options of {@link arcFaceLoss}. */
+export type ArcFaceLossOptions = LossOptions<typeof arcFaceLoss>;

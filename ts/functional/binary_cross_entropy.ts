@@ -1,26 +1,15 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { elementwise, NO_PARAMS } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
 import type { FloatDType, Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, optionTensor, sameShape, shapeStr } from '../validate.js';
+import { checkFloatTensor, checkSameDType, optionTensor, sameShape, shapeStr } from '../validate.js';
 
-export interface BinaryCrossEntropyOptions {
-  /** Rescaling weight, broadcast to the target's shape (e.g. `(C)` for `(N, C)`); input's dtype. */
-  weight?: Tensor | null;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validated options (the weight is checked against the input per call). */
-export interface BinaryCrossEntropyConfig {
-  weight: Tensor | null;
-  reduction: Reduction;
-}
-
-/** Validates BCELoss options once (used by `F.binaryCrossEntropy` and `nn.BCELoss`). */
-export function binaryCrossEntropyOptions(options?: BinaryCrossEntropyOptions, fn = 'binaryCrossEntropy'): BinaryCrossEntropyConfig {
-  const o = checkOptions(fn, options, ['weight', 'reduction']);
-  if (o.weight !== undefined && o.weight !== null) checkTensor(fn, 'weight', o.weight);
-  return { weight: o.weight ?? null, reduction: parseReduction(fn, o.reduction) };
+/** PyTorch's input check (NaN fails it too, as in PyTorch 1.13). */
+function checkProbabilities(fn: string, x: Tensor<FloatDType>): void {
+  const d = x.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: all elements of input should be between 0 and 1 (input[${i}] = ${v})`);
+  }
 }
 
 /**
@@ -44,37 +33,43 @@ export function binaryCrossEntropyOptions(options?: BinaryCrossEntropyOptions, f
  * const loss = F.binaryCrossEntropy(p, tensor([1, 0, 1]), { weight: tensor([1, 2, 1]) });
  * loss.backward(); // p.grad = w·(p − t) / (p(1 − p)) / 3
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BinaryCrossEntropyOptions): Tensor {
-  const fn = 'binaryCrossEntropy';
-  const { weight, reduction } = binaryCrossEntropyOptions(options);
-  const x = checkFloatTensor(fn, 'input', input);
-  const t = checkFloatTensor(fn, 'target', target);
-  checkSameDType(fn, ['input', x], ['target', t]);
-  if (!sameShape(x.shape, t.shape)) {
-    throw new Error(
-      `${fn}: Using a target size (${shapeStr(t.shape)}) that is different to the input size (${shapeStr(x.shape)}) is ` +
-        'deprecated. Please ensure they have the same size.',
-    );
-  }
-  const w = weight === null ? null : optionTensor(fn, 'weight', weight, x);
-  if (reduction === 'none') checkProbabilities(fn, x);
-  const out = elementwise({
-    fn, stem: 'binary_cross_entropy', params: NO_PARAMS, input: x, target: t, reduction,
-    weight: w === null ? undefined : { name: 'weight', tensor: w },
-  });
-  // A reduced loss is checked after the kernel, for free: an input outside [0, 1] (or NaN)
-  // makes its element NaN (ln or log1p out of domain; the −100 clamp propagates NaN, and so do
-  // the products with t and w), hence the sum. Only a NaN result needs the scan, which tells a
-  // bad input from a NaN target or weight. (A JS pass over the input costs as much as the kernel.)
-  if (reduction !== 'none' && Number.isNaN(out.item())) checkProbabilities(fn, x);
-  return out;
-}
+export const binaryCrossEntropy = defineLoss({
+  name: 'binaryCrossEntropy',
+  stem: 'binary_cross_entropy',
+  nn: 'BCELoss',
+  family: 'classification',
+  reference: 'torch.nn.functional.binary_cross_entropy',
+  args: ['input', 'target'],
+  options: {
+    weight: opt.tensor(),
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements (not Σ weight)',
+  run(fn, [input, target], o) {
+    const { weight, reduction } = o;
+    const x = checkFloatTensor(fn, 'input', input);
+    const t = checkFloatTensor(fn, 'target', target);
+    checkSameDType(fn, ['input', x], ['target', t]);
+    if (!sameShape(x.shape, t.shape)) {
+      throw new Error(
+        `${fn}: Using a target size (${shapeStr(t.shape)}) that is different to the input size (${shapeStr(x.shape)}) is ` +
+          'deprecated. Please ensure they have the same size.',
+      );
+    }
+    const w = weight === null ? null : optionTensor(fn, 'weight', weight, x);
+    if (reduction === 'none') checkProbabilities(fn, x);
+    const out = elementwise({
+      fn, stem: 'binary_cross_entropy', params: NO_PARAMS, input: x, target: t, reduction,
+      weight: w === null ? undefined : { name: 'weight', tensor: w },
+    });
+    // A reduced loss is checked after the kernel, for free: an input outside [0, 1] (or NaN)
+    // makes its element NaN (ln or log1p out of domain; the −100 clamp propagates NaN, and so do
+    // the products with t and w), hence the sum. Only a NaN result needs the scan, which tells a
+    // bad input from a NaN target or weight. (A JS pass over the input costs as much as the kernel.)
+    if (reduction !== 'none' && Number.isNaN(out.item())) checkProbabilities(fn, x);
+    return out;
+  },
+});
 
-/** PyTorch's input check (NaN fails it too, as in PyTorch 1.13). */
-function checkProbabilities(fn: string, x: Tensor<FloatDType>): void {
-  const d = x.data;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: all elements of input should be between 0 and 1 (input[${i}] = ${v})`);
-  }
-}
+/** The options of {@link binaryCrossEntropy}. */
+export type BinaryCrossEntropyOptions = LossOptions<typeof binaryCrossEntropy>;

@@ -1,36 +1,6 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { elementwise } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { FloatDType, Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, optionTensor, sameShape, shapeStr } from '../validate.js';
-
-export interface BinaryCrossEntropyWithLogitsOptions {
-  /** Rescaling weight, broadcast to the target's shape; input's dtype. */
-  weight?: Tensor | null;
-  /**
-   * Weight of the positive term, broadcast against the target: `(C)` for `(N, C)`, `(C, 1, 1)`
-   * for `(N, C, H, W)`. p > 1 trades precision for recall.
-   */
-  posWeight?: Tensor | null;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validated options (the tensors are checked against the input per call). */
-export interface BinaryCrossEntropyWithLogitsConfig {
-  weight: Tensor | null;
-  posWeight: Tensor | null;
-  reduction: Reduction;
-}
-
-/** Validates BCEWithLogitsLoss options once (used by `F.binaryCrossEntropyWithLogits` and `nn.BCEWithLogitsLoss`). */
-export function binaryCrossEntropyWithLogitsOptions(
-  options?: BinaryCrossEntropyWithLogitsOptions, fn = 'binaryCrossEntropyWithLogits',
-): BinaryCrossEntropyWithLogitsConfig {
-  const o = checkOptions(fn, options, ['weight', 'posWeight', 'reduction']);
-  if (o.weight !== undefined && o.weight !== null) checkTensor(fn, 'weight', o.weight);
-  if (o.posWeight !== undefined && o.posWeight !== null) checkTensor(fn, 'posWeight', o.posWeight);
-  return { weight: o.weight ?? null, posWeight: o.posWeight ?? null, reduction: parseReduction(fn, o.reduction) };
-}
+import { checkFloatTensor, checkSameDType, optionTensor, sameShape, shapeStr } from '../validate.js';
 
 /**
  * Binary cross entropy on logits, as `torch.nn.functional.binary_cross_entropy_with_logits`
@@ -54,20 +24,36 @@ export function binaryCrossEntropyWithLogitsOptions(
  * const loss = F.binaryCrossEntropyWithLogits(logits, tensor([[1, 0], [0, 1]]), { posWeight: tensor([3, 1]) });
  * loss.backward();
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions): Tensor {
-  const fn = 'binaryCrossEntropyWithLogits';
-  const { weight, posWeight, reduction } = binaryCrossEntropyWithLogitsOptions(options);
-  const x = checkFloatTensor(fn, 'input', input);
-  const t = checkFloatTensor(fn, 'target', target);
-  checkSameDType(fn, ['input', x], ['target', t]);
-  if (!sameShape(x.shape, t.shape)) {
-    throw new Error(`${fn}: Target size (${shapeStr(t.shape)}) must be the same as input size (${shapeStr(x.shape)})`);
-  }
-  const w = weight === null ? null : optionTensor(fn, 'weight', weight, x);
-  const p = posWeight === null ? null : optionTensor(fn, 'posWeight', posWeight, x);
-  return elementwise({
-    fn, stem: 'binary_cross_entropy_with_logits', params: [p === null ? 0 : 1, 0, 0], input: x, target: t, reduction,
-    aux: p === null ? undefined : { name: 'posWeight', tensor: p },
-    weight: w === null ? undefined : { name: 'weight', tensor: w },
-  });
-}
+export const binaryCrossEntropyWithLogits = defineLoss({
+  name: 'binaryCrossEntropyWithLogits',
+  stem: 'binary_cross_entropy_with_logits',
+  nn: 'BCEWithLogitsLoss',
+  family: 'classification',
+  reference: 'torch.nn.functional.binary_cross_entropy_with_logits',
+  args: ['input', 'target'],
+  options: {
+    weight: opt.tensor(),
+    posWeight: opt.tensor(),
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements (not Σ weight)',
+  run(fn, [input, target], o) {
+    const { weight, posWeight, reduction } = o;
+    const x = checkFloatTensor(fn, 'input', input);
+    const t = checkFloatTensor(fn, 'target', target);
+    checkSameDType(fn, ['input', x], ['target', t]);
+    if (!sameShape(x.shape, t.shape)) {
+      throw new Error(`${fn}: Target size (${shapeStr(t.shape)}) must be the same as input size (${shapeStr(x.shape)})`);
+    }
+    const w = weight === null ? null : optionTensor(fn, 'weight', weight, x);
+    const p = posWeight === null ? null : optionTensor(fn, 'posWeight', posWeight, x);
+    return elementwise({
+      fn, stem: 'binary_cross_entropy_with_logits', params: [p === null ? 0 : 1, 0, 0], input: x, target: t, reduction,
+      aux: p === null ? undefined : { name: 'posWeight', tensor: p },
+      weight: w === null ? undefined : { name: 'weight', tensor: w },
+    });
+  },
+});
+
+/** The options of {@link binaryCrossEntropyWithLogits}. */
+export type BinaryCrossEntropyWithLogitsOptions = LossOptions<typeof binaryCrossEntropyWithLogits>;

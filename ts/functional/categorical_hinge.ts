@@ -1,22 +1,6 @@
-import { parseReduction, type Reduction } from '../reduction.js';
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { lastDimLayout, rowLoss } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkSameDType, checkSameShape, shapeStr } from '../validate.js';
-
-export interface CategoricalHingeOptions {
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-export interface CategoricalHingeConfig {
-  reduction: Reduction;
-}
-
-/** Validates CategoricalHinge options once (used by `F.categoricalHinge` and `nn.CategoricalHinge`). */
-export function categoricalHingeOptions(options?: CategoricalHingeOptions, fn = 'categoricalHinge'): CategoricalHingeConfig {
-  const o = checkOptions(fn, options, ['reduction']);
-  return { reduction: parseReduction(fn, o.reduction) };
-}
+import { checkFloatTensor, checkSameDType, checkSameShape, shapeStr } from '../validate.js';
 
 /**
  * Keras' `categorical_hinge` with PyTorch's conventions (argument order input, target;
@@ -43,24 +27,34 @@ export function categoricalHingeOptions(options?: CategoricalHingeOptions, fn = 
  * const loss = F.categoricalHinge(x, tensor([[1, 0, 0], [1, 0, 0]])); // (0 + 1.6) / 2
  * loss.backward(); // x.grad = [[0, 0, 0], [-0.5, 0.5, 0]]
  */
-export function categoricalHinge(input: Tensor, target: Tensor, options?: CategoricalHingeOptions): Tensor {
-  return categoricalHingeWith('categoricalHinge', input, target, categoricalHingeOptions(options));
-}
+export const categoricalHinge = defineLoss({
+  name: 'categoricalHinge',
+  stem: 'categorical_hinge',
+  nn: 'CategoricalHinge',
+  family: 'classification',
+  reference: 'Keras CategoricalHinge',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of rows',
+  run(fn, [input, target], o) {
+    const x = checkFloatTensor(fn, 'input', input);
+    const t = checkFloatTensor(fn, 'target', target);
+    checkSameDType(fn, ['input', x], ['target', t]);
+    checkSameShape(fn, ['input', x], ['target', t]);
+    if (x.ndim === 0 || x.shape[x.ndim - 1] === 0) {
+      throw new Error(`${fn}: argument 'input' must have a non-empty last (class) dimension, got shape ${shapeStr(x.shape)}`);
+    }
+    const c = x.shape[x.ndim - 1];
+    const rows = x.numel() / c;
+    // The target rows are the kernel's float operand; 'mean' divides by the number of rows.
+    return rowLoss({
+      fn, stem: 'categorical_hinge', gradName: 'CategoricalHingeBackward', input: x,
+      layout: lastDimLayout(rows, c, x.shape.slice(0, -1)), target: t, reduction: o.reduction,
+    });
+  },
+});
 
-/** categoricalHinge with already-validated options (shared with nn.CategoricalHinge). */
-export function categoricalHingeWith(fn: string, input: Tensor, target: Tensor, o: CategoricalHingeConfig): Tensor {
-  const x = checkFloatTensor(fn, 'input', input);
-  const t = checkFloatTensor(fn, 'target', target);
-  checkSameDType(fn, ['input', x], ['target', t]);
-  checkSameShape(fn, ['input', x], ['target', t]);
-  if (x.ndim === 0 || x.shape[x.ndim - 1] === 0) {
-    throw new Error(`${fn}: argument 'input' must have a non-empty last (class) dimension, got shape ${shapeStr(x.shape)}`);
-  }
-  const c = x.shape[x.ndim - 1];
-  const rows = x.numel() / c;
-  // The target rows are the kernel's float operand; 'mean' divides by the number of rows.
-  return rowLoss({
-    fn, stem: 'categorical_hinge', gradName: 'CategoricalHingeBackward', input: x,
-    layout: lastDimLayout(rows, c, x.shape.slice(0, -1)), target: t, reduction: o.reduction,
-  });
-}
+/** The options of {@link categoricalHinge}. */
+export type CategoricalHingeOptions = LossOptions<typeof categoricalHinge>;

@@ -1,26 +1,5 @@
-import { parseReduction, type Reduction } from '../reduction.js';
-import { marginRowLoss, type MarginConfig } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions, numberOption } from '../validate.js';
-
-export interface CosFaceLossOptions {
-  /** Logit scale s > 0 (default 64). */
-  scale?: number;
-  /** Additive cosine margin m (default 0.35). */
-  margin?: number;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates CosFaceLoss options once (used by `F.cosFaceLoss` and `nn.CosFaceLoss`). */
-export function cosFaceLossOptions(options?: CosFaceLossOptions, fn = 'cosFaceLoss'): MarginConfig {
-  const o = checkOptions(fn, options, ['scale', 'margin', 'reduction']);
-  return {
-    scale: numberOption(fn, 'scale', o.scale, 64, (s) => s > 0 && Number.isFinite(s), 'must be finite and > 0'),
-    margin: numberOption(fn, 'margin', o.margin, 0.35, Number.isFinite, 'must be finite'),
-    reduction: parseReduction(fn, o.reduction),
-  };
-}
+import { defineLoss, opt, type LossOptions } from '../table.js';
+import { marginRowLoss } from '../rowloss.js';
 
 /**
  * CosFace (large margin cosine loss, also AM-Softmax; Wang et al. 2018) on given cosine logits:
@@ -41,11 +20,23 @@ export function cosFaceLossOptions(options?: CosFaceLossOptions, fn = 'cosFaceLo
  * const loss = F.cosFaceLoss(cos, tensor([0, 1], undefined, { dtype: 'int64' }), { scale: 30, margin: 0.2 });
  * loss.backward();
  */
-export function cosFaceLoss(input: Tensor, target: Tensor, options?: CosFaceLossOptions): Tensor {
-  return cosFaceLossWith('cosFaceLoss', input, target, cosFaceLossOptions(options));
-}
+export const cosFaceLoss = defineLoss({
+  name: 'cosFaceLoss',
+  stem: 'cos_face_loss',
+  nn: 'CosFaceLoss',
+  family: 'classification',
+  reference: 'pytorch-metric-learning CosFaceLoss on cosine logits',
+  args: ['input', 'target'],
+  options: {
+    scale: opt.number(64, (s) => s > 0 && Number.isFinite(s), 'must be finite and > 0', [0, -1]),
+    margin: opt.number(0.35, Number.isFinite, 'must be finite', [Infinity]),
+    reduction: opt.reduction(),
+  },
+  mean: 'N',
+  run(fn, [input, target], o) {
+    return marginRowLoss(fn, 'cos_face_loss', 'CosFaceLossBackward', input, target, o);
+  },
+});
 
-/** cosFaceLoss with already-validated options (shared with nn.CosFaceLoss). */
-export function cosFaceLossWith(fn: string, input: Tensor, target: Tensor, o: MarginConfig): Tensor {
-  return marginRowLoss(fn, 'cos_face_loss', 'CosFaceLossBackward', input, target, o);
-}
+/** The options of {@link cosFaceLoss}. */
+export type CosFaceLossOptions = LossOptions<typeof cosFaceLoss>;

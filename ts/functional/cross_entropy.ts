@@ -1,40 +1,8 @@
-import { classLayout, classWeight, indexTargets, intOption } from '../classdim.js';
-import { parseReduction, type Reduction } from '../reduction.js';
+import { defineLoss, opt, type LossOptions } from '../table.js';
+import { classLayout, classWeight, indexTargets } from '../classdim.js';
 import { rowLoss } from '../rowloss.js';
 import { isFloatDType, type FloatDType, type Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, numberOption, sameShape } from '../validate.js';
-
-export interface CrossEntropyOptions {
-  /** Rescaling weight per class, a (C) tensor of the input's dtype. */
-  weight?: Tensor | null;
-  /** Class-index target value that is ignored (contributes 0, not counted); default −100. */
-  ignoreIndex?: number;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-  /** Label smoothing ε ∈ [0, 1] (default 0). */
-  labelSmoothing?: number;
-}
-
-/** Validated options (the weight is checked against the input per call). */
-export interface CrossEntropyConfig {
-  weight: Tensor | null;
-  ignoreIndex: number;
-  reduction: Reduction;
-  labelSmoothing: number;
-}
-
-/** Validates CrossEntropyLoss options once (used by `F.crossEntropy` and `nn.CrossEntropyLoss`). */
-export function crossEntropyOptions(options?: CrossEntropyOptions, fn = 'crossEntropy'): CrossEntropyConfig {
-  const o = checkOptions(fn, options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
-  if (o.weight !== undefined && o.weight !== null) checkTensor(fn, 'weight', o.weight);
-  return {
-    weight: o.weight ?? null,
-    ignoreIndex: intOption(fn, 'ignoreIndex', o.ignoreIndex, -100),
-    reduction: parseReduction(fn, o.reduction),
-    // PyTorch: "label_smoothing must be between 0.0 and 1.0. Got: …"
-    labelSmoothing: numberOption(fn, 'labelSmoothing', o.labelSmoothing, 0, (e) => e >= 0 && e <= 1, 'must be between 0.0 and 1.0'),
-  };
-}
+import { checkFloatTensor, checkSameDType, checkTensor, sameShape } from '../validate.js';
 
 /**
  * Cross entropy between logits and targets, as `torch.nn.functional.cross_entropy`.
@@ -57,37 +25,51 @@ export function crossEntropyOptions(options?: CrossEntropyOptions, fn = 'crossEn
  * const loss = F.crossEntropy(logits, tensor([0, 2], undefined, { dtype: 'int64' }), { labelSmoothing: 0.1 });
  * loss.backward(); // logits.grad = (softmax − smoothed one-hot) / 2
  */
-export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
-  return crossEntropyWith('crossEntropy', input, target, crossEntropyOptions(options));
-}
-
-/** crossEntropy with already-validated options (shared with nn.CrossEntropyLoss). */
-export function crossEntropyWith(fn: string, input: Tensor, target: Tensor, o: CrossEntropyConfig): Tensor {
-  const x = checkFloatTensor(fn, 'input', input);
-  const t = checkTensor(fn, 'target', target);
-  const layout = classLayout(fn, x);
-  const w = classWeight(fn, o.weight, x, layout.c);
-  let indices: Int32Array | null = null;
-  let probs: Tensor<FloatDType> | null = null;
-  if (isFloatDType(t.dtype)) {
-    // Floating targets are class probabilities, of the input's shape (indexTargets says so).
-    if (!sameShape(t.shape, x.shape)) indexTargets(fn, t, x, layout.c, o.ignoreIndex);
-    checkSameDType(fn, ['input', x], ['target', t]);
-    // PyTorch: "ignore_index is not supported for floating point target"
-    if (o.ignoreIndex >= 0) throw new Error(`${fn}: option 'ignoreIndex' is not supported for floating point target (class probabilities)`);
-    probs = t as Tensor<FloatDType>;
-  } else {
-    if (sameShape(t.shape, x.shape)) {
-      // PyTorch: "Expected floating point type for target with class probabilities, got Long"
-      throw new TypeError(`${fn}: Expected floating point type for target with class probabilities, got ${t.dtype}`);
+export const crossEntropy = defineLoss({
+  name: 'crossEntropy',
+  stem: 'cross_entropy',
+  nn: 'CrossEntropyLoss',
+  family: 'classification',
+  reference: 'torch.nn.functional.cross_entropy',
+  args: ['input', 'target'],
+  options: {
+    weight: opt.tensor(),
+    ignoreIndex: opt.int32(-100),
+    reduction: opt.reduction(),
+    // PyTorch: "label_smoothing must be between 0.0 and 1.0. Got: …"
+    labelSmoothing: opt.number(0, (e) => e >= 0 && e <= 1, 'must be between 0.0 and 1.0', [-0.1, 1.5]),
+  },
+  mean: 'Σ w_y over the non-ignored targets (index targets); the number of positions N·d1⋯dk (probability targets)',
+  run(fn, [input, target], o) {
+    const x = checkFloatTensor(fn, 'input', input);
+    const t = checkTensor(fn, 'target', target);
+    const layout = classLayout(fn, x);
+    const w = classWeight(fn, o.weight, x, layout.c);
+    let indices: Int32Array | null = null;
+    let probs: Tensor<FloatDType> | null = null;
+    if (isFloatDType(t.dtype)) {
+      // Floating targets are class probabilities, of the input's shape (indexTargets says so).
+      if (!sameShape(t.shape, x.shape)) indexTargets(fn, t, x, layout.c, o.ignoreIndex);
+      checkSameDType(fn, ['input', x], ['target', t]);
+      // PyTorch: "ignore_index is not supported for floating point target"
+      if (o.ignoreIndex >= 0) throw new Error(`${fn}: option 'ignoreIndex' is not supported for floating point target (class probabilities)`);
+      probs = t as Tensor<FloatDType>;
+    } else {
+      if (sameShape(t.shape, x.shape)) {
+        // PyTorch: "Expected floating point type for target with class probabilities, got Long"
+        throw new TypeError(`${fn}: Expected floating point type for target with class probabilities, got ${t.dtype}`);
+      }
+      indices = indexTargets(fn, t, x, layout.c, o.ignoreIndex);
     }
-    indices = indexTargets(fn, t, x, layout.c, o.ignoreIndex);
-  }
-  if (t.requiresGrad && indices) throw new Error(`${fn}: class-index targets cannot require grad`);
+    if (t.requiresGrad && indices) throw new Error(`${fn}: class-index targets cannot require grad`);
 
-  // p0 = label smoothing, p1 = probability targets (crates/wasm/src/rows.rs).
-  return rowLoss({
-    fn, stem: 'cross_entropy', gradName: 'CrossEntropyLossBackward', input: x, layout, target: probs, y: indices, weight: w,
-    ignoreIndex: indices ? o.ignoreIndex : null, params: [o.labelSmoothing, probs ? 1 : 0], reduction: o.reduction,
-  });
-}
+    // p0 = label smoothing, p1 = probability targets (crates/wasm/src/rows.rs).
+    return rowLoss({
+      fn, stem: 'cross_entropy', gradName: 'CrossEntropyLossBackward', input: x, layout, target: probs, y: indices, weight: w,
+      ignoreIndex: indices ? o.ignoreIndex : null, params: [o.labelSmoothing, probs ? 1 : 0], reduction: o.reduction,
+    });
+  },
+});
+
+/** The options of {@link crossEntropy}. */
+export type CrossEntropyOptions = LossOptions<typeof crossEntropy>;

@@ -1,34 +1,12 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { classLayout } from '../classdim.js';
-import { parseReduction } from '../reduction.js';
 import { rowLoss } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkSameDType, checkSameShape, numberOption, shapeStr } from '../validate.js';
+import { checkFloatTensor, checkSameDType, checkSameShape, shapeStr } from '../validate.js';
 
 /** 'batchmean' (default): Σ / N; 'sum'; 'mean': Σ / numel; 'none': elementwise. */
 export type DistillationReduction = 'none' | 'batchmean' | 'sum' | 'mean';
 
-export interface DistillationLossOptions {
-  /** Softmax temperature T > 0 (default 1). */
-  temperature?: number;
-  /** 'batchmean' (default) | 'sum' | 'mean' | 'none'. */
-  reduction?: DistillationReduction;
-}
-
-export interface DistillationLossConfig {
-  temperature: number;
-  reduction: DistillationReduction;
-}
-
 const REDUCTIONS: readonly DistillationReduction[] = ['none', 'batchmean', 'sum', 'mean'];
-
-/** Validates DistillationLoss options once (used by `F.distillationLoss` and `nn.DistillationLoss`). */
-export function distillationLossOptions(options?: DistillationLossOptions, fn = 'distillationLoss'): DistillationLossConfig {
-  const o = checkOptions(fn, options, ['temperature', 'reduction']);
-  return {
-    temperature: numberOption(fn, 'temperature', o.temperature, 1, (t) => t > 0 && Number.isFinite(t), 'must be finite and > 0'),
-    reduction: parseReduction(fn, o.reduction, REDUCTIONS, 'batchmean'),
-  };
-}
 
 /**
  * The knowledge-distillation loss of Hinton et al. (2015): the KL divergence from the
@@ -58,25 +36,36 @@ export function distillationLossOptions(options?: DistillationLossOptions, fn = 
  * const loss = F.distillationLoss(student, teacher, { temperature: 4 });
  * loss.backward(); // student.grad = 4·(q − p) / 2
  */
-export function distillationLoss(student: Tensor, teacher: Tensor, options?: DistillationLossOptions): Tensor {
-  return distillationLossWith('distillationLoss', student, teacher, distillationLossOptions(options));
-}
+export const distillationLoss = defineLoss({
+  name: 'distillationLoss',
+  stem: 'distillation_loss',
+  nn: 'DistillationLoss',
+  family: 'classification',
+  reference: 'Hinton et al. 2015: kl_div(log_softmax(s/T), softmax(t/T))·T²',
+  args: ['student', 'teacher'],
+  options: {
+    temperature: opt.number(1, (t) => t > 0 && Number.isFinite(t), 'must be finite and > 0', [0, -1, Infinity]),
+    reduction: opt.reductions(['none', 'batchmean', 'sum', 'mean'], 'batchmean'),
+  },
+  mean: "'batchmean': N; 'mean': the number of elements",
+  run(fn, [student, teacher], o) {
+    const s = checkFloatTensor(fn, 'student', student);
+    const t = checkFloatTensor(fn, 'teacher', teacher);
+    checkSameDType(fn, ['student', s], ['teacher', t]);
+    checkSameShape(fn, ['student', s], ['teacher', t]);
+    if (s.ndim < 2) {
+      throw new Error(`${fn}: argument 'student' must have a batch and a class dimension (N, C, …), got shape ${shapeStr(s.shape)}`);
+    }
+    const layout = classLayout(fn, s);
+    // Student rows are the kernel's input, teacher rows its float operand; one output (and one
+    // upstream value) per element. p0 = T.
+    const denominator = { none: 1, sum: 1, batchmean: layout.n, mean: s.numel() }[o.reduction];
+    return rowLoss({
+      fn, stem: 'distillation_loss', gradName: 'DistillationLossBackward', input: s, layout, target: t,
+      params: [o.temperature], reduction: o.reduction, denominator, perElement: true,
+    });
+  },
+});
 
-/** distillationLoss with already-validated options (shared with nn.DistillationLoss). */
-export function distillationLossWith(fn: string, student: Tensor, teacher: Tensor, o: DistillationLossConfig): Tensor {
-  const s = checkFloatTensor(fn, 'student', student);
-  const t = checkFloatTensor(fn, 'teacher', teacher);
-  checkSameDType(fn, ['student', s], ['teacher', t]);
-  checkSameShape(fn, ['student', s], ['teacher', t]);
-  if (s.ndim < 2) {
-    throw new Error(`${fn}: argument 'student' must have a batch and a class dimension (N, C, …), got shape ${shapeStr(s.shape)}`);
-  }
-  const layout = classLayout(fn, s);
-  // Student rows are the kernel's input, teacher rows its float operand; one output (and one
-  // upstream value) per element. p0 = T.
-  const denominator = { none: 1, sum: 1, batchmean: layout.n, mean: s.numel() }[o.reduction];
-  return rowLoss({
-    fn, stem: 'distillation_loss', gradName: 'DistillationLossBackward', input: s, layout, target: t,
-    params: [o.temperature], reduction: o.reduction, denominator, perElement: true,
-  });
-}
+/** The options of {@link distillationLoss}. */
+export type DistillationLossOptions = LossOptions<typeof distillationLoss>;

@@ -1,26 +1,6 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { elementwise } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { Tensor } from '../tensor.js';
-import { boolOption, checkFloatTensor, checkOptions, checkSameDType, numberOption, sameShape, shapeStr } from '../validate.js';
-
-export interface GaussianNllLossOptions {
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-  /** Add the constant ½·log(2π) (default false). */
-  full?: boolean;
-  /** Lower clamp of `var`, for stability; the clamp does not stop the gradient (default 1e-6). */
-  eps?: number;
-}
-
-/** Validates GaussianNLLLoss options once (used by `F.gaussianNllLoss` and `nn.GaussianNLLLoss`). */
-export function gaussianNllLossOptions(options?: GaussianNllLossOptions, fn = 'gaussianNllLoss'): Required<GaussianNllLossOptions> {
-  const o = checkOptions(fn, options, ['reduction', 'full', 'eps']);
-  return {
-    reduction: parseReduction(fn, o.reduction),
-    full: boolOption(fn, 'full', o.full, false),
-    eps: numberOption(fn, 'eps', o.eps, 1e-6),
-  };
-}
+import { checkFloatTensor, checkSameDType, sameShape, shapeStr } from '../validate.js';
 
 /**
  * Gaussian negative log likelihood, as `torch.nn.functional.gaussian_nll_loss`:
@@ -35,32 +15,48 @@ export function gaussianNllLossOptions(options?: GaussianNllLossOptions, fn = 'g
  * @example
  * F.gaussianNllLoss(mu, y, sigma2, { full: true });
  */
-export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, options?: GaussianNllLossOptions): Tensor {
-  const fn = 'gaussianNllLoss';
-  const { reduction, full, eps } = gaussianNllLossOptions(options);
-  const x = checkFloatTensor(fn, 'input', input);
-  const v = checkFloatTensor(fn, 'var', variance);
-  checkSameDType(fn, ['input', x], ['var', v]);
-  const xs = x.shape;
-  // The shape var broadcasts from: one fewer dimension is PyTorch's unsqueeze(-1).
-  let from: number[];
-  if (sameShape(v.shape, xs)) from = v.shape;
-  else if (xs.length > 0 && sameShape(v.shape, [...xs.slice(0, -1), 1])) from = v.shape;
-  else if (xs.length > 0 && sameShape(v.shape, xs.slice(0, -1))) from = [...v.shape, 1];
-  else {
-    // PyTorch: "var is of incorrect size"
-    throw new Error(
-      `${fn}: argument 'var' is of incorrect size ${shapeStr(v.shape)}: expected ${shapeStr(xs)}, ` +
-        `${shapeStr([...xs.slice(0, -1), 1])} or ${shapeStr(xs.slice(0, -1))}`,
-    );
-  }
-  const vd = v.data;
-  for (let i = 0; i < vd.length; i++) {
-    // PyTorch: "var has negative entry/entries"
-    if (vd[i] < 0) throw new RangeError(`${fn}: argument 'var' has negative entry/entries (var[${i}] = ${vd[i]})`);
-  }
-  return elementwise({
-    fn, stem: 'gaussian_nll_loss', params: [full ? 1 : 0, eps, 0], input, target, reduction,
-    aux: { name: 'var', tensor: v, shape: from },
-  });
-}
+export const gaussianNllLoss = defineLoss({
+  name: 'gaussianNllLoss',
+  stem: 'gaussian_nll_loss',
+  nn: 'GaussianNLLLoss',
+  family: 'regression',
+  reference: 'torch.nn.functional.gaussian_nll_loss',
+  args: ['input', 'target', 'var'],
+  options: {
+    reduction: opt.reduction(),
+    full: opt.bool(false),
+    eps: opt.number(1e-6),
+  },
+  mean: 'the number of elements of the input',
+  run(fn, [input, target, variance], o) {
+    const { reduction, full, eps } = o;
+    const x = checkFloatTensor(fn, 'input', input);
+    const v = checkFloatTensor(fn, 'var', variance);
+    checkSameDType(fn, ['input', x], ['var', v]);
+    const xs = x.shape;
+    // The shape var broadcasts from: one fewer dimension is PyTorch's unsqueeze(-1).
+    let from: number[];
+    if (sameShape(v.shape, xs)) from = v.shape;
+    else if (xs.length > 0 && sameShape(v.shape, [...xs.slice(0, -1), 1])) from = v.shape;
+    else if (xs.length > 0 && sameShape(v.shape, xs.slice(0, -1))) from = [...v.shape, 1];
+    else {
+      // PyTorch: "var is of incorrect size"
+      throw new Error(
+        `${fn}: argument 'var' is of incorrect size ${shapeStr(v.shape)}: expected ${shapeStr(xs)}, ` +
+          `${shapeStr([...xs.slice(0, -1), 1])} or ${shapeStr(xs.slice(0, -1))}`,
+      );
+    }
+    const vd = v.data;
+    for (let i = 0; i < vd.length; i++) {
+      // PyTorch: "var has negative entry/entries"
+      if (vd[i] < 0) throw new RangeError(`${fn}: argument 'var' has negative entry/entries (var[${i}] = ${vd[i]})`);
+    }
+    return elementwise({
+      fn, stem: 'gaussian_nll_loss', params: [full ? 1 : 0, eps, 0], input, target, reduction,
+      aux: { name: 'var', tensor: v, shape: from },
+    });
+  },
+});
+
+/** The options of {@link gaussianNllLoss}. */
+export type GaussianNllLossOptions = LossOptions<typeof gaussianNllLoss>;

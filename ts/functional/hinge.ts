@@ -1,18 +1,6 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkPair, elementwise } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions, kerasLabelFlag } from '../validate.js';
-
-export interface HingeOptions {
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates Hinge options once (used by `F.hinge` and `nn.Hinge`). */
-export function hingeOptions(options?: HingeOptions, fn = 'hinge'): Required<HingeOptions> {
-  const o = checkOptions(fn, options, ['reduction']);
-  return { reduction: parseReduction(fn, o.reduction) };
-}
+import { kerasLabelFlag } from '../validate.js';
 
 /**
  * Hinge loss, as Keras `keras.losses.hinge`, with PyTorch's conventions (argument order
@@ -30,9 +18,23 @@ export function hingeOptions(options?: HingeOptions, fn = 'hinge'): Required<Hin
  * @example
  * F.hinge(scores, tensor([1, 0, 1, 1])); // {0, 1} labels: 0 acts as −1
  */
-export function hinge(input: Tensor, target: Tensor, options?: HingeOptions): Tensor {
-  const fn = 'hinge';
-  const { reduction } = hingeOptions(options);
-  const [x, t] = checkPair(fn, input, target);
-  return elementwise({ fn, stem: 'hinge', params: [kerasLabelFlag(t), 0, 0], input: x, target: t, reduction });
-}
+export const hinge = defineLoss({
+  name: 'hinge',
+  stem: 'hinge',
+  nn: 'Hinge',
+  family: 'classification',
+  reference: 'Keras Hinge',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { reduction } = o;
+    const [x, t] = checkPair(fn, input, target);
+    return elementwise({ fn, stem: 'hinge', params: [kerasLabelFlag(t), 0, 0], input: x, target: t, reduction });
+  },
+});
+
+/** The options of {@link hinge}. */
+export type HingeOptions = LossOptions<typeof hinge>;

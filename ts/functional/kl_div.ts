@@ -1,28 +1,11 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkPair, elementwise } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { Tensor } from '../tensor.js';
-import { boolOption, checkOptions } from '../validate.js';
+import { type Reduction } from '../reduction.js';
 
 /** KLDivLoss's reductions: PyTorch's three plus 'batchmean' (sum / batch size). */
 export type KlDivReduction = Reduction | 'batchmean';
 
-export interface KlDivOptions {
-  /** 'none' | 'mean' (default, as PyTorch 1.x) | 'sum' | 'batchmean' (the true KL per sample). */
-  reduction?: KlDivReduction;
-  /** The target holds log-probabilities (default false: probabilities). */
-  logTarget?: boolean;
-}
-
 const KL_REDUCTIONS: readonly KlDivReduction[] = ['none', 'mean', 'sum', 'batchmean'];
-
-/** Validates KLDivLoss options once (used by `F.klDiv` and `nn.KLDivLoss`). */
-export function klDivOptions(options?: KlDivOptions, fn = 'klDiv'): Required<KlDivOptions> {
-  const o = checkOptions(fn, options, ['reduction', 'logTarget']);
-  return {
-    reduction: parseReduction<KlDivReduction>(fn, o.reduction, KL_REDUCTIONS, 'mean'),
-    logTarget: boolOption(fn, 'logTarget', o.logTarget, false),
-  };
-}
 
 /**
  * Kullback–Leibler divergence, as `torch.nn.functional.kl_div` (`nn.KLDivLoss`), pointwise:
@@ -45,13 +28,28 @@ export function klDivOptions(options?: KlDivOptions, fn = 'klDiv'): Required<KlD
  * const logq = tensor([[-1.2, -0.4, -2.3]], undefined, { requiresGrad: true });
  * F.klDiv(logq, tensor([[0.2, 0.7, 0.1]]), { reduction: 'batchmean' }).backward();
  */
-export function klDiv(input: Tensor, target: Tensor, options?: KlDivOptions): Tensor {
-  const fn = 'klDiv';
-  const { reduction, logTarget } = klDivOptions(options);
-  const [x, t] = checkPair(fn, input, target);
-  const params = [logTarget ? 1 : 0, 0, 0] as const;
-  if (reduction !== 'batchmean') return elementwise({ fn, stem: 'kl_div', params, input: x, target: t, reduction });
-  // 'batchmean' = sum / input.size(0); PyTorch sums a 0-d input as it is.
-  if (x.ndim === 0) return elementwise({ fn, stem: 'kl_div', params, input: x, target: t, reduction: 'sum' });
-  return elementwise({ fn, stem: 'kl_div', params, input: x, target: t, reduction: 'mean', denominator: x.shape[0] });
-}
+export const klDiv = defineLoss({
+  name: 'klDiv',
+  stem: 'kl_div',
+  nn: 'KLDivLoss',
+  family: 'classification',
+  reference: 'torch.nn.functional.kl_div',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reductions(['none', 'mean', 'sum', 'batchmean'], 'mean'),
+    logTarget: opt.bool(false),
+  },
+  mean: "'mean': the number of elements; 'batchmean': input.shape[0]",
+  run(fn, [input, target], o) {
+    const { reduction, logTarget } = o;
+    const [x, t] = checkPair(fn, input, target);
+    const params = [logTarget ? 1 : 0, 0, 0] as const;
+    if (reduction !== 'batchmean') return elementwise({ fn, stem: 'kl_div', params, input: x, target: t, reduction });
+    // 'batchmean' = sum / input.size(0); PyTorch sums a 0-d input as it is.
+    if (x.ndim === 0) return elementwise({ fn, stem: 'kl_div', params, input: x, target: t, reduction: 'sum' });
+    return elementwise({ fn, stem: 'kl_div', params, input: x, target: t, reduction: 'mean', denominator: x.shape[0] });
+  },
+});
+
+/** The options of {@link klDiv}. */
+export type KlDivOptions = LossOptions<typeof klDiv>;

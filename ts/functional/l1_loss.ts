@@ -1,18 +1,5 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { elementwise, NO_PARAMS } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions } from '../validate.js';
-
-export interface L1LossOptions {
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates L1Loss options once (used by `F.l1Loss` and `nn.L1Loss`). */
-export function l1LossOptions(options?: L1LossOptions, fn = 'l1Loss'): Required<L1LossOptions> {
-  const o = checkOptions(fn, options, ['reduction']);
-  return { reduction: parseReduction(fn, o.reduction) };
-}
 
 /**
  * Mean absolute error: `l = |input − target|`, as `torch.nn.functional.l1_loss`.
@@ -24,7 +11,22 @@ export function l1LossOptions(options?: L1LossOptions, fn = 'l1Loss'): Required<
  * @example
  * F.l1Loss(tensor([1, 2, 3]), tensor([1, 0, 5])).item(); // (0 + 2 + 2) / 3
  */
-export function l1Loss(input: Tensor, target: Tensor, options?: L1LossOptions): Tensor {
-  const { reduction } = l1LossOptions(options);
-  return elementwise({ fn: 'l1Loss', stem: 'l1_loss', params: NO_PARAMS, input, target, reduction });
-}
+export const l1Loss = defineLoss({
+  name: 'l1Loss',
+  stem: 'l1_loss',
+  nn: 'L1Loss',
+  family: 'regression',
+  reference: 'torch.nn.functional.l1_loss',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { reduction } = o;
+    return elementwise({ fn, stem: 'l1_loss', params: NO_PARAMS, input, target, reduction });
+  },
+});
+
+/** The options of {@link l1Loss}. */
+export type L1LossOptions = LossOptions<typeof l1Loss>;

@@ -1,11 +1,5 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { elementwise, NO_PARAMS } from '../elementwise.js';
-import type { Tensor } from '../tensor.js';
-import { mseLossOptions, type MseLossOptions } from './mse_loss.js';
-
-export type LogCoshOptions = MseLossOptions;
-
-/** Validates options once (used by `F.logCosh` and `nn.LogCosh`). */
-export const logCoshOptions = (o?: LogCoshOptions, fn = 'logCosh') => mseLossOptions(o, fn);
 
 /**
  * Keras's LogCosh with PyTorch conventions: `l = log(cosh(input − target))`, elementwise.
@@ -16,7 +10,22 @@ export const logCoshOptions = (o?: LogCoshOptions, fn = 'logCosh') => mseLossOpt
  * @example
  * F.logCosh(pred, actual, { reduction: 'sum' });
  */
-export function logCosh(input: Tensor, target: Tensor, options?: LogCoshOptions): Tensor {
-  const { reduction } = logCoshOptions(options);
-  return elementwise({ fn: 'logCosh', stem: 'log_cosh', params: NO_PARAMS, input, target, reduction });
-}
+export const logCosh = defineLoss({
+  name: 'logCosh',
+  stem: 'log_cosh',
+  nn: 'LogCosh',
+  family: 'regression',
+  reference: 'Keras LogCosh',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { reduction } = o;
+    return elementwise({ fn, stem: 'log_cosh', params: NO_PARAMS, input, target, reduction });
+  },
+});
+
+/** The options of {@link logCosh}. */
+export type LogCoshOptions = LossOptions<typeof logCosh>;

@@ -1,12 +1,5 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { elementwise, NO_PARAMS } from '../elementwise.js';
-import type { Tensor } from '../tensor.js';
-import { mseLossOptions, type MseLossOptions } from './mse_loss.js';
-
-export type MeanAbsolutePercentageErrorOptions = MseLossOptions;
-
-/** Validates options once (used by `F.meanAbsolutePercentageError` and its nn class). */
-export const meanAbsolutePercentageErrorOptions = (o?: MeanAbsolutePercentageErrorOptions, fn = 'meanAbsolutePercentageError') =>
-  mseLossOptions(o, fn);
 
 /**
  * Keras's MeanAbsolutePercentageError with PyTorch conventions ((input, target) order,
@@ -18,9 +11,24 @@ export const meanAbsolutePercentageErrorOptions = (o?: MeanAbsolutePercentageErr
  * @example
  * F.meanAbsolutePercentageError(pred, actual); // percent
  */
-export function meanAbsolutePercentageError(input: Tensor, target: Tensor, options?: MeanAbsolutePercentageErrorOptions): Tensor {
-  const { reduction } = meanAbsolutePercentageErrorOptions(options);
-  return elementwise({
-    fn: 'meanAbsolutePercentageError', stem: 'mean_absolute_percentage_error', params: NO_PARAMS, input, target, reduction,
-  });
-}
+export const meanAbsolutePercentageError = defineLoss({
+  name: 'meanAbsolutePercentageError',
+  stem: 'mean_absolute_percentage_error',
+  nn: 'MeanAbsolutePercentageError',
+  family: 'regression',
+  reference: 'Keras MeanAbsolutePercentageError',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { reduction } = o;
+    return elementwise({
+      fn, stem: 'mean_absolute_percentage_error', params: NO_PARAMS, input, target, reduction,
+    });
+  },
+});
+
+/** The options of {@link meanAbsolutePercentageError}. */
+export type MeanAbsolutePercentageErrorOptions = LossOptions<typeof meanAbsolutePercentageError>;

@@ -1,12 +1,5 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { elementwise, NO_PARAMS } from '../elementwise.js';
-import type { Tensor } from '../tensor.js';
-import { mseLossOptions, type MseLossOptions } from './mse_loss.js';
-
-export type MeanSquaredLogarithmicErrorOptions = MseLossOptions;
-
-/** Validates options once (used by `F.meanSquaredLogarithmicError` and its nn class). */
-export const meanSquaredLogarithmicErrorOptions = (o?: MeanSquaredLogarithmicErrorOptions, fn = 'meanSquaredLogarithmicError') =>
-  mseLossOptions(o, fn);
 
 /**
  * Keras's MeanSquaredLogarithmicError with PyTorch conventions:
@@ -17,9 +10,24 @@ export const meanSquaredLogarithmicErrorOptions = (o?: MeanSquaredLogarithmicErr
  * @example
  * F.meanSquaredLogarithmicError(predictedCounts, counts);
  */
-export function meanSquaredLogarithmicError(input: Tensor, target: Tensor, options?: MeanSquaredLogarithmicErrorOptions): Tensor {
-  const { reduction } = meanSquaredLogarithmicErrorOptions(options);
-  return elementwise({
-    fn: 'meanSquaredLogarithmicError', stem: 'mean_squared_logarithmic_error', params: NO_PARAMS, input, target, reduction,
-  });
-}
+export const meanSquaredLogarithmicError = defineLoss({
+  name: 'meanSquaredLogarithmicError',
+  stem: 'mean_squared_logarithmic_error',
+  nn: 'MeanSquaredLogarithmicError',
+  family: 'regression',
+  reference: 'Keras MeanSquaredLogarithmicError',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { reduction } = o;
+    return elementwise({
+      fn, stem: 'mean_squared_logarithmic_error', params: NO_PARAMS, input, target, reduction,
+    });
+  },
+});
+
+/** The options of {@link meanSquaredLogarithmicError}. */
+export type MeanSquaredLogarithmicErrorOptions = LossOptions<typeof meanSquaredLogarithmicError>;

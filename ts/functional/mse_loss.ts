@@ -1,18 +1,5 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { elementwise, NO_PARAMS } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions } from '../validate.js';
-
-export interface MseLossOptions {
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates MSELoss options once (used by `F.mseLoss` and `nn.MSELoss`). */
-export function mseLossOptions(options?: MseLossOptions, fn = 'mseLoss'): Required<MseLossOptions> {
-  const o = checkOptions(fn, options, ['reduction']);
-  return { reduction: parseReduction(fn, o.reduction) };
-}
 
 /**
  * Mean squared error: `l = (input − target)²`, as `torch.nn.functional.mse_loss`.
@@ -27,7 +14,22 @@ export function mseLossOptions(options?: MseLossOptions, fn = 'mseLoss'): Requir
  * const loss = F.mseLoss(x, tensor([1, 1])); // (0.25 + 1) / 2
  * loss.backward(); // x.grad = [-0.5, 1]
  */
-export function mseLoss(input: Tensor, target: Tensor, options?: MseLossOptions): Tensor {
-  const { reduction } = mseLossOptions(options);
-  return elementwise({ fn: 'mseLoss', stem: 'mse_loss', params: NO_PARAMS, input, target, reduction });
-}
+export const mseLoss = defineLoss({
+  name: 'mseLoss',
+  stem: 'mse_loss',
+  nn: 'MSELoss',
+  family: 'regression',
+  reference: 'torch.nn.functional.mse_loss',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { reduction } = o;
+    return elementwise({ fn, stem: 'mse_loss', params: NO_PARAMS, input, target, reduction });
+  },
+});
+
+/** The options of {@link mseLoss}. */
+export type MseLossOptions = LossOptions<typeof mseLoss>;

@@ -1,42 +1,7 @@
-import { parseReduction, type Reduction } from '../reduction.js';
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkIndexDType, lastDimLayout, marginFrames, rowLoss } from '../rowloss.js';
 import type { FloatDType, Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkSameDType, checkTensor, numberOption, shapeStr } from '../validate.js';
-
-export interface MultiMarginLossOptions {
-  /** The hinge's power: 1 (default) or 2. */
-  p?: number;
-  /** The margin (default 1). */
-  margin?: number;
-  /** Rescaling weight per class, a (C) tensor of the input's dtype (applied by the target's class). */
-  weight?: Tensor | null;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-export interface MultiMarginLossConfig {
-  p: number;
-  margin: number;
-  weight: Tensor | null;
-  reduction: Reduction;
-}
-
-/** Validates MultiMarginLoss options once (used by `F.multiMarginLoss` and `nn.MultiMarginLoss`). */
-export function multiMarginLossOptions(options?: MultiMarginLossOptions, fn = 'multiMarginLoss'): MultiMarginLossConfig {
-  const o = checkOptions(fn, options, ['p', 'margin', 'weight', 'reduction']);
-  // PyTorch: ValueError("only p == 1 and p == 2 supported")
-  const p = numberOption(fn, 'p', o.p, 1, (v) => v === 1 || v === 2, 'must be 1 or 2 (only p == 1 and p == 2 supported)');
-  if (o.weight !== undefined && o.weight !== null) {
-    const w = checkTensor(fn, 'weight', o.weight);
-    if (w.ndim !== 1) throw new Error(`${fn}: option 'weight' must be one-dimensional, got shape ${shapeStr(w.shape)}`);
-  }
-  return {
-    p,
-    margin: numberOption(fn, 'margin', o.margin, 1, Number.isFinite, 'must be finite'),
-    weight: o.weight ?? null,
-    reduction: parseReduction(fn, o.reduction),
-  };
-}
+import { checkFloatTensor, checkSameDType, checkTensor, shapeStr } from '../validate.js';
 
 /**
  * The multi-class hinge loss, as `torch.nn.functional.multi_margin_loss` (`nn.MultiMarginLoss`).
@@ -63,34 +28,49 @@ export function multiMarginLossOptions(options?: MultiMarginLossOptions, fn = 'm
  * const loss = F.multiMarginLoss(x, tensor([3], undefined, { dtype: 'int64' })); // (0.3 + 0.4 + 0.6) / 4 = 0.325
  * loss.backward(); // x.grad = [[0.25, 0.25, 0.25, -0.75]]
  */
-export function multiMarginLoss(input: Tensor, target: Tensor, options?: MultiMarginLossOptions): Tensor {
-  return multiMarginLossWith('multiMarginLoss', input, target, multiMarginLossOptions(options));
-}
+export const multiMarginLoss = defineLoss({
+  name: 'multiMarginLoss',
+  stem: 'multi_margin_loss',
+  nn: 'MultiMarginLoss',
+  family: 'classification',
+  reference: 'torch.nn.functional.multi_margin_loss',
+  args: ['input', 'target'],
+  options: {
+    // PyTorch: ValueError("only p == 1 and p == 2 supported")
+    p: opt.number(1, (v) => v === 1 || v === 2, 'must be 1 or 2 (only p == 1 and p == 2 supported)', [3, 1.5]),
+    margin: opt.number(1, Number.isFinite, 'must be finite', [Infinity]),
+    weight: opt.tensor(),
+    reduction: opt.reduction(),
+  },
+  mean: 'N (the 1/C is inside each sample)',
+  run(fn, [input, target], o) {
+    if (o.weight && o.weight.ndim !== 1) throw new Error(`${fn}: option 'weight' must be one-dimensional, got shape ${shapeStr(o.weight.shape)}`);
+    const x = checkFloatTensor(fn, 'input', input);
+    const t = checkTensor(fn, 'target', target);
+    const { n, c } = marginFrames(fn, x);
+    checkIndexDType(fn, t);
+    if (!(t.ndim <= 1 && t.numel() === n)) throw new Error(`${fn}: argument 'target': inconsistent target size, got: ${shapeStr(t.shape)}`);
+    let w: Tensor<FloatDType> | null = null;
+    if (o.weight) {
+      w = checkFloatTensor(fn, 'weight', o.weight);
+      checkSameDType(fn, ['input', x], ['weight', w]);
+      if (w.ndim !== 1 || w.numel() !== c) throw new Error(`${fn}: option 'weight': inconsistent weight size, expected ${c} but got ${shapeStr(w.shape)}`);
+      if (w.requiresGrad) throw new Error(`${fn}: option 'weight' does not support requiresGrad (as in PyTorch, no gradient flows to class weights)`);
+    }
+    const ys = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const y = Number(t.data[i]);
+      // PyTorch: RuntimeError "target out of range"
+      if (!(y >= 0 && y < c)) throw new RangeError(`${fn}: argument 'target': target out of range (got ${y}, classes: ${c})`);
+      ys[i] = y;
+    }
+    // p0 = p, p1 = margin; 'mean' divides by N (each row counts 1).
+    return rowLoss({
+      fn, stem: 'multi_margin_loss', gradName: 'MultiMarginLossBackward', input: x, layout: lastDimLayout(n, c, t.ndim > 0 ? [n] : []),
+      y: ys, weight: w, params: [o.p, o.margin], reduction: o.reduction,
+    });
+  },
+});
 
-/** multiMarginLoss with already-validated options (shared with nn.MultiMarginLoss). */
-export function multiMarginLossWith(fn: string, input: Tensor, target: Tensor, o: MultiMarginLossConfig): Tensor {
-  const x = checkFloatTensor(fn, 'input', input);
-  const t = checkTensor(fn, 'target', target);
-  const { n, c } = marginFrames(fn, x);
-  checkIndexDType(fn, t);
-  if (!(t.ndim <= 1 && t.numel() === n)) throw new Error(`${fn}: argument 'target': inconsistent target size, got: ${shapeStr(t.shape)}`);
-  let w: Tensor<FloatDType> | null = null;
-  if (o.weight) {
-    w = checkFloatTensor(fn, 'weight', o.weight);
-    checkSameDType(fn, ['input', x], ['weight', w]);
-    if (w.ndim !== 1 || w.numel() !== c) throw new Error(`${fn}: option 'weight': inconsistent weight size, expected ${c} but got ${shapeStr(w.shape)}`);
-    if (w.requiresGrad) throw new Error(`${fn}: option 'weight' does not support requiresGrad (as in PyTorch, no gradient flows to class weights)`);
-  }
-  const ys = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = Number(t.data[i]);
-    // PyTorch: RuntimeError "target out of range"
-    if (!(y >= 0 && y < c)) throw new RangeError(`${fn}: argument 'target': target out of range (got ${y}, classes: ${c})`);
-    ys[i] = y;
-  }
-  // p0 = p, p1 = margin; 'mean' divides by N (each row counts 1).
-  return rowLoss({
-    fn, stem: 'multi_margin_loss', gradName: 'MultiMarginLossBackward', input: x, layout: lastDimLayout(n, c, t.ndim > 0 ? [n] : []),
-    y: ys, weight: w, params: [o.p, o.margin], reduction: o.reduction,
-  });
-}
+/** The options of {@link multiMarginLoss}. */
+export type MultiMarginLossOptions = LossOptions<typeof multiMarginLoss>;

@@ -1,22 +1,6 @@
-import { parseReduction, type Reduction } from '../reduction.js';
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkIndexDType, lastDimLayout, marginFrames, rowLoss } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
-import { checkFloatTensor, checkOptions, checkTensor, shapeStr } from '../validate.js';
-
-export interface MultilabelMarginLossOptions {
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-export interface MultilabelMarginLossConfig {
-  reduction: Reduction;
-}
-
-/** Validates MultiLabelMarginLoss options once (used by `F.multilabelMarginLoss` and `nn.MultiLabelMarginLoss`). */
-export function multilabelMarginLossOptions(options?: MultilabelMarginLossOptions, fn = 'multilabelMarginLoss'): MultilabelMarginLossConfig {
-  const o = checkOptions(fn, options, ['reduction']);
-  return { reduction: parseReduction(fn, o.reduction) };
-}
+import { checkFloatTensor, checkTensor, shapeStr } from '../validate.js';
 
 /**
  * The multi-label hinge loss, as `torch.nn.functional.multilabel_margin_loss`
@@ -39,29 +23,39 @@ export function multilabelMarginLossOptions(options?: MultilabelMarginLossOption
  * const loss = F.multilabelMarginLoss(x, y); // 0.85, as PyTorch's docs
  * loss.backward(); // x.grad = [[-0.5, 0.5, 0.5, -0.5]]
  */
-export function multilabelMarginLoss(input: Tensor, target: Tensor, options?: MultilabelMarginLossOptions): Tensor {
-  return multilabelMarginLossWith('multilabelMarginLoss', input, target, multilabelMarginLossOptions(options));
-}
+export const multilabelMarginLoss = defineLoss({
+  name: 'multilabelMarginLoss',
+  stem: 'multilabel_margin_loss',
+  nn: 'MultiLabelMarginLoss',
+  family: 'classification',
+  reference: 'torch.nn.functional.multilabel_margin_loss',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'N (the 1/C is inside each sample)',
+  run(fn, [input, target], o) {
+    const x = checkFloatTensor(fn, 'input', input);
+    const t = checkTensor(fn, 'target', target);
+    const { n, c } = marginFrames(fn, x);
+    checkIndexDType(fn, t);
+    const ok = x.ndim <= 1 ? t.ndim <= 1 && t.numel() === c : t.ndim === 2 && t.shape[0] === n && t.shape[1] === c;
+    if (!ok) throw new Error(`${fn}: inconsistent size ${shapeStr(t.shape)} for argument 'target' (input has shape ${shapeStr(x.shape)})`);
+    const ts = new Int32Array(n * c);
+    for (let i = 0; i < ts.length; i++) {
+      const v = Number(t.data[i]);
+      // PyTorch checks the whole tensor: "argument #2 'target' is out of range"
+      if (!(v >= -1 && v < c)) throw new RangeError(`${fn}: argument 'target' is out of range (got ${v}; entries must be class indices in [0, ${c}) or -1)`);
+      ts[i] = v;
+    }
+    // Each row's target list (C entries, up to its first −1); rows are staged whole (their lists
+    // span them). 'mean' divides by N.
+    return rowLoss({
+      fn, stem: 'multilabel_margin_loss', gradName: 'MultilabelMarginLossBackward', input: x,
+      layout: lastDimLayout(n, c, t.ndim <= 1 ? [] : [n]), y: ts, yWidth: c, reduction: o.reduction, streams: false,
+    });
+  },
+});
 
-/** multilabelMarginLoss with already-validated options (shared with nn.MultiLabelMarginLoss). */
-export function multilabelMarginLossWith(fn: string, input: Tensor, target: Tensor, o: MultilabelMarginLossConfig): Tensor {
-  const x = checkFloatTensor(fn, 'input', input);
-  const t = checkTensor(fn, 'target', target);
-  const { n, c } = marginFrames(fn, x);
-  checkIndexDType(fn, t);
-  const ok = x.ndim <= 1 ? t.ndim <= 1 && t.numel() === c : t.ndim === 2 && t.shape[0] === n && t.shape[1] === c;
-  if (!ok) throw new Error(`${fn}: inconsistent size ${shapeStr(t.shape)} for argument 'target' (input has shape ${shapeStr(x.shape)})`);
-  const ts = new Int32Array(n * c);
-  for (let i = 0; i < ts.length; i++) {
-    const v = Number(t.data[i]);
-    // PyTorch checks the whole tensor: "argument #2 'target' is out of range"
-    if (!(v >= -1 && v < c)) throw new RangeError(`${fn}: argument 'target' is out of range (got ${v}; entries must be class indices in [0, ${c}) or -1)`);
-    ts[i] = v;
-  }
-  // Each row's target list (C entries, up to its first −1); rows are staged whole (their lists
-  // span them). 'mean' divides by N.
-  return rowLoss({
-    fn, stem: 'multilabel_margin_loss', gradName: 'MultilabelMarginLossBackward', input: x,
-    layout: lastDimLayout(n, c, t.ndim <= 1 ? [] : [n]), y: ts, yWidth: c, reduction: o.reduction, streams: false,
-  });
-}
+/** The options of {@link multilabelMarginLoss}. */
+export type MultilabelMarginLossOptions = LossOptions<typeof multilabelMarginLoss>;

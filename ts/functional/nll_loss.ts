@@ -1,35 +1,11 @@
-import { intOption } from '../classdim.js';
-import { parseReduction, type Reduction } from '../reduction.js';
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { indexRowOperands, rowLoss } from '../rowloss.js';
 import { Tensor, type FloatDType } from '../tensor.js';
 import type { ClassLayout } from '../classdim.js';
-import { checkOptions, checkTensor } from '../validate.js';
 
-export interface NllLossOptions {
-  /** Rescaling weight per class, a (C) tensor of the input's dtype. */
-  weight?: Tensor | null;
-  /** Target value that is ignored (contributes 0, not counted); default −100. */
-  ignoreIndex?: number;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validated options (the weight is checked against the input per call). */
-export interface NllLossConfig {
-  weight: Tensor | null;
-  ignoreIndex: number;
-  reduction: Reduction;
-}
-
-/** Validates NLLLoss options once (used by `F.nllLoss`, `nn.NLLLoss` and `nn.NLLLoss2d`). */
-export function nllLossOptions(options?: NllLossOptions, fn = 'nllLoss'): NllLossConfig {
-  const o = checkOptions(fn, options, ['weight', 'ignoreIndex', 'reduction']);
-  if (o.weight !== undefined && o.weight !== null) checkTensor(fn, 'weight', o.weight);
-  return {
-    weight: o.weight ?? null,
-    ignoreIndex: intOption(fn, 'ignoreIndex', o.ignoreIndex, -100),
-    reduction: parseReduction(fn, o.reduction),
-  };
+/** Offset in the input (laid out (N, C, S)) of row `row`'s class `y`. */
+function rowClassOffset(l: ClassLayout, row: number, y: number): number {
+  return l.s === 1 ? row * l.c + y : Math.floor(row / l.s) * l.c * l.s + (row % l.s) + y * l.s;
 }
 
 /**
@@ -57,37 +33,45 @@ export function nllLossOptions(options?: NllLossOptions, fn = 'nllLoss'): NllLos
  * const loss = F.nllLoss(logp, tensor([0, 1], undefined, { dtype: 'int64' })); // (0.2 + 0.1) / 2
  * loss.backward(); // logp.grad = [[-0.5, 0, 0], [0, -0.5, 0]]
  */
-export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions): Tensor {
-  return nllLossWith('nllLoss', input, target, nllLossOptions(options));
-}
+export const nllLoss = defineLoss({
+  name: 'nllLoss',
+  stem: 'nll_loss',
+  nn: 'NLLLoss',
+  aliases: ['NLLLoss2d'],
+  family: 'classification',
+  reference: 'torch.nn.functional.nll_loss',
+  args: ['input', 'target'],
+  options: {
+    weight: opt.tensor(),
+    ignoreIndex: opt.int32(-100),
+    reduction: opt.reduction(),
+  },
+  mean: 'Σ w_y over the non-ignored targets',
+  run(fn, [input, target], o) {
+    const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
+    // The loss reads one value per row: only `x[r, y_r]` goes to the kernel (rows one wide), and
+    // only the gradient's non-zero entries come back, scattered into a zeroed ∂x: O(rows), not
+    // O(rows·C) (crates/kernels/src/loss/nll_loss.rs).
+    const picked = new (x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(layout.rows);
+    for (let r = 0; r < layout.rows; r++) {
+      const y = ys[r];
+      if (y !== o.ignoreIndex) picked[r] = x.data[rowClassOffset(layout, r, y)];
+    }
+    const rows: ClassLayout = { n: layout.rows, c: 1, s: 1, rows: layout.rows, rowShape: layout.rowShape };
+    return rowLoss({
+      fn, stem: 'nll_loss', gradName: 'NllLossBackward', input: new Tensor(picked, [layout.rows, 1], x.dtype) as Tensor<FloatDType>,
+      layout: rows, y: ys, weight: w, classes: layout.c, ignoreIndex: o.ignoreIndex, reduction: o.reduction, inputs: [x],
+      gradOf: (gp) => {
+        const gx = new (x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.numel());
+        for (let r = 0; r < layout.rows; r++) {
+          const y = ys[r];
+          if (y !== o.ignoreIndex) gx[rowClassOffset(layout, r, y)] = (gp as Float32Array)[r];
+        }
+        return [new Tensor(gx, x.shape.slice(), x.dtype)];
+      },
+    });
+  },
+});
 
-/** nllLoss with already-validated options (shared with nn.NLLLoss). */
-export function nllLossWith(fn: string, input: Tensor, target: Tensor, o: NllLossConfig): Tensor {
-  const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
-  // The loss reads one value per row: only `x[r, y_r]` goes to the kernel (rows one wide), and
-  // only the gradient's non-zero entries come back, scattered into a zeroed ∂x: O(rows), not
-  // O(rows·C) (crates/kernels/src/loss/nll_loss.rs).
-  const picked = new (x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(layout.rows);
-  for (let r = 0; r < layout.rows; r++) {
-    const y = ys[r];
-    if (y !== o.ignoreIndex) picked[r] = x.data[rowClassOffset(layout, r, y)];
-  }
-  const rows: ClassLayout = { n: layout.rows, c: 1, s: 1, rows: layout.rows, rowShape: layout.rowShape };
-  return rowLoss({
-    fn, stem: 'nll_loss', gradName: 'NllLossBackward', input: new Tensor(picked, [layout.rows, 1], x.dtype) as Tensor<FloatDType>,
-    layout: rows, y: ys, weight: w, classes: layout.c, ignoreIndex: o.ignoreIndex, reduction: o.reduction, inputs: [x],
-    gradOf: (gp) => {
-      const gx = new (x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.numel());
-      for (let r = 0; r < layout.rows; r++) {
-        const y = ys[r];
-        if (y !== o.ignoreIndex) gx[rowClassOffset(layout, r, y)] = (gp as Float32Array)[r];
-      }
-      return [new Tensor(gx, x.shape.slice(), x.dtype)];
-    },
-  });
-}
-
-/** Offset in the input (laid out (N, C, S)) of row `row`'s class `y`. */
-function rowClassOffset(l: ClassLayout, row: number, y: number): number {
-  return l.s === 1 ? row * l.c + y : Math.floor(row / l.s) * l.c * l.s + (row % l.s) + y * l.s;
-}
+/** The options of {@link nllLoss}. */
+export type NllLossOptions = LossOptions<typeof nllLoss>;

@@ -1,38 +1,5 @@
-import { intOption } from '../classdim.js';
-import { parseReduction, type Reduction } from '../reduction.js';
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { indexRowLoss } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions, checkTensor, numberOption } from '../validate.js';
-
-export interface PolyLossOptions {
-  /** ε, the weight of the first polynomial term (default 1; the paper uses ε ≥ −1). */
-  epsilon?: number;
-  /** Rescaling weight per class, a (C) tensor of the input's dtype; multiplies the whole loss. */
-  weight?: Tensor | null;
-  /** Target value that is ignored (contributes 0, not counted); default −100. */
-  ignoreIndex?: number;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-export interface PolyLossConfig {
-  epsilon: number;
-  weight: Tensor | null;
-  ignoreIndex: number;
-  reduction: Reduction;
-}
-
-/** Validates PolyLoss options once (used by `F.polyLoss` and `nn.PolyLoss`). */
-export function polyLossOptions(options?: PolyLossOptions, fn = 'polyLoss'): PolyLossConfig {
-  const o = checkOptions(fn, options, ['epsilon', 'weight', 'ignoreIndex', 'reduction']);
-  if (o.weight !== undefined && o.weight !== null) checkTensor(fn, 'weight', o.weight);
-  return {
-    epsilon: numberOption(fn, 'epsilon', o.epsilon, 1, Number.isFinite, 'must be finite'),
-    weight: o.weight ?? null,
-    ignoreIndex: intOption(fn, 'ignoreIndex', o.ignoreIndex, -100),
-    reduction: parseReduction(fn, o.reduction),
-  };
-}
 
 /**
  * The Poly-1 loss of Leng et al. (2022) with class-index targets: cross entropy plus
@@ -56,11 +23,24 @@ export function polyLossOptions(options?: PolyLossOptions, fn = 'polyLoss'): Pol
  * const loss = F.polyLoss(logits, tensor([0, 2], undefined, { dtype: 'int64' }), { epsilon: 1 });
  * loss.backward(); // logits.grad = (1 + ε·p_y)·(softmax − one-hot) / 2 per row
  */
-export function polyLoss(input: Tensor, target: Tensor, options?: PolyLossOptions): Tensor {
-  return polyLossWith('polyLoss', input, target, polyLossOptions(options));
-}
+export const polyLoss = defineLoss({
+  name: 'polyLoss',
+  stem: 'poly_loss',
+  nn: 'PolyLoss',
+  family: 'classification',
+  reference: 'Leng et al. 2022, Poly-1 (formula in scripts/fixtures/classification.py)',
+  args: ['input', 'target'],
+  options: {
+    epsilon: opt.number(1, Number.isFinite, 'must be finite', [Infinity]),
+    weight: opt.tensor(),
+    ignoreIndex: opt.int32(-100),
+    reduction: opt.reduction(),
+  },
+  mean: 'Σ w_y over the non-ignored targets',
+  run(fn, [input, target], o) {
+    return indexRowLoss(fn, 'poly_loss', 'PolyLossBackward', o.epsilon, input, target, o);
+  },
+});
 
-/** polyLoss with already-validated options (shared with nn.PolyLoss). */
-export function polyLossWith(fn: string, input: Tensor, target: Tensor, o: PolyLossConfig): Tensor {
-  return indexRowLoss(fn, 'poly_loss', 'PolyLossBackward', o.epsilon, input, target, o);
-}
+/** The options of {@link polyLoss}. */
+export type PolyLossOptions = LossOptions<typeof polyLoss>;

@@ -1,26 +1,5 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkPair, elementwise } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions, numberOption } from '../validate.js';
-
-export interface SigmoidFocalLossOptions {
-  /** Weight of the positive class in [0, 1] (default 0.25); a negative value disables the α weighting. */
-  alpha?: number;
-  /** Focusing exponent γ ≥ 0 (default 2); γ = 0 is BCE with logits (times α_t). */
-  gamma?: number;
-  /** 'none' (default, as torchvision) | 'mean' | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates SigmoidFocalLoss options once (used by `F.sigmoidFocalLoss` and `nn.SigmoidFocalLoss`). */
-export function sigmoidFocalLossOptions(options?: SigmoidFocalLossOptions, fn = 'sigmoidFocalLoss'): Required<SigmoidFocalLossOptions> {
-  const o = checkOptions(fn, options, ['alpha', 'gamma', 'reduction']);
-  return {
-    alpha: numberOption(fn, 'alpha', o.alpha, 0.25, Number.isFinite, 'must be finite'),
-    gamma: numberOption(fn, 'gamma', o.gamma, 2, (g) => g >= 0 && Number.isFinite(g), 'must be a finite number >= 0'),
-    reduction: parseReduction(fn, o.reduction, undefined, 'none'),
-  };
-}
 
 /**
  * Sigmoid focal loss (Lin et al., 2017), as `torchvision.ops.sigmoid_focal_loss`: with
@@ -41,9 +20,25 @@ export function sigmoidFocalLossOptions(options?: SigmoidFocalLossOptions, fn = 
  * @example
  * const loss = F.sigmoidFocalLoss(logits, targets, { reduction: 'mean' }); // α = 0.25, γ = 2
  */
-export function sigmoidFocalLoss(input: Tensor, target: Tensor, options?: SigmoidFocalLossOptions): Tensor {
-  const fn = 'sigmoidFocalLoss';
-  const { alpha, gamma, reduction } = sigmoidFocalLossOptions(options);
-  const [x, t] = checkPair(fn, input, target);
-  return elementwise({ fn, stem: 'sigmoid_focal_loss', params: [alpha, gamma, 0], input: x, target: t, reduction });
-}
+export const sigmoidFocalLoss = defineLoss({
+  name: 'sigmoidFocalLoss',
+  stem: 'sigmoid_focal_loss',
+  nn: 'SigmoidFocalLoss',
+  family: 'classification',
+  reference: 'torchvision.ops.sigmoid_focal_loss',
+  args: ['input', 'target'],
+  options: {
+    alpha: opt.number(0.25, Number.isFinite, 'must be finite', [Infinity]),
+    gamma: opt.number(2, (g) => g >= 0 && Number.isFinite(g), 'must be a finite number >= 0', [-2, Infinity]),
+    reduction: opt.reduction('none'),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { alpha, gamma, reduction } = o;
+    const [x, t] = checkPair(fn, input, target);
+    return elementwise({ fn, stem: 'sigmoid_focal_loss', params: [alpha, gamma, 0], input: x, target: t, reduction });
+  },
+});
+
+/** The options of {@link sigmoidFocalLoss}. */
+export type SigmoidFocalLossOptions = LossOptions<typeof sigmoidFocalLoss>;

@@ -1,18 +1,5 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkPair, elementwise, NO_PARAMS } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions } from '../validate.js';
-
-export interface SoftMarginLossOptions {
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates SoftMarginLoss options once (used by `F.softMarginLoss` and `nn.SoftMarginLoss`). */
-export function softMarginLossOptions(options?: SoftMarginLossOptions, fn = 'softMarginLoss'): Required<SoftMarginLossOptions> {
-  const o = checkOptions(fn, options, ['reduction']);
-  return { reduction: parseReduction(fn, o.reduction) };
-}
 
 /**
  * Two-class logistic loss, as `torch.nn.functional.soft_margin_loss` (`nn.SoftMarginLoss`):
@@ -29,13 +16,27 @@ export function softMarginLossOptions(options?: SoftMarginLossOptions, fn = 'sof
  * @example
  * F.softMarginLoss(scores, tensor([1, -1, 1]), { reduction: 'sum' });
  */
-export function softMarginLoss(input: Tensor, target: Tensor, options?: SoftMarginLossOptions): Tensor {
-  const fn = 'softMarginLoss';
-  const { reduction } = softMarginLossOptions(options);
-  const [x, t] = checkPair(fn, input, target);
-  if (t.requiresGrad) {
-    // PyTorch: "The function 'soft_margin_loss' is not differentiable with respect to argument 'target'."
-    throw new Error(`${fn}: the function is not differentiable with respect to argument 'target'; it cannot have requiresGrad true`);
-  }
-  return elementwise({ fn, stem: 'soft_margin_loss', params: NO_PARAMS, input: x, target: t, reduction });
-}
+export const softMarginLoss = defineLoss({
+  name: 'softMarginLoss',
+  stem: 'soft_margin_loss',
+  nn: 'SoftMarginLoss',
+  family: 'classification',
+  reference: 'torch.nn.functional.soft_margin_loss',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { reduction } = o;
+    const [x, t] = checkPair(fn, input, target);
+    if (t.requiresGrad) {
+      // PyTorch: "The function 'soft_margin_loss' is not differentiable with respect to argument 'target'."
+      throw new Error(`${fn}: the function is not differentiable with respect to argument 'target'; it cannot have requiresGrad true`);
+    }
+    return elementwise({ fn, stem: 'soft_margin_loss', params: NO_PARAMS, input: x, target: t, reduction });
+  },
+});
+
+/** The options of {@link softMarginLoss}. */
+export type SoftMarginLossOptions = LossOptions<typeof softMarginLoss>;

@@ -1,38 +1,5 @@
-import { intOption } from '../classdim.js';
-import { parseReduction, type Reduction } from '../reduction.js';
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { indexRowLoss } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions, checkTensor, numberOption } from '../validate.js';
-
-export interface SoftmaxFocalLossOptions {
-  /** Focusing parameter γ ≥ 0 (default 2; 0 gives cross entropy). */
-  gamma?: number;
-  /** Rescaling weight per class (the α of the paper, per class), a (C) tensor of the input's dtype. */
-  weight?: Tensor | null;
-  /** Target value that is ignored (contributes 0, not counted); default −100. */
-  ignoreIndex?: number;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-export interface SoftmaxFocalLossConfig {
-  gamma: number;
-  weight: Tensor | null;
-  ignoreIndex: number;
-  reduction: Reduction;
-}
-
-/** Validates SoftmaxFocalLoss options once (used by `F.softmaxFocalLoss` and `nn.SoftmaxFocalLoss`). */
-export function softmaxFocalLossOptions(options?: SoftmaxFocalLossOptions, fn = 'softmaxFocalLoss'): SoftmaxFocalLossConfig {
-  const o = checkOptions(fn, options, ['gamma', 'weight', 'ignoreIndex', 'reduction']);
-  if (o.weight !== undefined && o.weight !== null) checkTensor(fn, 'weight', o.weight);
-  return {
-    gamma: numberOption(fn, 'gamma', o.gamma, 2, (g) => g >= 0 && Number.isFinite(g), 'must be finite and >= 0'),
-    weight: o.weight ?? null,
-    ignoreIndex: intOption(fn, 'ignoreIndex', o.ignoreIndex, -100),
-    reduction: parseReduction(fn, o.reduction),
-  };
-}
 
 /**
  * The multi-class (softmax) focal loss of Lin et al. (2017), with cross entropy's options.
@@ -57,11 +24,24 @@ export function softmaxFocalLossOptions(options?: SoftmaxFocalLossOptions, fn = 
  * const loss = F.softmaxFocalLoss(logits, tensor([0, 2], undefined, { dtype: 'int64' }), { gamma: 2 });
  * loss.backward();
  */
-export function softmaxFocalLoss(input: Tensor, target: Tensor, options?: SoftmaxFocalLossOptions): Tensor {
-  return softmaxFocalLossWith('softmaxFocalLoss', input, target, softmaxFocalLossOptions(options));
-}
+export const softmaxFocalLoss = defineLoss({
+  name: 'softmaxFocalLoss',
+  stem: 'softmax_focal_loss',
+  nn: 'SoftmaxFocalLoss',
+  family: 'classification',
+  reference: 'Lin et al. 2017 (multi-class form; formula in scripts/fixtures/classification.py)',
+  args: ['input', 'target'],
+  options: {
+    gamma: opt.number(2, (g) => g >= 0 && Number.isFinite(g), 'must be finite and >= 0', [-1, Infinity]),
+    weight: opt.tensor(),
+    ignoreIndex: opt.int32(-100),
+    reduction: opt.reduction(),
+  },
+  mean: 'Σ w_y over the non-ignored targets',
+  run(fn, [input, target], o) {
+    return indexRowLoss(fn, 'softmax_focal_loss', 'SoftmaxFocalLossBackward', o.gamma, input, target, o);
+  },
+});
 
-/** softmaxFocalLoss with already-validated options (shared with nn.SoftmaxFocalLoss). */
-export function softmaxFocalLossWith(fn: string, input: Tensor, target: Tensor, o: SoftmaxFocalLossConfig): Tensor {
-  return indexRowLoss(fn, 'softmax_focal_loss', 'SoftmaxFocalLossBackward', o.gamma, input, target, o);
-}
+/** The options of {@link softmaxFocalLoss}. */
+export type SoftmaxFocalLossOptions = LossOptions<typeof softmaxFocalLoss>;

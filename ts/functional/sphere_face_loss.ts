@@ -1,26 +1,5 @@
-import { parseReduction, type Reduction } from '../reduction.js';
-import { marginRowLoss, type MarginConfig } from '../rowloss.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions, numberOption } from '../validate.js';
-
-export interface SphereFaceLossOptions {
-  /** Integer angular margin m ≥ 1 (default 4). */
-  margin?: number;
-  /** Logit scale s > 0 (default 1). */
-  scale?: number;
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates SphereFaceLoss options once (used by `F.sphereFaceLoss` and `nn.SphereFaceLoss`). */
-export function sphereFaceLossOptions(options?: SphereFaceLossOptions, fn = 'sphereFaceLoss'): MarginConfig {
-  const o = checkOptions(fn, options, ['margin', 'scale', 'reduction']);
-  return {
-    margin: numberOption(fn, 'margin', o.margin, 4, (m) => Number.isInteger(m) && m >= 1 && m <= 1e6, 'must be an integer >= 1'),
-    scale: numberOption(fn, 'scale', o.scale, 1, (s) => s > 0 && Number.isFinite(s), 'must be finite and > 0'),
-    reduction: parseReduction(fn, o.reduction),
-  };
-}
+import { defineLoss, opt, type LossOptions } from '../table.js';
+import { marginRowLoss } from '../rowloss.js';
 
 /**
  * SphereFace (A-Softmax, multiplicative angular margin; Liu et al. 2017) on given cosine
@@ -47,11 +26,23 @@ export function sphereFaceLossOptions(options?: SphereFaceLossOptions, fn = 'sph
  * const loss = F.sphereFaceLoss(cos, tensor([0, 1], undefined, { dtype: 'int64' }), { margin: 4, scale: 16 });
  * loss.backward();
  */
-export function sphereFaceLoss(input: Tensor, target: Tensor, options?: SphereFaceLossOptions): Tensor {
-  return sphereFaceLossWith('sphereFaceLoss', input, target, sphereFaceLossOptions(options));
-}
+export const sphereFaceLoss = defineLoss({
+  name: 'sphereFaceLoss',
+  stem: 'sphere_face_loss',
+  nn: 'SphereFaceLoss',
+  family: 'classification',
+  reference: 'pytorch-metric-learning SphereFaceLoss on cosine logits',
+  args: ['input', 'target'],
+  options: {
+    margin: opt.number(4, (m) => Number.isInteger(m) && m >= 1 && m <= 1e6, 'must be an integer >= 1', [0, 2.5]),
+    scale: opt.number(1, (s) => s > 0 && Number.isFinite(s), 'must be finite and > 0', [0]),
+    reduction: opt.reduction(),
+  },
+  mean: 'N',
+  run(fn, [input, target], o) {
+    return marginRowLoss(fn, 'sphere_face_loss', 'SphereFaceLossBackward', input, target, o);
+  },
+});
 
-/** sphereFaceLoss with already-validated options (shared with nn.SphereFaceLoss). */
-export function sphereFaceLossWith(fn: string, input: Tensor, target: Tensor, o: MarginConfig): Tensor {
-  return marginRowLoss(fn, 'sphere_face_loss', 'SphereFaceLossBackward', input, target, o);
-}
+/** The options of {@link sphereFaceLoss}. */
+export type SphereFaceLossOptions = LossOptions<typeof sphereFaceLoss>;

@@ -1,18 +1,6 @@
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkPair, elementwise } from '../elementwise.js';
-import { parseReduction, type Reduction } from '../reduction.js';
-import type { Tensor } from '../tensor.js';
-import { checkOptions, kerasLabelFlag } from '../validate.js';
-
-export interface SquaredHingeOptions {
-  /** 'none' | 'mean' (default) | 'sum'. */
-  reduction?: Reduction;
-}
-
-/** Validates SquaredHinge options once (used by `F.squaredHinge` and `nn.SquaredHinge`). */
-export function squaredHingeOptions(options?: SquaredHingeOptions, fn = 'squaredHinge'): Required<SquaredHingeOptions> {
-  const o = checkOptions(fn, options, ['reduction']);
-  return { reduction: parseReduction(fn, o.reduction) };
-}
+import { kerasLabelFlag } from '../validate.js';
 
 /**
  * Squared hinge loss, as Keras `keras.losses.squared_hinge`, with PyTorch's conventions
@@ -28,9 +16,23 @@ export function squaredHingeOptions(options?: SquaredHingeOptions, fn = 'squared
  * @example
  * new nn.SquaredHinge({ reduction: 'sum' }).forward(scores, labels);
  */
-export function squaredHinge(input: Tensor, target: Tensor, options?: SquaredHingeOptions): Tensor {
-  const fn = 'squaredHinge';
-  const { reduction } = squaredHingeOptions(options);
-  const [x, t] = checkPair(fn, input, target);
-  return elementwise({ fn, stem: 'squared_hinge', params: [kerasLabelFlag(t), 0, 0], input: x, target: t, reduction });
-}
+export const squaredHinge = defineLoss({
+  name: 'squaredHinge',
+  stem: 'squared_hinge',
+  nn: 'SquaredHinge',
+  family: 'classification',
+  reference: 'Keras SquaredHinge',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+  },
+  mean: 'the number of elements',
+  run(fn, [input, target], o) {
+    const { reduction } = o;
+    const [x, t] = checkPair(fn, input, target);
+    return elementwise({ fn, stem: 'squared_hinge', params: [kerasLabelFlag(t), 0, 0], input: x, target: t, reduction });
+  },
+});
+
+/** The options of {@link squaredHinge}. */
+export type SquaredHingeOptions = LossOptions<typeof squaredHinge>;

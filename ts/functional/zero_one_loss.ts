@@ -1,93 +1,12 @@
-import { parseReduction, type Reduction } from '../reduction.js';
+import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkIndexDType, floatArray, lastDimLayout, rowLoss } from '../rowloss.js';
 import { Tensor, isFloatDType, type FloatDType } from '../tensor.js';
-import { checkOptions, checkTensor, shapeStr } from '../validate.js';
-
-export interface ZeroOneLossOptions {
-  /** 'none' (0/1 per sample) | 'mean' (default: the error rate) | 'sum' (the error count). */
-  reduction?: Reduction;
-  /** dtype of the result: default the scores' dtype, float32 for predicted-label input. */
-  dtype?: FloatDType;
-}
-
-export interface ZeroOneLossConfig {
-  reduction: Reduction;
-  dtype: FloatDType | null;
-}
-
-/** Validates ZeroOneLoss options once (used by `F.zeroOneLoss` and `nn.ZeroOneLoss`). */
-export function zeroOneLossOptions(options?: ZeroOneLossOptions, fn = 'zeroOneLoss'): ZeroOneLossConfig {
-  const o = checkOptions(fn, options, ['reduction', 'dtype']);
-  if (o.dtype !== undefined && o.dtype !== 'float32' && o.dtype !== 'float64') {
-    throw new TypeError(`${fn}: option 'dtype' must be 'float32' or 'float64', got ${JSON.stringify(o.dtype)}`);
-  }
-  return { reduction: parseReduction(fn, o.reduction), dtype: o.dtype ?? null };
-}
+import { checkTensor, shapeStr } from '../validate.js';
 
 /** What `backward` says about a 0-1 loss (Tensor.backward calls this node even without requiresGrad). */
 const NOT_DIFFERENTIABLE =
   'zeroOneLoss is not differentiable: the 0-1 loss is piecewise constant in the scores (its gradient is 0 almost ' +
   'everywhere and undefined at ties); train with a surrogate such as crossEntropy or multiMarginLoss';
-
-/**
- * The 0-1 classification loss, as `sklearn.metrics.zero_one_loss`, with PyTorch's reduction
- * names (`nn.ZeroOneLoss` is lossfn's).
- *
- * `input`: scores `(N, C)` (float; the prediction is the argmax over C, the **first**
- * maximum on ties, as `numpy.argmax` — and a NaN score counts as the maximum, as numpy), or
- * predicted labels `(N)` (int32 or int64). `target`: class indices `(N)` (int32 or int64); with
- * scores they must lie in [0, C).
- *
- * `l_n = [prediction_n ≠ target_n]`. 'mean' (default) = the error rate (sklearn's
- * `normalize=True`; NaN for N = 0), 'sum' = the number of errors (`normalize=False`), 'none' =
- * 0/1 per sample. The result has the scores' dtype, or float32 for label input (PyTorch's
- * default dtype; sklearn returns a float64), unless option `dtype` says otherwise.
- *
- * Not differentiable: the result carries an autograd node whose `backward` throws
- * "zeroOneLoss is not differentiable" (`requiresGrad` is set only when the scores require
- * grad), so a training loop that calls `backward` on it fails loudly instead of silently.
- *
- * @example
- * const scores = tensor([[0.1, 2, 0.3], [1, 1, 0], [0, 0, 5]]);
- * F.zeroOneLoss(scores, tensor([1, 1, 2], undefined, { dtype: 'int64' })); // 1/3 (row 1 predicts 0)
- */
-export function zeroOneLoss(input: Tensor, target: Tensor, options?: ZeroOneLossOptions): Tensor {
-  return zeroOneLossWith('zeroOneLoss', input, target, zeroOneLossOptions(options));
-}
-
-/** zeroOneLoss with already-validated options (shared with nn.ZeroOneLoss). */
-export function zeroOneLossWith(fn: string, input: Tensor, target: Tensor, o: ZeroOneLossConfig): Tensor {
-  const x = checkTensor(fn, 'input', input);
-  const t = checkTensor(fn, 'target', target);
-  checkIndexDType(fn, t);
-  if (t.ndim !== 1) throw new Error(`${fn}: argument 'target' must be 1-D class indices (N), got shape ${shapeStr(t.shape)}`);
-  const scores = isFloatDType(x.dtype);
-  if (scores ? x.ndim !== 2 : x.ndim !== 1) {
-    throw new Error(
-      `${fn}: argument 'input' must be scores (N, C) of a float dtype or predicted labels (N) of an int dtype, ` +
-        `got ${x.dtype} of shape ${shapeStr(x.shape)}`,
-    );
-  }
-  const n = x.shape[0];
-  if (t.shape[0] !== n) throw new Error(`${fn}: Expected input batch_size (${n}) to match target batch_size (${t.shape[0]}).`);
-  const dtype: FloatDType = o.dtype ?? (scores ? (x.dtype as FloatDType) : 'float32');
-  const wrong = scores ? scoreErrors(fn, x as Tensor<FloatDType>, t) : labelErrors(x, t);
-  let count = 0;
-  for (const v of wrong) count += v;
-  const Ctor = floatArray(dtype);
-  const result =
-    o.reduction === 'none'
-      ? new Tensor(Ctor.from(wrong), [n], dtype, x.requiresGrad)
-      : new Tensor(new Ctor([o.reduction === 'sum' ? count : count / n]), [], dtype, x.requiresGrad);
-  result.gradFn = {
-    name: 'ZeroOneLossBackward',
-    inputs: scores ? [x] : [],
-    backward(): never {
-      throw new Error(NOT_DIFFERENTIABLE);
-    },
-  };
-  return result;
-}
 
 /** 0/1 per row: the argmax (first maximum) of the scores against the target, in wasm. */
 function scoreErrors(fn: string, x: Tensor<FloatDType>, t: Tensor): Uint8Array {
@@ -113,3 +32,75 @@ function labelErrors(x: Tensor, t: Tensor): Uint8Array {
   for (let i = 0; i < wrong.length; i++) wrong[i] = Number(x.data[i]) === Number(t.data[i]) ? 0 : 1;
   return wrong;
 }
+
+/**
+ * The 0-1 classification loss, as `sklearn.metrics.zero_one_loss`, with PyTorch's reduction
+ * names (`nn.ZeroOneLoss` is lossfn's).
+ *
+ * `input`: scores `(N, C)` (float; the prediction is the argmax over C, the **first**
+ * maximum on ties, as `numpy.argmax` — and a NaN score counts as the maximum, as numpy), or
+ * predicted labels `(N)` (int32 or int64). `target`: class indices `(N)` (int32 or int64); with
+ * scores they must lie in [0, C).
+ *
+ * `l_n = [prediction_n ≠ target_n]`. 'mean' (default) = the error rate (sklearn's
+ * `normalize=True`; NaN for N = 0), 'sum' = the number of errors (`normalize=False`), 'none' =
+ * 0/1 per sample. The result has the scores' dtype, or float32 for label input (PyTorch's
+ * default dtype; sklearn returns a float64), unless option `dtype` says otherwise.
+ *
+ * Not differentiable: the result carries an autograd node whose `backward` throws
+ * "zeroOneLoss is not differentiable" (`requiresGrad` is set only when the scores require
+ * grad), so a training loop that calls `backward` on it fails loudly instead of silently.
+ *
+ * @example
+ * const scores = tensor([[0.1, 2, 0.3], [1, 1, 0], [0, 0, 5]]);
+ * F.zeroOneLoss(scores, tensor([1, 1, 2], undefined, { dtype: 'int64' })); // 1/3 (row 1 predicts 0)
+ */
+export const zeroOneLoss = defineLoss({
+  name: 'zeroOneLoss',
+  stem: 'zero_one_loss',
+  nn: 'ZeroOneLoss',
+  family: 'classification',
+  reference: 'sklearn.metrics.zero_one_loss',
+  args: ['input', 'target'],
+  options: {
+    reduction: opt.reduction(),
+    // The result's dtype for predicted labels (default: the scores' dtype, or float32).
+    dtype: opt.choice(['float32', 'float64'], null as unknown as 'float32'),
+  },
+  mean: 'N',
+  run(fn, [input, target], o) {
+    const x = checkTensor(fn, 'input', input);
+    const t = checkTensor(fn, 'target', target);
+    checkIndexDType(fn, t);
+    if (t.ndim !== 1) throw new Error(`${fn}: argument 'target' must be 1-D class indices (N), got shape ${shapeStr(t.shape)}`);
+    const scores = isFloatDType(x.dtype);
+    if (scores ? x.ndim !== 2 : x.ndim !== 1) {
+      throw new Error(
+        `${fn}: argument 'input' must be scores (N, C) of a float dtype or predicted labels (N) of an int dtype, ` +
+          `got ${x.dtype} of shape ${shapeStr(x.shape)}`,
+      );
+    }
+    const n = x.shape[0];
+    if (t.shape[0] !== n) throw new Error(`${fn}: Expected input batch_size (${n}) to match target batch_size (${t.shape[0]}).`);
+    const dtype: FloatDType = o.dtype ?? (scores ? (x.dtype as FloatDType) : 'float32');
+    const wrong = scores ? scoreErrors(fn, x as Tensor<FloatDType>, t) : labelErrors(x, t);
+    let count = 0;
+    for (const v of wrong) count += v;
+    const Ctor = floatArray(dtype);
+    const result =
+      o.reduction === 'none'
+        ? new Tensor(Ctor.from(wrong), [n], dtype, x.requiresGrad)
+        : new Tensor(new Ctor([o.reduction === 'sum' ? count : count / n]), [], dtype, x.requiresGrad);
+    result.gradFn = {
+      name: 'ZeroOneLossBackward',
+      inputs: scores ? [x] : [],
+      backward(): never {
+        throw new Error(NOT_DIFFERENTIABLE);
+      },
+    };
+    return result;
+  },
+});
+
+/** The options of {@link zeroOneLoss}. */
+export type ZeroOneLossOptions = LossOptions<typeof zeroOneLoss>;

@@ -1,5 +1,23 @@
-// `nn`: loss classes named as torch.nn (or Keras for the Keras-origin losses).
-export { Loss } from './loss.js';
-export * from './regression.js';
-export * from './classification.js';
-export * from './binary.js';
+// `nn`: one class per loss, named as torch.nn (or the reference library), generated from the
+// loss table: options validated once in the constructor, `forward` runs the loss with them;
+// errors name the class. `new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(x, y)`.
+
+import * as F from '../functional/index.js';
+import { isLoss, lossModule, type AnyLoss, type LossFn, type LossModuleClass } from '../table.js';
+
+type Fs = typeof F;
+type LossKeys = { [K in keyof Fs]: Fs[K] extends AnyLoss ? K : never }[keyof Fs];
+type ModuleOf<L> = L extends LossFn<infer A, infer S> ? LossModuleClass<A, S> : never;
+type Names<L> = L extends { spec: { nn: infer N; aliases?: readonly (infer M)[] } } ? (N & string) | (M & string) : never;
+
+/** The `nn` classes, by name. */
+export type NN = { [K in LossKeys as Names<Fs[K]>]: ModuleOf<Fs[K]> };
+
+const classes: Record<string, unknown> = {};
+for (const f of Object.values(F)) {
+  if (!isLoss(f)) continue;
+  for (const name of [f.spec.nn, ...(f.spec.aliases ?? [])]) classes[name] = lossModule(f, name);
+}
+
+/** `nn.<Class>`: the loss classes (generated from the loss table). */
+export const nn = Object.freeze(classes) as NN;
