@@ -175,6 +175,8 @@ export interface LossSpec<A extends readonly string[] = readonly string[], S ext
   options: S;
   /** The 'mean' denominator, in words (LOSS-SEMANTICS §2.22). */
   mean: string;
+  /** One line for the README's loss table: what to know beyond the options. */
+  notes?: string;
   /** Runs the loss; `fn` is the name errors carry (the F name, or the nn class's). */
   run(fn: string, args: Tensors<A>, o: ConfigOf<S>): Tensor;
 }

@@ -37,6 +37,7 @@ export const arcFaceLoss = defineLoss({
     margin: opt.number(0.5, Number.isFinite, 'must be finite', [Infinity]),
     reduction: opt.reduction(),
   },
+  notes: 'cosines (N,C): target logit cos(acos(c_y) + m), `scale` 64, `margin` 0.5',
   mean: 'N',
   run(fn, [input, target], o) {
     return marginRowLoss(fn, 'arc_face_loss', 'ArcFaceLossBackward', input, target, o);

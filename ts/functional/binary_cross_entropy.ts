@@ -44,6 +44,7 @@ export const binaryCrossEntropy = defineLoss({
     weight: opt.tensor(),
     reduction: opt.reduction(),
   },
+  notes: 'each log clamped at −100; `weight` broadcast to the target; input outside [0, 1] (or NaN) is an error',
   mean: 'the number of elements (not Σ weight)',
   run(fn, [input, target], o) {
     const { weight, reduction } = o;

@@ -36,6 +36,7 @@ export const binaryCrossEntropyWithLogits = defineLoss({
     posWeight: opt.tensor(),
     reduction: opt.reduction(),
   },
+  notes: '`weight`, `posWeight` broadcast against the target; exact for |x| in the hundreds (PyTorch rounds confident predictions to 0)',
   mean: 'the number of elements (not Σ weight)',
   run(fn, [input, target], o) {
     const { weight, posWeight, reduction } = o;

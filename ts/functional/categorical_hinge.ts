@@ -37,6 +37,7 @@ export const categoricalHinge = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: 'per sample `max(max_j (1−t_j)·x_j − Σ t·x + 1, 0)`, one-hot targets',
   mean: 'the number of rows',
   run(fn, [input, target], o) {
     const x = checkFloatTensor(fn, 'input', input);

@@ -32,6 +32,7 @@ export const cosFaceLoss = defineLoss({
     margin: opt.number(0.35, Number.isFinite, 'must be finite', [Infinity]),
     reduction: opt.reduction(),
   },
+  notes: 'target logit c_y − m, `scale` 64, `margin` 0.35',
   mean: 'N',
   run(fn, [input, target], o) {
     return marginRowLoss(fn, 'cos_face_loss', 'CosFaceLossBackward', input, target, o);

@@ -39,6 +39,7 @@ export const crossEntropy = defineLoss({
     // PyTorch: "label_smoothing must be between 0.0 and 1.0. Got: …"
     labelSmoothing: opt.number(0, (e) => e >= 0 && e <= 1, 'must be between 0.0 and 1.0', [-0.1, 1.5]),
   },
+  notes: 'logits `(C)`, `(N,C)`, `(N,C,d1..dk)`; index targets (int32/int64) or probabilities; `weight`, `ignoreIndex`, `labelSmoothing`',
   mean: 'Σ w_y over the non-ignored targets (index targets); the number of positions N·d1⋯dk (probability targets)',
   run(fn, [input, target], o) {
     const x = checkFloatTensor(fn, 'input', input);

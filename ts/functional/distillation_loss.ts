@@ -47,6 +47,7 @@ export const distillationLoss = defineLoss({
     temperature: opt.number(1, (t) => t > 0 && Number.isFinite(t), 'must be finite and > 0', [0, -1, Infinity]),
     reduction: opt.reductions(['none', 'batchmean', 'sum', 'mean'], 'batchmean'),
   },
+  notes: 'KL(softmax(teacher/T) ‖ softmax(student/T))·T²; `temperature` (1), default reduction `\'batchmean\'`; gradients to student and teacher',
   mean: "'batchmean': N; 'mean': the number of elements",
   run(fn, [student, teacher], o) {
     const s = checkFloatTensor(fn, 'student', student);

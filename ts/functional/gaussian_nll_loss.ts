@@ -27,6 +27,7 @@ export const gaussianNllLoss = defineLoss({
     full: opt.bool(false),
     eps: opt.number(1e-6),
   },
+  notes: '`full`, `eps` (clamp that does not stop the gradient); `var` of the input\'s shape, with last dim 1, or one dim fewer; negative `var` is an error',
   mean: 'the number of elements of the input',
   run(fn, [input, target, variance], o) {
     const { reduction, full, eps } = o;

@@ -22,6 +22,7 @@ export const huberLoss = defineLoss({
     // PyTorch: "huber_loss does not support non-positive values for delta."
     delta: opt.number(1, (d) => d > 0, 'does not support non-positive values', [0, -1]),
   },
+  notes: '`delta` > 0',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction, delta } = o;

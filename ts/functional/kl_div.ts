@@ -39,6 +39,7 @@ export const klDiv = defineLoss({
     reduction: opt.reductions(['none', 'mean', 'sum', 'batchmean'], 'mean'),
     logTarget: opt.bool(false),
   },
+  notes: 'input log-probabilities; `logTarget`; reductions incl. `\'batchmean\'` (default `\'mean\'`, as PyTorch)',
   mean: "'mean': the number of elements; 'batchmean': input.shape[0]",
   run(fn, [input, target], o) {
     const { reduction, logTarget } = o;

@@ -21,6 +21,7 @@ export const l1Loss = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: '',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction } = o;

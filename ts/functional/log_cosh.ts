@@ -20,6 +20,7 @@ export const logCosh = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: 'overflow-free and accurate near 0',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction } = o;

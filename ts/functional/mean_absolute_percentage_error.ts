@@ -21,6 +21,7 @@ export const meanAbsolutePercentageError = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: '`100·|t−x| / max(|t|, 1e-7)`, elementwise, PyTorch reductions',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction } = o;

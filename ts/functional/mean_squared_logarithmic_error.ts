@@ -20,6 +20,7 @@ export const meanSquaredLogarithmicError = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: '`(log(max(x,1e-7)+1) − log(max(t,1e-7)+1))²`',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction } = o;

@@ -24,6 +24,7 @@ export const mseLoss = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: '',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction } = o;

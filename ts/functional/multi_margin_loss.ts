@@ -42,6 +42,7 @@ export const multiMarginLoss = defineLoss({
     weight: opt.tensor(),
     reduction: opt.reduction(),
   },
+  notes: '`p` ∈ {1, 2}, `margin`, `weight` (after the power, as PyTorch)',
   mean: 'N (the 1/C is inside each sample)',
   run(fn, [input, target], o) {
     if (o.weight && o.weight.ndim !== 1) throw new Error(`${fn}: option 'weight' must be one-dimensional, got shape ${shapeStr(o.weight.shape)}`);

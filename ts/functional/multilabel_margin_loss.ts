@@ -33,6 +33,7 @@ export const multilabelMarginLoss = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: 'int targets of the input\'s shape, read up to the first −1',
   mean: 'N (the 1/C is inside each sample)',
   run(fn, [input, target], o) {
     const x = checkFloatTensor(fn, 'input', input);

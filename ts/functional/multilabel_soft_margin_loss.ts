@@ -61,6 +61,7 @@ export const multilabelSoftMarginLoss = defineLoss({
     weight: opt.tensor(),
     reduction: opt.reduction(),
   },
+  notes: '`weight` (C); per-sample mean over C',
   mean: 'N (each sample is already the mean over its C classes)',
   run(fn, [input, target], o) {
     const { weight, reduction } = o;

@@ -46,6 +46,7 @@ export const nllLoss = defineLoss({
     ignoreIndex: opt.int32(-100),
     reduction: opt.reduction(),
   },
+  notes: 'log-probabilities, shapes as `crossEntropy`; `weight`, `ignoreIndex`',
   mean: 'Σ w_y over the non-ignored targets',
   run(fn, [input, target], o) {
     const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);

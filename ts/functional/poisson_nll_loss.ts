@@ -27,6 +27,7 @@ export const poissonNllLoss = defineLoss({
     full: opt.bool(false),
     eps: opt.number(1e-8),
   },
+  notes: '`logInput`, `full` (Stirling term where target > 1), `eps`',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction, logInput, full, eps } = o;

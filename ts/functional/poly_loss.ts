@@ -36,6 +36,7 @@ export const polyLoss = defineLoss({
     ignoreIndex: opt.int32(-100),
     reduction: opt.reduction(),
   },
+  notes: 'cross entropy + `epsilon`·(1 − p_y) (default 1); `weight`, `ignoreIndex`',
   mean: 'Σ w_y over the non-ignored targets',
   run(fn, [input, target], o) {
     return indexRowLoss(fn, 'poly_loss', 'PolyLossBackward', o.epsilon, input, target, o);

@@ -32,6 +32,7 @@ export const sigmoidFocalLoss = defineLoss({
     gamma: opt.number(2, (g) => g >= 0 && Number.isFinite(g), 'must be a finite number >= 0', [-2, Infinity]),
     reduction: opt.reduction('none'),
   },
+  notes: '`alpha` (0.25; < 0 disables), `gamma` (2); default reduction `\'none\'`, as torchvision',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { alpha, gamma, reduction } = o;

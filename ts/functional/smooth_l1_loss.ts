@@ -23,6 +23,7 @@ export const smoothL1Loss = defineLoss({
     // PyTorch: "smooth_l1_loss does not support negative values for beta."
     beta: opt.number(1, (b) => b >= 0, 'does not support negative values', [-1, -1e-9]),
   },
+  notes: '`beta` (default 1); 0 is exactly L1 (value and gradient, as PyTorch ≥ 2.1); negative is an error',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction, beta } = o;

@@ -26,6 +26,7 @@ export const softMarginLoss = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: '`softplus(−y·x)`: finite where PyTorch\'s literal formula overflows (−y·x > 88 in float32)',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction } = o;

@@ -37,6 +37,7 @@ export const softmaxFocalLoss = defineLoss({
     ignoreIndex: opt.int32(-100),
     reduction: opt.reduction(),
   },
+  notes: '`−w_y·(1 − p_y)^γ·log p_y`; `gamma` (2), `weight`, `ignoreIndex`; γ = 0 is `crossEntropy`',
   mean: 'Σ w_y over the non-ignored targets',
   run(fn, [input, target], o) {
     return indexRowLoss(fn, 'softmax_focal_loss', 'SoftmaxFocalLossBackward', o.gamma, input, target, o);

@@ -38,6 +38,7 @@ export const sphereFaceLoss = defineLoss({
     scale: opt.number(1, (s) => s > 0 && Number.isFinite(s), 'must be finite and > 0', [0]),
     reduction: opt.reduction(),
   },
+  notes: 'ψ(θ) = (−1)^k·cos(mθ) − 2k, integer `margin` 4, `scale` 1',
   mean: 'N',
   run(fn, [input, target], o) {
     return marginRowLoss(fn, 'sphere_face_loss', 'SphereFaceLossBackward', input, target, o);

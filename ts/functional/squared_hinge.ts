@@ -26,6 +26,7 @@ export const squaredHinge = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
+  notes: 'elementwise; {0,1} targets become {−1,1} only when every target is 0 or 1 (as Keras)',
   mean: 'the number of elements',
   run(fn, [input, target], o) {
     const { reduction } = o;

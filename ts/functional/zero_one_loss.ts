@@ -67,6 +67,7 @@ export const zeroOneLoss = defineLoss({
     // The result's dtype for predicted labels (default: the scores' dtype, or float32).
     dtype: opt.choice(['float32', 'float64'], null as unknown as 'float32'),
   },
+  notes: 'scores (N,C) (argmax, first maximum wins) or labels (N); `\'mean\'` error rate, `\'sum\'` count; `dtype` of the result for label input (float32); `backward` throws "zeroOneLoss is not differentiable"',
   mean: 'N',
   run(fn, [input, target], o) {
     const x = checkTensor(fn, 'input', input);
