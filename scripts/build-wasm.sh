@@ -11,7 +11,10 @@ cd "$ROOT"
 . .toolchain/env.sh
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128"
-args=(build --release --target wasm32-unknown-unknown -p lossfn-wasm)
+# --kernel-tests: build crates/kernel-tests instead (the kernel crate's tests as wasm exports).
+package=lossfn-wasm
+[ "${1:-}" = --kernel-tests ] && package=lossfn-kernel-tests
+args=(build --release --target wasm32-unknown-unknown -p "$package")
 if [ "${LOSSFN_TOOLCHAIN:-}" = debian-rustc-web ]; then
   # No prebuilt wasm32 std in Debian's rustc-web: build it, offline, from the vendored sources.
   args+=(--offline -Zbuild-std=std,panic_abort
@@ -19,6 +22,7 @@ if [ "${LOSSFN_TOOLCHAIN:-}" = debian-rustc-web ]; then
     --config "source.vendored-std.directory=\"$ROOT/.toolchain/root/usr/src/rust/library/vendor\"")
 fi
 cargo "${args[@]}"
+[ "$package" = lossfn-wasm ] || exit 0
 
 # The TS side of the ABI (ts/wasm/exports.ts), the shipped module without custom sections
 # (dist/lossfn.wasm) and its inlined copy (ts/wasm/bytes.ts), all from the built module.

@@ -349,7 +349,7 @@ pub fn backward<E: Element, L: ElementwiseGrad>(
 
 /// `[∂x, ∂t, ∂a]` of `loss` for an upstream gradient of 1 everywhere and no weights (the
 /// kernel tests' usual question).
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 pub(crate) fn unit_grads<E: Element, L: ElementwiseGrad>(
     loss: &L,
     x: &[E],

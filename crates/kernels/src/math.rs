@@ -693,7 +693,7 @@ pub fn log_cosh<V: Vector>(x: V) -> V {
     V::select(a.lt(splat(0.75)), small, large)
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::simd::{F32x4, F64x2};
@@ -1001,27 +1001,27 @@ mod tests {
 
     // ---- Sweeps -----------------------------------------------------------------------------
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn exp_error_bound() {
         check("exp", exp, exp, f64::exp, exp_inputs, 1.0, 2.0);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn expm1_error_bound() {
         check("expm1", expm1, expm1, f64::exp_m1, expm1_inputs, 1.75, 3.0);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn ln_error_bound() {
         check("ln", ln, ln, f64::ln, ln_inputs, 1.0, 2.0);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn log1p_error_bound() {
         check("log1p", log1p, log1p, f64::ln_1p, log1p_inputs, 1.0, 2.0);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn softplus_error_bound() {
         check(
             "softplus",
@@ -1034,7 +1034,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn log_sigmoid_error_bound() {
         check(
             "log_sigmoid",
@@ -1047,7 +1047,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn sigmoid_error_bound() {
         check(
             "sigmoid",
@@ -1060,7 +1060,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn log_cosh_error_bound() {
         check(
             "log_cosh",
@@ -1075,7 +1075,7 @@ mod tests {
 
     /// A lane's result must not depend on its neighbours: the same input gives the same bits
     /// whether its vector takes the short path or (because a neighbour is NaN) the fallback.
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn fallback_matches_short_path() {
         type Case = (
             &'static str,
@@ -1107,7 +1107,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn exp_ftz_matches_exp() {
         // Bit-identical to exp above the flush threshold, +0 below it.
         let xs = exp_inputs(false);
@@ -1146,7 +1146,7 @@ mod tests {
         e(-100.0, 0.0, both(exp, exp, -100.0).1);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn nonpos_exps_match_exp_ftz() {
         // exp_ftz_nonpos is exp_ftz bit for bit on [−inf, 0] and NaN; exp_floor_nonpos is too,
         // but for e^lo in place of the flushed 0.
@@ -1202,7 +1202,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn log_cosh_special_values() {
         let e = |x, w32, w64| exact("log_cosh", log_cosh, log_cosh, x, w32, w64);
         e(NAN, NAN, NAN);
@@ -1225,7 +1225,7 @@ mod tests {
         assert_eq!(b, 1000.0 - core::f64::consts::LN_2);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn tanh_error_bound() {
         check("tanh", tanh, tanh, f64::tanh, tanh_inputs, 2.5, 4.0);
     }
@@ -1266,7 +1266,7 @@ mod tests {
     const INF: f64 = f64::INFINITY;
     const NAN: f64 = f64::NAN;
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn exp_special_values() {
         let e = |x, w32, w64| exact("exp", exp, exp, x, w32, w64);
         e(NAN, NAN, NAN);
@@ -1294,7 +1294,7 @@ mod tests {
         assert!(b.is_finite() && b > 1.7e308);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn expm1_special_values() {
         let e = |x, w32, w64| exact("expm1", expm1, expm1, x, w32, w64);
         e(NAN, NAN, NAN);
@@ -1313,7 +1313,7 @@ mod tests {
         e(-5e-324, -0.0, -5e-324);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn ln_special_values() {
         let e = |x, w32, w64| exact("ln", ln, ln, x, w32, w64);
         e(NAN, NAN, NAN);
@@ -1340,7 +1340,7 @@ mod tests {
         assert!(ulp_err_f32(a as f32, (f32::MAX as f64).ln()) <= 1.0);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn log1p_special_values() {
         let e = |x, w32, w64| exact("log1p", log1p, log1p, x, w32, w64);
         e(NAN, NAN, NAN);
@@ -1362,7 +1362,7 @@ mod tests {
         assert!(ulp_err_f64(b, f64::MAX.ln()) <= 1.0);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn softplus_special_values() {
         let e = |x, w32, w64| exact("softplus", softplus, softplus, x, w32, w64);
         e(NAN, NAN, NAN);
@@ -1386,7 +1386,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn log_sigmoid_special_values() {
         let e = |x, w32, w64| exact("log_sigmoid", log_sigmoid, log_sigmoid, x, w32, w64);
         e(NAN, NAN, NAN);
@@ -1397,7 +1397,7 @@ mod tests {
         assert_eq!(a as f32, -(-100.0f64).exp() as f32);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn sigmoid_special_values() {
         let e = |x, w32, w64| exact("sigmoid", sigmoid, sigmoid, x, w32, w64);
         e(NAN, NAN, NAN);
@@ -1417,7 +1417,7 @@ mod tests {
         assert!(b > 0.0 && ulp_err_f64(b, (-740.0f64).exp()) <= 1.0);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn tanh_special_values() {
         let e = |x, w32, w64| exact("tanh", tanh, tanh, x, w32, w64);
         e(NAN, NAN, NAN);

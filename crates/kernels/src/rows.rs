@@ -462,7 +462,7 @@ impl<const ROW: bool> Elementwise for SoftmaxGrad<ROW> {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
 
@@ -477,7 +477,7 @@ mod tests {
 
     /// A confident row: the cross entropy of its max class is log1p(rest), tiny; summing the
     /// rest against the max's 1 in the element type would round most of it away.
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn confident_rows_keep_the_small_terms() {
         for c in [2usize, 5, 17, 100, 1000] {
             for gap in [20.0, 30.0, 60.0] {
@@ -522,7 +522,7 @@ mod tests {
     }
 
     /// Ties at the max: ln(k + rest).
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn ties_at_the_max() {
         let row = [3.0f64, 1.0, 3.0, -2.0, 3.0];
         let want = 3.0 + (3.0 + (-2.0f64).exp() + (-5.0f64).exp()).ln();

@@ -30,12 +30,12 @@ impl TargetMargin for ArcMargin {
 /// ArcFace: the large-margin softmax with [`ArcMargin`].
 pub type ArcFaceLoss = MarginLoss<ArcMargin>;
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::class_rows::cos_bound;
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn derivative_matches_finite_differences_and_clamp_blocks_it() {
         let m = ArcMargin { margin: 0.5 };
         let b = cos_bound::<f64>();

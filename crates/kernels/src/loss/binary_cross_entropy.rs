@@ -36,7 +36,7 @@ impl ElementwiseGrad for BinaryCrossEntropy {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::{forward, unit_grads};
@@ -45,7 +45,7 @@ mod tests {
         (t - 1.0) * (-x).ln_1p().max(-100.0) - t * x.ln().max(-100.0)
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn matches_the_clamped_formula_in_both_precisions() {
         let xs = [
             0.0, 1.0, 0.5, 1e-30, 1e-8, 0.999_999, 0.3, 0.7, 1e-45, 0.25, 0.02,
@@ -83,7 +83,7 @@ mod tests {
         assert!((out[4] + (-1e-8f64).ln_1p()).abs() < 1e-23);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn gradient_is_pytorchs_clamped_form() {
         let xs = [0.0f64, 1.0, 1e-30, 0.25];
         let ts = [1.0f64, 0.0, 1.0, 1.0];

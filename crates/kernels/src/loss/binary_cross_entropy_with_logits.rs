@@ -73,7 +73,7 @@ impl ElementwiseGrad for BinaryCrossEntropyWithLogits {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::{forward, unit_grads};
@@ -85,7 +85,7 @@ mod tests {
         p * t * sp(-x) + (1.0 - t) * sp(x)
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn extreme_logits_are_finite_and_exact() {
         let xs = [
             500.0f32, -500.0, 300.0, -300.0, 88.0, -88.0, 1e4, -1e4, 20.0, -20.0, 0.0, 1e-8,
@@ -128,7 +128,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn gradients_match_pytorchs_forms() {
         let xs = [3.5f64, -2.0, 40.0, -40.0, 0.0];
         let ts = [0.2f64, 1.0, 0.0, 1.0, 0.5];

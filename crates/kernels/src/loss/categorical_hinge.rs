@@ -117,13 +117,13 @@ impl<E: Element> RowLoss<E> for CategoricalHinge {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::Upstream;
     use crate::row_driver::{run_backward, run_forward};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn ties_share_the_gradient() {
         // Keras: categorical_hinge([[1,0,0,0]], [[1,3,3,0]]) = max(3 − 1 + 1, 0) = 3.
         let x = [1.0f32, 3.0, 3.0, 0.0];
@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(gx, [-1.0, 0.5, 0.5, 0.0]);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn inactive_rows_have_no_gradient() {
         let x = [5.0, -1.0, 0.0];
         let t = [1.0, 0.0, 0.0];

@@ -21,13 +21,13 @@ impl TargetMargin for CosMargin {
 /// CosFace: the large-margin softmax with [`CosMargin`].
 pub type CosFaceLoss = MarginLoss<CosMargin>;
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::Upstream;
     use crate::row_driver::{run_backward, run_forward};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn two_classes_is_a_logistic_loss() {
         // C = 2: l = softplus(s·(c_other − (c_y − m))).
         let loss = CosFaceLoss {

@@ -303,7 +303,7 @@ impl<E: Element> RowLoss<E> for DistillationLoss {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
 
@@ -324,13 +324,13 @@ mod tests {
         .0
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn identical_rows_give_zero() {
         let x = [1.0, -2.0, 0.5, 3.0, 3.0, 3.0];
         assert!(loss(&x, &x, 2.0).abs() < 1e-15);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn gradients_match_finite_differences() {
         let s = [0.3, -1.2, 2.0, 0.0, 0.7, -0.4];
         let t = [1.5, 0.2, -0.8, 2.2, -1.0, 0.1];

@@ -43,12 +43,12 @@ impl ElementwiseGrad for Hinge {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::{forward, unit_grads};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn kink_passes_the_gradient_and_labels_convert() {
         let xs = [1.0f64, -1.0, 0.5, 2.0, -1e4, 1e4, 0.0];
         let ts = [1.0f64, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0];

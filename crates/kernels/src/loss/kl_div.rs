@@ -40,12 +40,12 @@ impl ElementwiseGrad for KlDiv {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::{forward, unit_grads};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn zero_targets_and_infinite_inputs_follow_pytorch() {
         let ninf = f64::NEG_INFINITY;
         let xs = [-1.0, ninf, ninf, -0.5];

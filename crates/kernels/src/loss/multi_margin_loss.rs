@@ -115,13 +115,13 @@ impl<E: Element> RowLoss<E> for MultiMarginLoss<'_, E> {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::Upstream;
     use crate::row_driver::{run_backward, run_forward};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn weight_after_the_power() {
         // torch: F.multi_margin_loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([3]), p=2,
         //        weight=torch.tensor([1., 1., 1., 3.])) = 3·(0.3² + 0.4² + 0.6²)/4 ≈ 0.4575
@@ -153,7 +153,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn hinge_at_zero_is_inactive() {
         let mm = MultiMarginLoss::<f32> {
             weight: None,

@@ -118,13 +118,13 @@ impl<E: Element> RowLoss<E> for MultilabelMarginLoss {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::Upstream;
     use crate::row_driver::{run_backward, run_forward};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn pytorch_docs_example() {
         // torch docs: x = [[0.1, 0.2, 0.4, 0.8]], y = [[3, 0, -1, 1]] → 0.85
         let x = [0.1f32, 0.2, 0.4, 0.8];
@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(gx, [-0.5, 0.5, 0.5, -0.5]);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn duplicates_count_twice() {
         let m = MultilabelMarginLoss;
         let x = [0.0f64, 0.0];

@@ -28,12 +28,12 @@ impl ElementwiseGrad for MultilabelSoftMarginLoss {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::forward;
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn stable_for_huge_logits() {
         let xs = [300.0f32, -300.0, 1e4, -1e4, 5.0];
         let ts = [0.0f32, 1.0, 0.0, 1.0, 0.5];

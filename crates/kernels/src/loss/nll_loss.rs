@@ -69,13 +69,13 @@ impl<E: Element> RowLoss<E> for NllLoss<'_, E> {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::Upstream;
     use crate::row_driver::{run_backward, run_forward};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn weighted_mean_and_ignored_rows() {
         // torch: F.nll_loss(x.view(3, 2), torch.tensor([1, -100, 0]), weight=torch.tensor([2., 3.]))
         //        = (3·0.5 + 2·1.5) / (3 + 2) = 0.9
@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(gp, [-1.5, 0.0, -1.0]);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn all_ignored_is_zero_over_zero() {
         let nll = NllLoss::<f64> {
             weight: None,

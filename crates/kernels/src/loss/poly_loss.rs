@@ -25,14 +25,14 @@ impl LogProbLoss for Poly1 {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::class_rows::IndexRows;
     use crate::driver::Upstream;
     use crate::row_driver::{run_backward, run_forward};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn uniform_row() {
         // Two equal logits: p_y = ½, l = ln 2 + ε/2; ∂x = −(1 + ε/2)·([c = y] − ½).
         let poly = IndexRows::<f64, _> {
@@ -58,7 +58,7 @@ mod tests {
         assert_eq!(gx, [1.0, -1.0]);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn derivative_matches_finite_differences() {
         let f = Poly1 { epsilon: -0.7 };
         for logp in [-9.0f64, -1.1, -0.05] {

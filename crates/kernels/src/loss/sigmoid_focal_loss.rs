@@ -134,7 +134,7 @@ impl ElementwiseGrad for SigmoidFocalLoss {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::{forward, unit_grads};
@@ -159,7 +159,7 @@ mod tests {
         a * ce * q.powf(gamma)
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn value_and_gradients_for_each_gamma_branch() {
         let xs = [2.5f64, -1.0, 0.3, -4.0, 12.0, -30.0];
         let ts = [1.0f64, 0.0, 0.4, 1.0, 0.0, 0.0];
@@ -212,7 +212,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn zero_power_and_exact_zero_q() {
         // |x| = 200 in f32 with the matching label: σ(−|x|) underflows, so q = 0 and ce = 0;
         // no 0·inf or ln 0 leaks out for any γ.

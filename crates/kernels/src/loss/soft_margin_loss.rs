@@ -24,12 +24,12 @@ impl ElementwiseGrad for SoftMarginLoss {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::{forward, unit_grads};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn large_margins_do_not_overflow() {
         let xs = [200.0f32, -200.0, 100.0, -100.0, 88.8, 0.0];
         let ts = [-1.0f32, 1.0, -1.0, -1.0, -1.0, 1.0];

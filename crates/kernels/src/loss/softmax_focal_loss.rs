@@ -37,7 +37,7 @@ impl LogProbLoss for Focal {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::class_rows::IndexRows;
@@ -45,7 +45,7 @@ mod tests {
     use crate::loss::cross_entropy::CrossEntropy;
     use crate::row_driver::{run_backward, run_forward};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn gamma_zero_is_cross_entropy() {
         let x: Vec<f32> = (0..20).map(|i| ((i * 5) % 9) as f32 * 0.6 - 2.0).collect();
         let ys = [3, 0, -100, 4];
@@ -88,7 +88,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn derivative_matches_finite_differences() {
         for gamma in [0.0, 0.5, 1.0, 2.0, 3.5] {
             let f = Focal { gamma };
@@ -104,7 +104,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn certain_prediction_has_finite_gradient() {
         // p_y = 1 exactly: u^(γ−1) is infinite for γ < 1, the derivative's limit is 0.
         assert_eq!(Focal { gamma: 0.5 }.derivative(0.0), 0.0);

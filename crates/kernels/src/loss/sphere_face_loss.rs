@@ -36,12 +36,12 @@ impl TargetMargin for SphereMargin {
 /// SphereFace: the large-margin softmax with [`SphereMargin`].
 pub type SphereFaceLoss = MarginLoss<SphereMargin>;
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::class_rows::cos_bound;
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn psi_is_monotone_and_continuous_across_k_steps() {
         let b = cos_bound::<f64>();
         for margin in [1, 2, 3, 4] {

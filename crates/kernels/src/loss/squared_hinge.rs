@@ -36,12 +36,12 @@ impl ElementwiseGrad for SquaredHinge {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::driver::{forward, unit_grads};
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn value_and_gradient() {
         let xs = [1.0f32, 0.5, 2.0, -3.0, f32::NAN];
         let ts = [1.0f32, 1.0, -1.0, 1.0, 1.0];

@@ -84,12 +84,12 @@ impl<E: Element> RowLoss<E> for ZeroOneLoss {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
     use crate::row_driver::run_forward;
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn first_maximum_wins() {
         assert_eq!(argmax(&[1.0f32, 3.0, 3.0, 0.0]), 1);
         assert_eq!(argmax(&[2.0f64; 4]), 0);
