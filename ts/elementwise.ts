@@ -42,6 +42,17 @@ export interface ElementwiseCall {
 
 export const NO_PARAMS = [0, 0, 0] as const;
 
+/**
+ * The `run` of a plain elementwise loss of `(input, target)` (its descriptor's): the kernel
+ * `stem` with the parameters `params(o)` (none by default), reduced as `o.reduction` says.
+ */
+export function elementwiseRun<C extends { reduction: Reduction }>(
+  stem: string,
+  params: (o: C) => readonly [number, number, number] = () => NO_PARAMS,
+): (fn: string, args: readonly [Tensor, Tensor], o: C) => Tensor {
+  return (fn, [input, target], o) => elementwise({ fn, stem, params: params(o), input, target, reduction: o.reduction });
+}
+
 /** Validates `input` and `target` as float tensors of one dtype and one shape. */
 export function checkPair(fn: string, input: unknown, target: unknown): [Tensor<FloatDType>, Tensor<FloatDType>] {
   const x = checkFloatTensor(fn, 'input', input);

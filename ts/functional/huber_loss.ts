@@ -1,5 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { elementwise } from '../elementwise.js';
+import { elementwiseRun } from '../elementwise.js';
 
 /**
  * Huber loss, as `torch.nn.functional.huber_loss`: with `d = input − target`, `l = ½d²` where
@@ -24,10 +24,7 @@ export const huberLoss = defineLoss({
   },
   notes: '`delta` > 0',
   mean: 'the number of elements',
-  run(fn, [input, target], o) {
-    const { reduction, delta } = o;
-    return elementwise({ fn, stem: 'huber_loss', params: [delta, 0, 0], input, target, reduction });
-  },
+  run: elementwiseRun('huber_loss', (o) => [o.delta, 0, 0]),
 });
 
 /** The options of {@link huberLoss}. */

@@ -1,5 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { elementwise, NO_PARAMS } from '../elementwise.js';
+import { elementwiseRun } from '../elementwise.js';
 
 /**
  * Mean absolute error: `l = |input − target|`, as `torch.nn.functional.l1_loss`.
@@ -21,12 +21,8 @@ export const l1Loss = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
-  notes: '',
   mean: 'the number of elements',
-  run(fn, [input, target], o) {
-    const { reduction } = o;
-    return elementwise({ fn, stem: 'l1_loss', params: NO_PARAMS, input, target, reduction });
-  },
+  run: elementwiseRun('l1_loss'),
 });
 
 /** The options of {@link l1Loss}. */

@@ -1,5 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { elementwise, NO_PARAMS } from '../elementwise.js';
+import { elementwiseRun } from '../elementwise.js';
 
 /**
  * Keras's LogCosh with PyTorch conventions: `l = log(cosh(input − target))`, elementwise.
@@ -22,10 +22,7 @@ export const logCosh = defineLoss({
   },
   notes: 'overflow-free and accurate near 0',
   mean: 'the number of elements',
-  run(fn, [input, target], o) {
-    const { reduction } = o;
-    return elementwise({ fn, stem: 'log_cosh', params: NO_PARAMS, input, target, reduction });
-  },
+  run: elementwiseRun('log_cosh'),
 });
 
 /** The options of {@link logCosh}. */

@@ -1,5 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { elementwise, NO_PARAMS } from '../elementwise.js';
+import { elementwiseRun } from '../elementwise.js';
 
 /**
  * Keras's MeanAbsolutePercentageError with PyTorch conventions ((input, target) order,
@@ -23,12 +23,7 @@ export const meanAbsolutePercentageError = defineLoss({
   },
   notes: '`100·|t−x| / max(|t|, 1e-7)`, elementwise, PyTorch reductions',
   mean: 'the number of elements',
-  run(fn, [input, target], o) {
-    const { reduction } = o;
-    return elementwise({
-      fn, stem: 'mean_absolute_percentage_error', params: NO_PARAMS, input, target, reduction,
-    });
-  },
+  run: elementwiseRun('mean_absolute_percentage_error'),
 });
 
 /** The options of {@link meanAbsolutePercentageError}. */

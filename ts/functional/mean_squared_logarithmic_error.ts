@@ -1,5 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { elementwise, NO_PARAMS } from '../elementwise.js';
+import { elementwiseRun } from '../elementwise.js';
 
 /**
  * Keras's MeanSquaredLogarithmicError with PyTorch conventions:
@@ -22,12 +22,7 @@ export const meanSquaredLogarithmicError = defineLoss({
   },
   notes: '`(log(max(x,1e-7)+1) − log(max(t,1e-7)+1))²`',
   mean: 'the number of elements',
-  run(fn, [input, target], o) {
-    const { reduction } = o;
-    return elementwise({
-      fn, stem: 'mean_squared_logarithmic_error', params: NO_PARAMS, input, target, reduction,
-    });
-  },
+  run: elementwiseRun('mean_squared_logarithmic_error'),
 });
 
 /** The options of {@link meanSquaredLogarithmicError}. */

@@ -1,5 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { elementwise, NO_PARAMS } from '../elementwise.js';
+import { elementwiseRun } from '../elementwise.js';
 
 /**
  * Mean squared error: `l = (input − target)²`, as `torch.nn.functional.mse_loss`.
@@ -24,12 +24,8 @@ export const mseLoss = defineLoss({
   options: {
     reduction: opt.reduction(),
   },
-  notes: '',
   mean: 'the number of elements',
-  run(fn, [input, target], o) {
-    const { reduction } = o;
-    return elementwise({ fn, stem: 'mse_loss', params: NO_PARAMS, input, target, reduction });
-  },
+  run: elementwiseRun('mse_loss'),
 });
 
 /** The options of {@link mseLoss}. */

@@ -1,5 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { elementwise } from '../elementwise.js';
+import { elementwiseRun } from '../elementwise.js';
 
 /**
  * Poisson negative log likelihood, as `torch.nn.functional.poisson_nll_loss`.
@@ -29,12 +29,7 @@ export const poissonNllLoss = defineLoss({
   },
   notes: '`logInput`, `full` (Stirling term where target > 1), `eps`',
   mean: 'the number of elements',
-  run(fn, [input, target], o) {
-    const { reduction, logInput, full, eps } = o;
-    return elementwise({
-      fn, stem: 'poisson_nll_loss', params: [logInput ? 1 : 0, full ? 1 : 0, eps], input, target, reduction,
-    });
-  },
+  run: elementwiseRun('poisson_nll_loss', (o) => [o.logInput ? 1 : 0, o.full ? 1 : 0, o.eps]),
 });
 
 /** The options of {@link poissonNllLoss}. */
