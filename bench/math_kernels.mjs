@@ -3,7 +3,9 @@
 // with deterministic data and times each export on it. Prints ns/element and M elem/s
 // (best of several rounds: the machine is small and shared, so medians wander).
 //
-// Usage: node bench/math_kernels.mjs [module.wasm …]   (several modules: compared side by side)
+// Usage: node bench/math_kernels.mjs [module.wasm …]   (several modules: compared side by side,
+//        interleaved round by round, with each module's ratio to the first and that ratio's
+//        spread over the rounds). Modules of ABI 2 (before the row driver) and 3 both work.
 // Knobs: MK_N=1e6 (elements), MK_ROUNDS=5, MK_MS=150 (timed milliseconds per round),
 //        MK_FILTER=regex (on row names)
 
@@ -87,11 +89,22 @@ const CASES = [
   ['msle bwd (2×log1p)', N, (e, d) => e.lossfn_mean_squared_logarithmic_error_backward_f32(d.pos, d.pos2, 0, 0, N, 0, 0, 0, 0, 1, d.gx, d.gt, 0)],
   ['logCosh fwd', N, (e, d) => e.lossfn_log_cosh_forward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, d.sum)],
   ['logCosh bwd (tanh)', N, (e, d) => e.lossfn_log_cosh_backward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, 1, d.gx, 0, 0)],
-  ['crossEntropy fwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_forward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, d.sum)],
-  ['crossEntropy bwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_cross_entropy_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, 1e-6, d.gx, 0)],
-  ['softmaxFocal bwd 1000² γ=2', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_softmax_focal_loss_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, -100, 2, 0, 1e-6, d.gx)],
-  ['distillation fwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_distillation_loss_forward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, d.sum)],
-  ['distillation bwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => e.lossfn_distillation_loss_backward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, 1e-6, d.gx, d.gt2)],
+  // Row losses: ABI 3 is the row driver's one signature (crates/wasm/src/rows.rs); ABI 2 had one per loss.
+  ['crossEntropy fwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => (e.lossfn_abi_version() >= 3
+    ? e.lossfn_cross_entropy_forward_f32(d.logits, 0, d.yIdx, 0, CE_CLASSES, CE_ROWS, CE_CLASSES, 1, -100, 1, 0, 0, 0, 0, d.sum, 2)
+    : e.lossfn_cross_entropy_forward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, d.sum))],
+  ['crossEntropy bwd 1000²', CE_ROWS * CE_CLASSES, (e, d) => (e.lossfn_abi_version() >= 3
+    ? e.lossfn_cross_entropy_backward_f32(d.logits, 0, d.yIdx, 0, CE_CLASSES, CE_ROWS, CE_CLASSES, 1, -100, 1, 0, 0, 0, 0, 1e-6, d.gx, 0)
+    : e.lossfn_cross_entropy_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, 0, -100, 0, 0, 1e-6, d.gx, 0))],
+  ['softmaxFocal bwd 1000² γ=2', CE_ROWS * CE_CLASSES, (e, d) => (e.lossfn_abi_version() >= 3
+    ? e.lossfn_softmax_focal_loss_backward_f32(d.logits, 0, d.yIdx, 0, CE_CLASSES, CE_ROWS, CE_CLASSES, 1, -100, 1, 2, 0, 0, 0, 1e-6, d.gx, 0)
+    : e.lossfn_softmax_focal_loss_backward_f32(d.logits, CE_ROWS, CE_CLASSES, d.yIdx, 0, -100, 2, 0, 1e-6, d.gx))],
+  ['distillation fwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => (e.lossfn_abi_version() >= 3
+    ? e.lossfn_distillation_loss_forward_f32(d.logits, d.logits2, 0, 0, CE_CLASSES, CE_ROWS, CE_CLASSES, 0, 0, 0, 2, 0, 0, 0, d.sum, 2)
+    : e.lossfn_distillation_loss_forward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, d.sum))],
+  ['distillation bwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => (e.lossfn_abi_version() >= 3
+    ? e.lossfn_distillation_loss_backward_f32(d.logits, d.logits2, 0, 0, CE_CLASSES, CE_ROWS, CE_CLASSES, 0, 0, 0, 2, 0, 0, 0, 1e-6, d.gx, d.gt2)
+    : e.lossfn_distillation_loss_backward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, 1e-6, d.gx, d.gt2))],
   ['BCE-with-logits fwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_forward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],
   ['BCE-with-logits bwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_backward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, 1, d.gx, 0, 0)],
   ['BCE fwd (ln, log1p)', N, (e, d) => e.lossfn_binary_cross_entropy_forward_f32(d.prob, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],
@@ -101,23 +114,18 @@ const CASES = [
   ['l1 fwd (memory floor)', N, (e, d) => e.lossfn_l1_loss_forward_f32(d.xn, d.tn, 0, 0, N, 0, 0, 0, 0, d.sum)],
 ].filter(([name]) => !FILTER || FILTER.test(name));
 
-/** Best-of-rounds seconds per call. */
-function time(fn) {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity;
-  for (let round = 0; round < ROUNDS; round++) {
-    const start = performance.now();
-    let calls = 0;
-    let fastest = Infinity;
-    while (performance.now() - start < MS || calls < 3) {
-      const s = performance.now();
-      fn();
-      fastest = Math.min(fastest, performance.now() - s);
-      calls++;
-    }
-    best = Math.min(best, fastest);
+/** Fastest call (seconds) within one round of MS milliseconds. */
+function round(fn) {
+  const start = performance.now();
+  let calls = 0;
+  let fastest = Infinity;
+  while (performance.now() - start < MS || calls < 3) {
+    const s = performance.now();
+    fn();
+    fastest = Math.min(fastest, performance.now() - s);
+    calls++;
   }
-  return best / 1e3;
+  return fastest / 1e3;
 }
 
 const mods = [];
@@ -125,17 +133,34 @@ for (const f of files) mods.push({ file: path.relative(process.cwd(), f) || f, .
 
 const rows = [];
 for (const [name, elems, call] of CASES) {
+  const live = mods.filter(({ ex }) => ex[call.toString().match(/e\.(lossfn_\w+)/)[1]]);
+  for (const { ex, d } of live) {
+    const st = call(ex, d);
+    if (st !== 0) throw new Error(`${name}: status ${st}`);
+    for (let i = 0; i < 3; i++) call(ex, d);
+  }
+  // Rounds interleave the modules (A, B, A, B, …) so that a noisy stretch of the machine hits
+  // every module alike; per-round ratios to the first module give the spread.
+  const best = live.map(() => Infinity);
+  const ratios = live.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    const t = live.map(({ ex, d }) => round(() => call(ex, d)));
+    t.forEach((v, i) => {
+      best[i] = Math.min(best[i], v);
+      ratios[i].push(t[0] / v);
+    });
+  }
   const row = [name];
-  for (const { ex, d } of mods) {
-    const fn = ex[call.toString().match(/e\.(lossfn_\w+)/)[1]];
-    if (!fn) {
+  for (const m of mods) {
+    const i = live.indexOf(m);
+    if (i < 0) {
       row.push('n/a');
       continue;
     }
-    const st = call(ex, d);
-    if (st !== 0) throw new Error(`${name}: status ${st}`);
-    const s = time(() => call(ex, d));
-    row.push(`${((s / elems) * 1e9).toFixed(3)} ns  ${(elems / s / 1e6).toFixed(0).padStart(5)} M/s`);
+    const s = best[i];
+    const rs = ratios[i];
+    const speed = i === 0 ? '' : `  ×${(best[0] / s).toFixed(2)} (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)})`;
+    row.push(`${((s / elems) * 1e9).toFixed(3)} ns  ${(elems / s / 1e6).toFixed(0).padStart(5)} M/s${speed}`);
   }
   rows.push(row);
 }
@@ -143,7 +168,8 @@ for (const [name, elems, call] of CASES) {
 const header = ['kernel (float32, in-memory)', ...mods.map((m) => m.file)];
 const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (r) => '| ' + r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join(' | ') + ' |';
-console.log(`N = ${N} (crossEntropy ${CE_ROWS}×${CE_CLASSES}), best of ${ROUNDS} rounds of ${MS} ms`);
+console.log(`N = ${N} (crossEntropy ${CE_ROWS}×${CE_CLASSES}), best of ${ROUNDS} interleaved rounds of ${MS} ms;`);
+console.log('×r (lo–hi): speed relative to the first module (> 1 is faster), and its range over the rounds');
 console.log(line(header));
 console.log('|' + w.map((n, i) => (i ? '-'.repeat(n + 1) + ':' : ':' + '-'.repeat(n + 1))).join('|') + '|');
 for (const r of rows) console.log(line(r));

@@ -94,6 +94,10 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const [x, t] = checkPair(fn, call.input, call.target);
   const aux = planOperand(fn, call.aux, x);
   const weight = planOperand(fn, call.weight, x);
+  // Checked before any kernel runs, as every argument is.
+  if (weight?.op.tensor.requiresGrad) {
+    throw new Error(`${fn}: option '${weight.op.name}' does not support requiresGrad (no gradient flows to it)`);
+  }
   const dtype = x.dtype;
   const n = x.numel();
   const fwd = kernel<ElementwiseForward>(ex, stem, 'forward', dtype);
@@ -115,9 +119,6 @@ export function elementwise(call: ElementwiseCall): Tensor {
     const v = views(ex);
     if (out) out.set(heapOf(ex, dtype).subarray(pout / bytes, pout / bytes + len), off);
     total.add(v.f64[psum / 8]);
-  }
-  if (weight?.op.tensor.requiresGrad) {
-    throw new Error(`${fn}: option '${weight.op.name}' does not support requiresGrad (no gradient flows to it)`);
   }
   const operands: Tensor[] = aux ? [x, t, aux.op.tensor] : [x, t];
   const requiresGrad = operands.some((o) => o.requiresGrad);
