@@ -71,12 +71,8 @@ function ctcOperands(fn: string, logProbs: unknown, targets: unknown, inputLengt
   }
   const tg = checkTensor(fn, 'targets', targets);
   const ys = intTargets(fn, 'targets', tg, 'class indices (labels)');
-  if (batched ? tg.ndim < 1 || tg.ndim > 2 : tg.ndim !== 1) {
-    throw new Error(
-      batched
-        ? `${fn}: argument 'targets': Expected 1 to 2 dimensions, but got ${tg.ndim}-dimensional tensor for argument #2 'targets' ${WHERE}`
-        : `${fn}: argument 'targets': unbatched log_probs (T, C) take 1-dimensional targets (S), got shape ${shapeStr(tg.shape)}`,
-    );
+  if (tg.ndim < 1 || tg.ndim > 2) {
+    throw new Error(`${fn}: argument 'targets': Expected 1 to 2 dimensions, but got ${tg.ndim}-dimensional tensor for argument #2 'targets' ${WHERE}`);
   }
   const il = lengthsArg(fn, 'inputLengths', 'input_lengths', inputLengths).values;
   const tl = lengthsArg(fn, 'targetLengths', 'target_lengths', targetLengths).values;
@@ -91,8 +87,8 @@ function ctcOperands(fn: string, logProbs: unknown, targets: unknown, inputLengt
     if (il[b] > t) throw new RangeError(`${fn}: argument 'inputLengths': Expected input_lengths to have value at most ${t}, but got value ${il[b]} ${WHERE}`);
     if (tl[b] < 0) throw new RangeError(`${fn}: argument 'targetLengths': Expected target_lengths to have value at least 0, but got value ${tl[b]} ${WHERE}`);
   }
-  // Layout: padded (N, S) (an unbatched 1-D target is one padded row) or concatenated (Σ tl).
-  const concatenated = batched && tg.ndim === 1;
+  // Layout: padded (N, S) or concatenated 1-D (Σ tl), for unbatched input too (as PyTorch).
+  const concatenated = tg.ndim === 1;
   const lOff = new Int32Array(n);
   let total = 0;
   for (let b = 0; b < n; b++) total += tl[b];
@@ -102,8 +98,8 @@ function ctcOperands(fn: string, logProbs: unknown, targets: unknown, inputLengt
       throw new Error(`${fn}: argument 'targets': Expected tensor to have size ${total} at dimension 0, but got size ${tg.shape[0]} for argument #2 'targets' ${WHERE}`);
     }
   } else {
-    const rows = batched ? tg.shape[0] : 1;
-    stride = batched ? tg.shape[1] : tg.shape[0];
+    [, stride] = tg.shape;
+    const rows = tg.shape[0];
     if (rows !== n) {
       throw new Error(`${fn}: argument 'targets': Expected tensor to have size ${n} at dimension 0, but got size ${rows} for argument #2 'targets' ${WHERE}`);
     }
