@@ -42,10 +42,15 @@ fn lengths(name: &str, v: &[i32]) -> Result<Vec<usize>, i32> {
 fn total(what: &str, parts: impl Iterator<Item = Result<u32, i32>>) -> Result<u32, i32> {
     let mut s = 0u32;
     for p in parts {
-        s = s.checked_add(p?).ok_or_else(|| bad(format!("{what}: total overflows a 32-bit length")))?;
+        s = s
+            .checked_add(p?)
+            .ok_or_else(|| bad(format!("{what}: total overflows a 32-bit length")))?;
     }
     Ok(s)
 }
+
+/// Per-sample input lengths, target lengths, and the concatenated labels.
+type CtcBatch = (Vec<usize>, Vec<usize>, &'static [i32]);
 
 /// The batch layout of a CTC call: per-sample input and target lengths, checked against
 /// the concatenated operands' lengths.
@@ -59,14 +64,20 @@ unsafe fn ctc_batch(
     t_lens: u32,
     l_lens: u32,
     n: u32,
-) -> Result<(Vec<usize>, Vec<usize>, &'static [i32]), i32> {
-    let ts = lengths("t_lens", required("t_lens", operand::<i32>("t_lens", t_lens, n)?)?)?;
-    let ls = lengths("l_lens", required("l_lens", operand::<i32>("l_lens", l_lens, n)?)?)?;
+) -> Result<CtcBatch, i32> {
+    let ts = lengths(
+        "t_lens",
+        required("t_lens", operand::<i32>("t_lens", t_lens, n)?)?,
+    )?;
+    let ls = lengths(
+        "l_lens",
+        required("l_lens", operand::<i32>("l_lens", l_lens, n)?)?,
+    )?;
     let lp_total = total(
         "lp",
         ts.iter()
             .zip(&ls)
-            .map(|(&t, &l)| product("t × (l + 1)", &[t as u32, (l as u32).checked_add(1).unwrap_or(u32::MAX)])),
+            .map(|(&t, &l)| product("t × (l + 1)", &[t as u32, (l as u32).saturating_add(1)])),
     )?;
     let l_total = total("labels", ls.iter().map(|&l| Ok(l as u32)))?;
     if lp_total != lp_len || l_total != labels_len {
@@ -147,7 +158,10 @@ ctc_exports!(f64);
 fn row_labels<'a>(y: u32, rows: u32, classes: u32) -> Result<&'a [i32], i32> {
     // SAFETY: protocol-checked operand.
     let ys = unsafe { operand::<i32>("y", y, rows)? }.unwrap_or(&[]);
-    if let Some(&v) = ys.iter().find(|&&v| v < -2 || (v >= 0 && v as u32 >= classes)) {
+    if let Some(&v) = ys
+        .iter()
+        .find(|&&v| v < -2 || (v >= 0 && v as u32 >= classes))
+    {
         return Err(bad(format!("rnnt: row label {v} out of range")));
     }
     Ok(ys)
@@ -155,7 +169,9 @@ fn row_labels<'a>(y: u32, rows: u32, classes: u32) -> Result<&'a [i32], i32> {
 
 fn blank_of(blank: i32, classes: u32) -> Result<usize, i32> {
     if blank < 0 || blank as u32 >= classes {
-        return Err(bad(format!("rnnt: blank {blank} out of range for {classes} classes")));
+        return Err(bad(format!(
+            "rnnt: blank {blank} out of range for {classes} classes"
+        )));
     }
     Ok(blank as usize)
 }
@@ -207,7 +223,7 @@ export!("lossfn_rnnt_loss_lattice",
         "rows",
         ts.iter()
             .zip(&us)
-            .map(|(&t, &u)| product("t × (u + 1)", &[t as u32, (u as u32).checked_add(1).unwrap_or(u32::MAX)])),
+            .map(|(&t, &u)| product("t × (u + 1)", &[t as u32, (u as u32).saturating_add(1)])),
     )?;
     if all != rows {
         return Err(bad(format!("rnnt: rows {rows} do not match the lengths ({all})")));

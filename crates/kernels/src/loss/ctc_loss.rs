@@ -124,7 +124,15 @@ impl<E: Element> CtcSample<'_, E> {
     }
 
     /// α_t from α_{t−1} (`prev`) into `cur`, states `[0, hi)` (the rest stay −inf).
-    fn alpha_step(&self, prev: &[f64], cur: &mut [f64], ws_e: &mut [f64], skip: &[f64], lpx: &[f64], hi: usize) {
+    fn alpha_step(
+        &self,
+        prev: &[f64],
+        cur: &mut [f64],
+        ws_e: &mut [f64],
+        skip: &[f64],
+        lpx: &[f64],
+        hi: usize,
+    ) {
         let m = max(&prev[..hi]);
         if !m.is_finite() {
             // Every predecessor −inf (no alignment reaches this frame) or a NaN among them.
@@ -197,7 +205,11 @@ impl<E: Element> CtcSample<'_, E> {
             self.expand(t, lpx);
             // States above 2t + 1 are unreachable at frame t: they stay −inf.
             let hi = round_up((2 * t + 2).min(s2));
-            let (pi, ci) = if keep { (t - 1, t) } else { ((t - 1) % 2, t % 2) };
+            let (pi, ci) = if keep {
+                (t - 1, t)
+            } else {
+                ((t - 1) % 2, t % 2)
+            };
             let (prev, cur) = if pi < ci {
                 let (a, b) = alpha.split_at_mut(ci * sp);
                 (&a[pi * sp..(pi + 1) * sp], &mut b[..sp])
@@ -242,7 +254,11 @@ impl<E: Element> CtcSample<'_, E> {
         // first[k]: the first label column with the same class as label k (repeated labels
         // share one posterior).
         let first: Vec<usize> = (0..l)
-            .map(|k| (0..=k).find(|&j| self.labels[j] == self.labels[k]).unwrap_or(k))
+            .map(|k| {
+                (0..=k)
+                    .find(|&j| self.labels[j] == self.labels[k])
+                    .unwrap_or(k)
+            })
             .collect();
         let Workspace {
             alpha,
@@ -292,7 +308,11 @@ impl<E: Element> CtcSample<'_, E> {
                             for j in s..(s + LANES).min(s2) {
                                 if e[j] + e[j + 1] + skip[j + 2] * e[j + 2] < TINY {
                                     let b = if j + 1 < s2 { next[j + 1] } else { NEG_INF };
-                                    let cc = if skip[j + 2] != 0.0 { next[j + 2] } else { NEG_INF };
+                                    let cc = if skip[j + 2] != 0.0 {
+                                        next[j + 2]
+                                    } else {
+                                        NEG_INF
+                                    };
                                     bprime[j] = lse3(next[j], b, cc);
                                 }
                             }
@@ -354,7 +374,11 @@ pub fn dense_grad<E: Element>(x: &[E], classes: usize, scale: &[f64], out: &mut 
     if classes == 0 {
         return;
     }
-    for (r, (row, o)) in x.chunks_exact(classes).zip(out.chunks_exact_mut(classes)).enumerate() {
+    for (r, (row, o)) in x
+        .chunks_exact(classes)
+        .zip(out.chunks_exact_mut(classes))
+        .enumerate()
+    {
         let s = scale[r];
         if s == 0.0 {
             o.fill(E::default());
@@ -401,7 +425,9 @@ mod tests {
     }
 
     fn rng(seed: &mut u64) -> f64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
     }
 
@@ -453,7 +479,10 @@ mod tests {
             if want.is_infinite() {
                 assert_eq!(got, f64::INFINITY, "T={t_len} {labels:?}");
             } else {
-                assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "T={t_len} {labels:?}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "T={t_len} {labels:?}: {got} vs {want}"
+                );
             }
         }
     }
@@ -517,7 +546,7 @@ mod tests {
 
     #[test]
     fn infeasible_and_empty() {
-        let lp = vec![-1.0f64; 3 * 3];
+        let lp = [-1.0f64; 3 * 3];
         // "11" needs three frames (1, blank, 1): two frames cannot hold it.
         let labels = [1, 1];
         let s = CtcSample {

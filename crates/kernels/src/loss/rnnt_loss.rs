@@ -56,10 +56,18 @@ pub fn prepare<E: Element>(
             // (rows::Lse::gap), so a confident row keeps its digits.
             let lse = log_sum_exp(row);
             skip[r] = -lse.gap(at(blank));
-            emit[r] = if y[r] >= 0 { -lse.gap(at(y[r] as usize)) } else { NEG_INF };
+            emit[r] = if y[r] >= 0 {
+                -lse.gap(at(y[r] as usize))
+            } else {
+                NEG_INF
+            };
         } else {
             skip[r] = at(blank);
-            emit[r] = if y[r] >= 0 { at(y[r] as usize) } else { NEG_INF };
+            emit[r] = if y[r] >= 0 {
+                at(y[r] as usize)
+            } else {
+                NEG_INF
+            };
         }
     }
 }
@@ -76,7 +84,7 @@ pub struct RnntSample<'a> {
 impl RnntSample<'_> {
     /// The cost `−ln P(y | x)`; with `coef`, also writes `[occ, cb, cl]` per row (3 values
     /// per row, row-major as the lattice). `t_len ≥ 1`.
-    pub fn run(&self, mut coef: Option<&mut [f64]>) -> f64 {
+    pub fn run(&self, coef: Option<&mut [f64]>) -> f64 {
         let (t_len, w) = (self.t_len, self.u_len + 1);
         let n = t_len * w;
         let (skip, emit) = (&self.skip[..n], &self.emit[..n]);
@@ -89,13 +97,21 @@ impl RnntSample<'_> {
                 if i == last {
                     continue;
                 }
-                let down = if t + 1 < t_len { beta[i + w] + skip[i] } else { NEG_INF };
-                let right = if u + 1 < w { beta[i + 1] + emit[i] } else { NEG_INF };
+                let down = if t + 1 < t_len {
+                    beta[i + w] + skip[i]
+                } else {
+                    NEG_INF
+                };
+                let right = if u + 1 < w {
+                    beta[i + 1] + emit[i]
+                } else {
+                    NEG_INF
+                };
                 beta[i] = lse2(down, right);
             }
         }
         let cost = -beta[0];
-        let Some(coef) = coef.as_deref_mut() else {
+        let Some(coef) = coef else {
             return cost;
         };
         let mut alpha = vec![NEG_INF; n];
@@ -106,8 +122,16 @@ impl RnntSample<'_> {
                 if i == 0 {
                     continue;
                 }
-                let from_t = if t > 0 { alpha[i - w] + skip[i - w] } else { NEG_INF };
-                let from_u = if u > 0 { alpha[i - 1] + emit[i - 1] } else { NEG_INF };
+                let from_t = if t > 0 {
+                    alpha[i - w] + skip[i - w]
+                } else {
+                    NEG_INF
+                };
+                let from_u = if u > 0 {
+                    alpha[i - 1] + emit[i - 1]
+                } else {
+                    NEG_INF
+                };
                 alpha[i] = lse2(from_t, from_u);
             }
         }
@@ -128,7 +152,11 @@ impl RnntSample<'_> {
                 } else {
                     0.0
                 };
-                let cl = if u + 1 < w { (a + emit[i] + beta[i + 1]).exp() } else { 0.0 };
+                let cl = if u + 1 < w {
+                    (a + emit[i] + beta[i + 1]).exp()
+                } else {
+                    0.0
+                };
                 coef[3 * i] = occ;
                 coef[3 * i + 1] = cb;
                 coef[3 * i + 2] = cl;
@@ -183,7 +211,11 @@ pub fn grad_rows<E: Element>(
     if classes == 0 {
         return;
     }
-    for (r, (row, o)) in x.chunks_exact(classes).zip(out.chunks_exact_mut(classes)).enumerate() {
+    for (r, (row, o)) in x
+        .chunks_exact(classes)
+        .zip(out.chunks_exact_mut(classes))
+        .enumerate()
+    {
         let [occ, cb, cl, g] = [par[4 * r], par[4 * r + 1], par[4 * r + 2], par[4 * r + 3]];
         if y[r] == -2 {
             o.fill(E::default());
@@ -209,7 +241,11 @@ pub fn grad_rows<E: Element>(
         o[blank] = E::from_f64(clamp(occ * pb - cb, clamp_to) * g);
         if y[r] >= 0 {
             let k = y[r] as usize;
-            let base = if k == blank { occ * pb - cb } else { occ * p(k) };
+            let base = if k == blank {
+                occ * pb - cb
+            } else {
+                occ * p(k)
+            };
             o[k] = E::from_f64(clamp(base - cl, clamp_to) * g);
         }
     }
@@ -220,15 +256,26 @@ mod tests {
     use super::*;
 
     fn rng(seed: &mut u64) -> f64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
     }
 
     /// Cost and logit gradient of one sample, through the three passes.
-    fn run(x: &[f64], t_len: usize, labels: &[i32], v: usize, blank: usize, fused: bool) -> (f64, Vec<f64>) {
+    fn run(
+        x: &[f64],
+        t_len: usize,
+        labels: &[i32],
+        v: usize,
+        blank: usize,
+        fused: bool,
+    ) -> (f64, Vec<f64>) {
         let w = labels.len() + 1;
         let rows = t_len * w;
-        let y: Vec<i32> = (0..rows).map(|r| labels.get(r % w).copied().unwrap_or(-1)).collect();
+        let y: Vec<i32> = (0..rows)
+            .map(|r| labels.get(r % w).copied().unwrap_or(-1))
+            .collect();
         let (mut skip, mut emit) = (vec![0.0; rows], vec![0.0; rows]);
         prepare(x, v, blank, &y, fused, &mut skip, &mut emit);
         let s = RnntSample {
@@ -239,7 +286,9 @@ mod tests {
         };
         let mut coef = vec![0.0; 3 * rows];
         let cost = s.run(Some(&mut coef));
-        let par: Vec<f64> = (0..rows).flat_map(|r| [coef[3 * r], coef[3 * r + 1], coef[3 * r + 2], 1.0]).collect();
+        let par: Vec<f64> = (0..rows)
+            .flat_map(|r| [coef[3 * r], coef[3 * r + 1], coef[3 * r + 2], 1.0])
+            .collect();
         let mut g = vec![0.0; rows * v];
         grad_rows(x, v, blank, &y, fused, -1.0, &par, &mut g);
         (cost, g)
@@ -283,7 +332,9 @@ mod tests {
         let mut seed = 3u64;
         let (t_len, labels, v, blank) = (4usize, [1, 2, 1], 4usize, 0usize);
         let w = labels.len() + 1;
-        let x: Vec<f64> = (0..t_len * w * v).map(|_| 4.0 * rng(&mut seed) - 2.0).collect();
+        let x: Vec<f64> = (0..t_len * w * v)
+            .map(|_| 4.0 * rng(&mut seed) - 2.0)
+            .collect();
         let (cost, g) = run(&x, t_len, &labels, v, blank, true);
         let want = brute(&x, t_len, &labels, v, blank);
         assert!((cost - want).abs() < 1e-12 * want, "{cost} vs {want}");
@@ -293,7 +344,8 @@ mod tests {
             xp[i] += h;
             let mut xm = x.clone();
             xm[i] -= h;
-            let num = (brute(&xp, t_len, &labels, v, blank) - brute(&xm, t_len, &labels, v, blank)) / (2.0 * h);
+            let num = (brute(&xp, t_len, &labels, v, blank) - brute(&xm, t_len, &labels, v, blank))
+                / (2.0 * h);
             assert!((num - g[i]).abs() < 1e-7, "{i}: {num} vs {}", g[i]);
         }
     }
