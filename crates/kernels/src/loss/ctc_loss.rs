@@ -27,7 +27,14 @@
 //! `−inf − (−inf) = NaN` where a target class has log-probability −inf; `β'` excludes the
 //! frame's own emission, so the posterior is exactly 0 there (the limit).
 //!
-//! Each frame's log-sum-exp is vectorised across states with the frame's max as the shift:
+//! Two evaluations of the same recursions, both vectorised across states:
+//! - the fast path ([`CtcSample::forward`], [`CtcSample::backward`]): Rabiner's scaling in
+//!   probability space, no transcendental per state (see [`FLOOR`]); a sample where any value
+//!   would underflow takes
+//! - the log-space path ([`CtcSample::forward_log`], [`CtcSample::backward_log`]), exact for
+//!   any input, as PyTorch computes it.
+//!
+//! In the log-space path each frame's log-sum-exp uses the frame's max as the shift:
 //! `e(s) = e^(α_{t−1}(s) − M)` once per state, then `α_t(s) = y_t(s) + M + ln(e(s) + e(s−1) +
 //! e(s−2))` (one exponential and one logarithm per state instead of three and one). Where
 //! that sum falls below 1e-290 (states more than ~667 nats behind the frame's best, whose
@@ -81,6 +88,8 @@ pub struct Workspace {
     /// The frame's log-probabilities per state.
     lpx: Vec<f64>,
     post: Vec<f64>,
+    /// The frame's emission factors per column (scaled path).
+    yc: Vec<f64>,
 }
 
 impl<E: Element> CtcSample<'_, E> {
@@ -231,6 +240,14 @@ impl<E: Element> CtcSample<'_, E> {
 
     /// The negative log-likelihood (+inf when no alignment exists).
     pub fn forward(&self, ws: &mut Workspace) -> f64 {
+        match self.alpha_scaled(ws, false) {
+            Some(nll) => nll,
+            None => self.forward_log(ws),
+        }
+    }
+
+    /// [`Self::forward`] by the log-space recursion alone.
+    pub fn forward_log(&self, ws: &mut Workspace) -> f64 {
         self.alpha(ws, false)
     }
 
@@ -239,6 +256,20 @@ impl<E: Element> CtcSample<'_, E> {
     /// class's total), and returns the nll. A sample without alignment (nll = +inf) gets NaN
     /// everywhere (PyTorch's `−inf + inf`), or 0 with `zero_infinity`.
     pub fn backward(&self, ws: &mut Workspace, g: f64, zero_infinity: bool, corr: &mut [E]) -> f64 {
+        match self.backward_scaled(ws, g, zero_infinity, corr) {
+            Some(nll) => nll,
+            None => self.backward_log(ws, g, zero_infinity, corr),
+        }
+    }
+
+    /// [`Self::backward`] by the log-space recursion alone.
+    pub fn backward_log(
+        &self,
+        ws: &mut Workspace,
+        g: f64,
+        zero_infinity: bool,
+        corr: &mut [E],
+    ) -> f64 {
         let nll = self.alpha(ws, true);
         let t_len = self.t_len;
         let c = self.cols();
@@ -267,6 +298,7 @@ impl<E: Element> CtcSample<'_, E> {
             skip,
             lpx,
             post,
+            ..
         } = ws;
         post.clear();
         post.resize(c, 0.0);
@@ -359,6 +391,290 @@ impl<E: Element> CtcSample<'_, E> {
     }
 }
 
+/// The fast path: Rabiner's scaled recursion in probability space. Each frame's emission
+/// probabilities are `e^(y − μ_t)` with `μ_t` the frame's largest log-probability (so they lie
+/// in (0, 1]), each frame's α (β') row is divided by its maximum, and the logarithms of those
+/// factors are summed (compensated): `α_t(s) = (α_{t−1}(s) + α_{t−1}(s−1) + α_{t−1}(s−2))·y`
+/// is three additions and a product per state, no transcendental. A state whose value would
+/// drop below 1e-300 (more than ~690 nats behind its frame's best, where f64 starts losing
+/// digits to underflow) makes the sample take the log-space recursion instead (`None`), as do
+/// NaN and +inf log-probabilities.
+const FLOOR: f64 = 1e-300;
+
+impl<E: Element> CtcSample<'_, E> {
+    /// The frame's emission factors `e^(lp − μ)` per state into `y` (columns into `yc`),
+    /// returning `μ`; `None` for a NaN or +inf log-probability, or a finite one whose factor
+    /// underflows (below [`FLOOR`]). A factor is 0 exactly where its log-probability is −inf.
+    fn emissions(&self, t: usize, yc: &mut [f64], y: &mut [f64]) -> Option<f64> {
+        let c = self.cols();
+        let row = &self.lp[t * c..(t + 1) * c];
+        let mut mu = NEG_INF;
+        for v in row {
+            let v = v.to_f64();
+            if v.is_nan() || v == f64::INFINITY {
+                return None;
+            }
+            mu = mu.max(v);
+        }
+        let shift = if mu == NEG_INF { 0.0 } else { mu };
+        for (o, v) in yc.iter_mut().zip(row) {
+            *o = v.to_f64() - shift;
+        }
+        let mut k = 0;
+        while k < c {
+            exp(V::load(&yc[k..])).store(&mut yc[k..]);
+            k += LANES;
+        }
+        for k in 0..c {
+            if yc[k] < FLOOR && row[k].to_f64() > NEG_INF {
+                return None;
+            }
+        }
+        y[0] = yc[0];
+        for k in 1..c {
+            y[2 * k - 1] = yc[k];
+            y[2 * k] = yc[0];
+        }
+        Some(mu)
+    }
+
+    /// Scaled α. Rows have stride `sp + 2` with two leading zeros (states −2, −1), so that a
+    /// state's three predecessors are plain loads. With `keep`, every frame's row is kept
+    /// (normalised to max 1). Returns the nll, or `None` (take the log-space path).
+    fn alpha_scaled(&self, ws: &mut Workspace, keep: bool) -> Option<f64> {
+        let t_len = self.t_len;
+        let l = self.labels.len();
+        if t_len == 0 {
+            return Some(if l == 0 { 0.0 } else { f64::INFINITY });
+        }
+        let s2 = self.states();
+        let sp = self.prepare(ws);
+        let stride = sp + 2;
+        let rows = if keep { t_len } else { 2 };
+        ws.alpha.clear();
+        ws.alpha.resize(rows * stride, 0.0);
+        ws.post.clear();
+        ws.post.resize(sp, 0.0);
+        ws.yc.clear();
+        ws.yc.resize(round_up(self.cols()), 0.0);
+        let Workspace {
+            alpha,
+            skip,
+            post: y,
+            yc,
+            ..
+        } = ws;
+        let mut logp = crate::driver::Sum::default();
+        let (zero, floor) = (V::splat(0.0), V::splat(FLOOR));
+        for t in 0..t_len {
+            let mu = self.emissions(t, yc, y)?;
+            if mu == NEG_INF {
+                return Some(f64::INFINITY);
+            }
+            let ci = if keep { t } else { t % 2 };
+            let mut m = zero;
+            let hi = round_up((2 * t + 2).min(s2));
+            if t == 0 {
+                let row = &mut alpha[ci * stride..(ci + 1) * stride];
+                // (underflowing factors were refused by `emissions`)
+                row[2..2 + s2.min(2)].copy_from_slice(&y[..s2.min(2)]);
+                m = V::load(&row[2..]);
+            } else {
+                let pi = if keep { t - 1 } else { (t - 1) % 2 };
+                let (prev, cur) = if pi < ci {
+                    let (a, b) = alpha.split_at_mut(ci * stride);
+                    (&a[pi * stride..(pi + 1) * stride], &mut b[..stride])
+                } else {
+                    let (a, b) = alpha.split_at_mut(pi * stride);
+                    (&b[..stride], &mut a[ci * stride..(ci + 1) * stride])
+                };
+                let mut s = 0;
+                let mut lost = false;
+                while s < hi {
+                    let sum = V::load(&prev[s + 2..])
+                        + V::load(&prev[s + 1..])
+                        + V::load(&skip[s..]) * V::load(&prev[s..]);
+                    let ys = V::load(&y[s..]);
+                    let v = sum * ys;
+                    let at_risk = V::mask_and(sum.gt(zero), ys.gt(zero));
+                    lost |= V::any(V::mask_and(v.lt(floor), at_risk));
+                    v.store(&mut cur[s + 2..]);
+                    m = m.max(v);
+                    s += LANES;
+                }
+                if lost {
+                    return None;
+                }
+            }
+            let row = &mut alpha[ci * stride..(ci + 1) * stride];
+            let mut buf = [0.0f64; LANES];
+            m.store(&mut buf);
+            let c = buf.iter().cloned().fold(0.0, f64::max);
+            if c == 0.0 {
+                // No alignment reaches frame t.
+                return Some(f64::INFINITY);
+            }
+            let inv = V::splat(1.0 / c);
+            let mut s = 0;
+            while s < hi {
+                (V::load(&row[s + 2..]) * inv).store(&mut row[s + 2..]);
+                s += LANES;
+            }
+            logp.add(c.ln() + mu);
+        }
+        let last = if keep { t_len - 1 } else { (t_len - 1) % 2 };
+        let row = &alpha[last * stride + 2..(last + 1) * stride];
+        let end = if l == 0 {
+            row[0]
+        } else {
+            row[s2 - 1] + row[s2 - 2]
+        };
+        if end == 0.0 {
+            return Some(f64::INFINITY);
+        }
+        logp.add(end.ln());
+        Some(-logp.value())
+    }
+
+    /// The scaled backward: α rows from [`Self::alpha_scaled`], then β' by the same scheme,
+    /// the posterior of state s at frame t as `α̂_t(s)·β̂'_t(s) / Σ_s' α̂_t(s')·β̂'_t(s')` (the
+    /// frame's total is P(target), whatever the scales). `None`: take the log-space path.
+    fn backward_scaled(
+        &self,
+        ws: &mut Workspace,
+        g: f64,
+        zero_infinity: bool,
+        corr: &mut [E],
+    ) -> Option<f64> {
+        let nll = self.alpha_scaled(ws, true)?;
+        let t_len = self.t_len;
+        let c = self.cols();
+        let corr = &mut corr[..t_len * c];
+        if !nll.is_finite() {
+            let zero = zero_infinity && nll == f64::INFINITY;
+            corr.fill(E::from_f64(if zero { 0.0 } else { f64::NAN }));
+            return Some(nll);
+        }
+        let l = self.labels.len();
+        let s2 = self.states();
+        let sp = round_up(s2);
+        let stride = sp + 2;
+        let first: Vec<usize> = (0..l)
+            .map(|k| {
+                (0..=k)
+                    .find(|&j| self.labels[j] == self.labels[k])
+                    .unwrap_or(k)
+            })
+            .collect();
+        let Workspace {
+            alpha,
+            e: next,
+            skip,
+            post: y,
+            cur: q,
+            yc,
+            ..
+        } = ws;
+        // next: β_{t+1} = β̂'_{t+1}·y_{t+1}, with two trailing zeros (states S, S + 1).
+        next.clear();
+        next.resize(sp + 2 * LANES, 0.0);
+        let mut bp = vec![0.0f64; sp];
+        let mut colpost = vec![0.0f64; c];
+        let mut ex = vec![0.0f64; round_up(c)];
+        let (zero, floor) = (V::splat(0.0), V::splat(FLOOR));
+        for t in (0..t_len).rev() {
+            self.emissions(t, yc, y)?;
+            bp.fill(0.0);
+            if t == t_len - 1 {
+                bp[s2 - 1] = 1.0;
+                if s2 > 1 {
+                    bp[s2 - 2] = 1.0;
+                }
+            } else {
+                let lo = s2.saturating_sub(2 * (t_len - t)) / LANES * LANES;
+                let mut m = zero;
+                let mut s = lo;
+                while s < sp {
+                    let v = V::load(&next[s..])
+                        + V::load(&next[s + 1..])
+                        + V::load(&skip[s + 2..]) * V::load(&next[s + 2..]);
+                    v.store(&mut bp[s..]);
+                    m = m.max(v);
+                    s += LANES;
+                }
+                let mut buf = [0.0f64; LANES];
+                m.store(&mut buf);
+                let d = buf.iter().cloned().fold(0.0, f64::max);
+                if d == 0.0 {
+                    return None;
+                }
+                let inv = V::splat(1.0 / d);
+                let mut s = lo;
+                while s < sp {
+                    (V::load(&bp[s..]) * inv).store(&mut bp[s..]);
+                    s += LANES;
+                }
+            }
+            // Posteriors of the frame's states, normalised by their total.
+            let arow = &alpha[t * stride + 2..(t + 1) * stride];
+            let mut tot = zero;
+            let mut s = 0;
+            while s < sp {
+                let v = V::load(&arow[s..]) * V::load(&bp[s..]);
+                v.store(&mut q[s..]);
+                tot = tot + v;
+                s += LANES;
+            }
+            let z = tot.sum_f64();
+            if !(z >= FLOOR) {
+                return None;
+            }
+            // β_t = β̂'_t·y_t for the frame below.
+            let mut lost = false;
+            let mut s = 0;
+            while s < sp {
+                let b = V::load(&bp[s..]);
+                let ys = V::load(&y[s..]);
+                let v = b * ys;
+                lost |= V::any(V::mask_and(
+                    v.lt(floor),
+                    V::mask_and(b.gt(zero), ys.gt(zero)),
+                ));
+                v.store(&mut next[s..]);
+                s += LANES;
+            }
+            if lost && t > 0 {
+                return None;
+            }
+            let iz = 1.0 / z;
+            colpost.fill(0.0);
+            let mut blank = 0.0;
+            for k in 0..=l {
+                blank += q[2 * k];
+            }
+            colpost[0] = blank * iz;
+            for k in 0..l {
+                colpost[1 + first[k]] += q[2 * k + 1] * iz;
+            }
+            let row = &self.lp[t * c..(t + 1) * c];
+            for (x, r) in ex.iter_mut().zip(row) {
+                *x = r.to_f64();
+            }
+            let mut k = 0;
+            while k < c {
+                exp(V::load(&ex[k..])).store(&mut ex[k..]);
+                k += LANES;
+            }
+            let out = &mut corr[t * c..(t + 1) * c];
+            out[0] = E::from_f64(g * (ex[0] - colpost[0]));
+            for k in 0..l {
+                out[k + 1] = E::from_f64(g * (ex[k + 1] - colpost[1 + first[k]]));
+            }
+        }
+        Some(nll)
+    }
+}
+
 /// The dense part of the CTC gradient: `out[r][c] = scale[r]·e^(x[r][c])` for rows of
 /// `classes` log-probabilities (rows are (t, n) pairs; the scale is the sample's upstream
 /// gradient before its input length, 0 after it). A zero scale writes zeros (not 0·inf).
@@ -396,7 +712,7 @@ mod tests {
     fn brute(lp: &[Vec<f64>], labels: &[i32], blank: i32) -> f64 {
         let t_len = lp.len();
         let c = lp.first().map_or(0, |r| r.len());
-        let mut total = 0.0f64;
+        let mut total = f64::NEG_INFINITY;
         let paths = (c as u64).pow(t_len as u32);
         for code in 0..paths {
             let mut k = code;
@@ -418,10 +734,10 @@ mod tests {
                 prev = p;
             }
             if out == labels {
-                total += logp.exp();
+                total = lse3(total, logp, f64::NEG_INFINITY);
             }
         }
-        -total.ln()
+        -total
     }
 
     fn rng(seed: &mut u64) -> f64 {
@@ -600,5 +916,53 @@ mod tests {
         }
         .forward(&mut Workspace::default());
         assert!((got - want).abs() <= 1e-12 * want, "{got} vs {want}");
+    }
+
+    /// The scaled fast path and the log-space recursion agree (value and gradient) on random
+    /// problems, long ones included; a problem that underflows takes the log-space path.
+    #[test]
+    fn scaled_and_log_space_agree() {
+        let mut seed = 23u64;
+        for (t_len, c, l, sharp) in [
+            (1usize, 3usize, 0usize, 1.0),
+            (7, 5, 3, 1.0),
+            (40, 6, 12, 3.0),
+            (300, 8, 90, 2.0),
+            (120, 4, 0, 1.0),
+            (50, 5, 20, 12.0),
+        ] {
+            let lp = log_softmax_rows(t_len, c, &mut seed)
+                .into_iter()
+                .map(|r| r.into_iter().map(|v| v * sharp).collect::<Vec<_>>())
+                .collect::<Vec<_>>();
+            let labels: Vec<i32> = (0..l)
+                .map(|_| 1 + (rng(&mut seed) * (c - 1) as f64) as i32)
+                .collect();
+            let g = gather(&lp, &labels, 0);
+            let s = CtcSample {
+                lp: &g,
+                labels: &labels,
+                t_len,
+            };
+            let mut ws = Workspace::default();
+            let (a, b) = (s.forward(&mut ws), s.forward_log(&mut ws));
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                "T={t_len}: {a} vs {b}"
+            );
+            let n = t_len * (l + 1);
+            let (mut c1, mut c2) = (vec![0.0; n], vec![0.0; n]);
+            let n1 = s.backward(&mut ws, 0.7, false, &mut c1);
+            let n2 = s.backward_log(&mut ws, 0.7, false, &mut c2);
+            assert!((n1 - n2).abs() <= 1e-12 * n2.abs().max(1.0));
+            for i in 0..n {
+                assert!(
+                    (c1[i] - c2[i]).abs() <= 1e-10,
+                    "T={t_len} [{i}]: {} vs {}",
+                    c1[i],
+                    c2[i]
+                );
+            }
+        }
     }
 }
