@@ -626,7 +626,7 @@ impl<E: Element> CtcSample<'_, E> {
                 s += LANES;
             }
             let z = tot.sum_f64();
-            if !(z >= FLOOR) {
+            if z.is_nan() || z < FLOOR {
                 return None;
             }
             // β_t = β̂'_t·y_t for the frame below.
