@@ -167,8 +167,8 @@ function stageGroup(heap: FloatArray, i32: Int32Array, bytes: number, pr: CtcPro
  *
  * `logProbs`: log-probabilities `(T, N, C)` or unbatched `(T, C)` (e.g. a log-softmax over
  * C), used as they are (not re-normalised). `targets`: int32/int64 labels, padded `(N, S)`
- * (an unbatched input takes `(S)`) or concatenated 1-D `(Σ targetLengths)`; none may be the
- * blank. `inputLengths`, `targetLengths`: `(N)` int tensors or number arrays (a number, a 0-d
+ * (`(1, S)` for unbatched input) or concatenated 1-D `(Σ targetLengths)` (for unbatched input
+ * too, as PyTorch); none may be the blank. `inputLengths`, `targetLengths`: `(N)` int tensors or number arrays (a number, a 0-d
  * or a 1-element tensor for unbatched input), `0 ≤ inputLengths ≤ T`.
  *
  * Per sample, `l = −ln Σ_{alignments π of the target} Π_t e^(logProbs[t, π_t])` (Graves'

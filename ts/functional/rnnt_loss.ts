@@ -142,17 +142,26 @@ function rowLabel(p: RnntProblem, row: number): number {
   return u < p.tl[b] ? p.ys[b * (p.w - 1) + u] : -1;
 }
 
+/** Copies runs of consecutive rows (`rows[i + 1] = rows[i] + 1`) of `count` rows with one `set` each. */
+function runs(rows: ArrayLike<number>, count: number, body: (i0: number, len: number) => void): void {
+  let i0 = 0;
+  while (i0 < count) {
+    let i1 = i0 + 1;
+    while (i1 < count && rows[i1] === rows[i1 - 1] + 1) i1++;
+    body(i0, i1 - i0);
+    i0 = i1;
+  }
+}
+
 function stageRows(ex: Exports, p: RnntProblem, rows: ArrayLike<number>, count: number, at: number, yAt: number): void {
   const bytes = floatBytes(p.x.dtype);
   const heap = heapOf(ex, p.x.dtype);
   const i32 = views(ex).i32;
   const xd = p.x.data;
   const v = p.v;
-  for (let i = 0; i < count; i++) {
-    const row = rows[i];
-    heap.set(xd.subarray(row * v, (row + 1) * v), at / bytes + i * v);
-    i32[yAt / 4 + i] = rowLabel(p, row);
-  }
+  // A sample's rows (t, u ≤ U_b) are contiguous in the logits: one copy per run.
+  runs(rows, count, (i0, len) => heap.set(xd.subarray(rows[i0] * v, (rows[i0] + len) * v), at / bytes + i0 * v));
+  for (let i = 0; i < count; i++) i32[yAt / 4 + i] = rowLabel(p, rows[i]);
 }
 
 /** The lattice pass over samples: costs, and `[occ, cb, cl]` per row when `coef` is given. */
@@ -273,10 +282,7 @@ export function rnntLossWith(fn: string, logits: Tensor, targets: Tensor, logitL
         }
         check(ex2, fn, bwd(s.x, count, v, p.blank, s.y, fused, o.clamp, s.par, s.out));
         const h = heapOf(ex2, dtype);
-        for (let i = 0; i < count; i++) {
-          const row = rows[i];
-          gx.set(h.subarray(s.out / bytes + i * v, s.out / bytes + (i + 1) * v), row * v);
-        }
+        runs(rows, count, (i0, len) => gx.set(h.subarray(s.out / bytes + i0 * v, s.out / bytes + (i0 + len) * v), rows[i0] * v));
       });
       return [new Tensor(gx, x.shape.slice(), dtype)];
     },
