@@ -85,7 +85,7 @@ unsafe fn ctc_batch(
             "ctc: lp_len {lp_len} / labels_len {labels_len} do not match the lengths ({lp_total} / {l_total})"
         )));
     }
-    let labels = operand::<i32>("labels", labels, labels_len)?.unwrap_or(&[]);
+    let labels = required("labels", operand::<i32>("labels", labels, labels_len)?)?;
     Ok((ts, ls, labels))
 }
 
@@ -97,7 +97,7 @@ macro_rules! ctc_exports {
                 n: u32, nll_out: u32,
             ) {
             let (ts, ls, labels) = ctc_batch(lp_len, labels, labels_len, t_lens, l_lens, n)?;
-            let lps = operand::<$t>("lp", lp, lp_len)?.unwrap_or(&[]);
+            let lps = required("lp", operand::<$t>("lp", lp, lp_len)?)?;
             let out = required("nll_out", output::<f64>("nll_out", nll_out, n)?)?;
             let mut ws = Workspace::default();
             let (mut at, mut lat) = (0, 0);
@@ -121,9 +121,9 @@ macro_rules! ctc_exports {
                 n: u32, g: u32, zero_infinity: i32, corr: u32,
             ) {
             let (ts, ls, labels) = ctc_batch(lp_len, labels, labels_len, t_lens, l_lens, n)?;
-            let lps = operand::<$t>("lp", lp, lp_len)?.unwrap_or(&[]);
+            let lps = required("lp", operand::<$t>("lp", lp, lp_len)?)?;
             let gs = required("g", operand::<f64>("g", g, n)?)?;
-            let corr = output::<$t>("corr", corr, lp_len)?.unwrap_or(&mut []);
+            let corr = required("corr", output::<$t>("corr", corr, lp_len)?)?;
             let mut ws = Workspace::default();
             let (mut at, mut lat) = (0, 0);
             for b in 0..n as usize {
@@ -143,9 +143,9 @@ macro_rules! ctc_exports {
         export!(concat!("lossfn_ctc_loss_dense_", stringify!($t)),
             (x: u32, rows: u32, classes: u32, scale: u32, out: u32) {
             let len = product("rows × classes", &[rows, classes])?;
-            let xs = operand::<$t>("input", x, len)?.unwrap_or(&[]);
-            let sc = operand::<f64>("scale", scale, rows)?.unwrap_or(&[]);
-            let out = output::<$t>("out", out, len)?.unwrap_or(&mut []);
+            let xs = required("input", operand::<$t>("input", x, len)?)?;
+            let sc = required("scale", operand::<f64>("scale", scale, rows)?)?;
+            let out = required("out", output::<$t>("out", out, len)?)?;
             dense_grad(xs, classes as usize, sc, out);
             Ok(())
         });
@@ -157,7 +157,7 @@ ctc_exports!(f64);
 /// Row labels: −2 (outside), −1 (none) or a class in `0..classes`.
 fn row_labels<'a>(y: u32, rows: u32, classes: u32) -> Result<&'a [i32], i32> {
     // SAFETY: protocol-checked operand.
-    let ys = unsafe { operand::<i32>("y", y, rows)? }.unwrap_or(&[]);
+    let ys = required("y", unsafe { operand::<i32>("y", y, rows)? })?;
     if let Some(&v) = ys
         .iter()
         .find(|&&v| v < -2 || (v >= 0 && v as u32 >= classes))
@@ -185,10 +185,10 @@ macro_rules! rnnt_exports {
             ) {
             let len = product("rows × classes", &[rows, classes])?;
             let blank = blank_of(blank, classes)?;
-            let xs = operand::<$t>("logits", x, len)?.unwrap_or(&[]);
+            let xs = required("logits", operand::<$t>("logits", x, len)?)?;
             let ys = row_labels(y, rows, classes)?;
-            let skip = output::<f64>("skip", skip, rows)?.unwrap_or(&mut []);
-            let emit = output::<f64>("emit", emit, rows)?.unwrap_or(&mut []);
+            let skip = required("skip", output::<f64>("skip", skip, rows)?)?;
+            let emit = required("emit", output::<f64>("emit", emit, rows)?)?;
             prepare(xs, classes as usize, blank, ys, fused != 0, skip, emit);
             Ok(())
         });
@@ -200,10 +200,10 @@ macro_rules! rnnt_exports {
             ) {
             let len = product("rows × classes", &[rows, classes])?;
             let blank = blank_of(blank, classes)?;
-            let xs = operand::<$t>("logits", x, len)?.unwrap_or(&[]);
+            let xs = required("logits", operand::<$t>("logits", x, len)?)?;
             let ys = row_labels(y, rows, classes)?;
-            let par = operand::<f64>("par", par, product("rows × 4", &[rows, 4])?)?.unwrap_or(&[]);
-            let out = output::<$t>("out", out, len)?.unwrap_or(&mut []);
+            let par = required("par", operand::<f64>("par", par, product("rows × 4", &[rows, 4])?)?)?;
+            let out = required("out", output::<$t>("out", out, len)?)?;
             grad_rows(xs, classes as usize, blank, ys, fused != 0, clamp, par, out);
             Ok(())
         });
@@ -228,8 +228,8 @@ export!("lossfn_rnnt_loss_lattice",
     if all != rows {
         return Err(bad(format!("rnnt: rows {rows} do not match the lengths ({all})")));
     }
-    let skip = operand::<f64>("skip", skip, rows)?.unwrap_or(&[]);
-    let emit = operand::<f64>("emit", emit, rows)?.unwrap_or(&[]);
+    let skip = required("skip", operand::<f64>("skip", skip, rows)?)?;
+    let emit = required("emit", operand::<f64>("emit", emit, rows)?)?;
     let cost = required("cost_out", output::<f64>("cost_out", cost_out, n)?)?;
     let mut coef = output::<f64>("coef", coef, product("rows × 3", &[rows, 3])?)?;
     let mut at = 0;
