@@ -1,6 +1,6 @@
 //! `F.ctc_loss` (Graves et al., 2006): the negative log-likelihood of a label sequence summed
-//! over every alignment, one sample at a time, in log space and in f64 whatever the input's
-//! type (a float32 recursion over T = 500 frames loses about three digits of the gradient).
+//! over every alignment, one sample at a time, in f64 whatever the input's type (a float32
+//! recursion over T = 500 frames loses about three digits of the gradient).
 //!
 //! A sample is given as its *gathered* log-probabilities: `t_len` rows of `L + 1` values,
 //! column 0 the blank's log-probability at that frame and column `k + 1` that of the target's
