@@ -14,6 +14,8 @@
 //
 // Entries whose lossfn function is missing (classification losses not yet landed) are left out.
 
+import { sequenceEntries } from './sequence.mjs';
+
 // ── seeded data ────────────────────────────────────────────────────────────────────────────
 
 /** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
@@ -533,6 +535,7 @@ export function makeEntries({ F, tensor }) {
     },
   );
 
+  entries.push(...sequenceEntries({ F, tensor }));
   for (const e of entries) {
     e.label ??= e.name;
     e.unit ??= 'elements';

@@ -37,7 +37,7 @@ const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
 for (const name of sigs.keys()) {
   if (!exported.has(name)) throw new Error(`gen-abi: ${name} has a signature but is not exported`);
 }
-const kernelExports = [...exported].filter((n) => /^lossfn_\w+_(forward|backward|piece)_f(32|64)$/.test(n));
+const kernelExports = [...exported].filter((n) => /_f(32|64)$/.test(n) && n.startsWith('lossfn_'));
 const unsigned = kernelExports.filter((n) => !sigs.has(n));
 if (unsigned.length) throw new Error(`gen-abi: kernel exports without a recorded signature: ${unsigned.join(', ')}`);
 
@@ -55,7 +55,7 @@ const camel = (s) => s.replace(/_(\w)/g, (_, c) => c.toUpperCase());
 const names = [...sigs.keys()].sort();
 const stems = new Map();
 for (const n of names) {
-  const m = /^lossfn_(\w+)_(forward|backward|piece)_(f32|f64)$/.exec(n);
+  const m = /^lossfn_(\w+?)_(forward|backward|piece|dense|prepare)_(f32|f64)$/.exec(n);
   if (!m) continue;
   const k = stems.get(m[1]) ?? new Set();
   k.add(`${m[2]}_${m[3]}`);

@@ -157,8 +157,14 @@ export type ConfigOf<S extends Specs> = { [K in keyof S]: S[K] extends OptionSpe
 
 type Tensors<A extends readonly string[]> = { [K in keyof A]: Tensor };
 
-/** One loss's descriptor. */
-export interface LossSpec<A extends readonly string[] = readonly string[], S extends Specs = Specs, N extends string = string> {
+/** One loss's descriptor. `X` types its positional arguments: tensors unless `run` says
+ * otherwise (ctcLoss's lengths may be number arrays). */
+export interface LossSpec<
+  A extends readonly string[] = readonly string[],
+  S extends Specs = Specs,
+  N extends string = string,
+  X extends readonly unknown[] = Tensors<A>,
+> {
   /** `F` name (camelCase of the stem). */
   name: string;
   /** snake_case stem: kernels `lossfn_<stem>_*`, fixtures test/golden/<stem>.json. */
@@ -177,16 +183,24 @@ export interface LossSpec<A extends readonly string[] = readonly string[], S ext
   mean: string;
   /** One line for the README's loss table: what to know beyond the options. */
   notes?: string;
+  /** The kernel exports `lossfn_<stem>_<kind>_{f32,f64}` the loss runs on, when not
+   * `forward` and `backward` (test/table.test.ts checks they exist). */
+  exports?: readonly string[];
   /** Runs the loss; `fn` is the name errors carry (the F name, or the nn class's). */
-  run(fn: string, args: Tensors<A>, o: ConfigOf<S>): Tensor;
+  run(fn: string, args: X, o: ConfigOf<S>): Tensor;
 }
 
 /** An `F` function: the loss on tensors and an options object, carrying its descriptor. */
-export type LossFn<A extends readonly string[] = readonly string[], S extends Specs = Specs, N extends string = string> =
-  ((...args: [...Tensors<A>, OptionsOf<S>?]) => Tensor) & { readonly spec: LossSpec<A, S, N> };
+export type LossFn<
+  A extends readonly string[] = readonly string[],
+  S extends Specs = Specs,
+  N extends string = string,
+  X extends readonly unknown[] = Tensors<A>,
+> = ((...args: [...X, OptionsOf<S>?]) => Tensor) & { readonly spec: LossSpec<A, S, N, X> };
 
 /** The options object of a loss's `F` function. */
-export type LossOptions<F> = F extends LossFn<readonly string[], infer S> ? OptionsOf<S> : never;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LossOptions<F> = F extends LossFn<any, infer S, any, any> ? OptionsOf<S> : never;
 
 /** Validates an options object against the specs: an object, known keys, each value parsed. */
 export function parseOptions<S extends Specs>(fn: string, specs: S, options: unknown): ConfigOf<S> {
@@ -210,39 +224,42 @@ export function parseOptions<S extends Specs>(fn: string, specs: S, options: unk
 }
 
 /** Defines a loss: returns its `F` function, which carries the descriptor as `.spec`. */
-export function defineLoss<const A extends readonly string[], S extends Specs, const N extends string>(
-  spec: LossSpec<A, S, N>,
-): LossFn<A, S, N> {
+export function defineLoss<const A extends readonly string[], S extends Specs, const N extends string, X extends readonly unknown[] = Tensors<A>>(
+  spec: LossSpec<A, S, N, X>,
+): LossFn<A, S, N, X> {
   const n = spec.args.length;
   const f = (...args: unknown[]): Tensor => {
     if (args.length > n + 1) {
       throw new TypeError(`${spec.name}: takes ${n} tensor argument${n === 1 ? '' : 's'} (${spec.args.join(', ')}) and an options object, got ${args.length} arguments`);
     }
     const o = parseOptions(spec.name, spec.options, args[n]);
-    return spec.run(spec.name, args.slice(0, n) as Tensors<A>, o);
+    return spec.run(spec.name, args.slice(0, n) as unknown as X, o);
   };
   Object.defineProperty(f, 'name', { value: spec.name });
   Object.defineProperty(f, 'spec', { value: spec, enumerable: false });
-  return f as unknown as LossFn<A, S, N>;
+  return f as unknown as LossFn<A, S, N, X>;
 }
 
 /** An `nn` loss module: options validated once in the constructor (errors name the class),
  * `forward` runs the loss with them (its errors name the class too). */
-export interface LossModule<A extends readonly string[], S extends Specs> {
+export interface LossModule<S extends Specs, X extends readonly unknown[]> {
   readonly options: Readonly<ConfigOf<S>>;
-  forward(...args: Tensors<A>): Tensor;
+  forward(...args: X): Tensor;
 }
-export type LossModuleClass<A extends readonly string[], S extends Specs> = new (options?: OptionsOf<S>) => LossModule<A, S>;
+export type LossModuleClass<S extends Specs, X extends readonly unknown[]> = new (options?: OptionsOf<S>) => LossModule<S, X>;
 
 /** The `nn` class of a loss, named (`.name`) as its descriptor says: minifiers cannot rename it. */
-export function lossModule<A extends readonly string[], S extends Specs>(f: LossFn<A, S, string>, name: string = f.spec.nn): LossModuleClass<A, S> {
+export function lossModule<A extends readonly string[], S extends Specs, X extends readonly unknown[]>(
+  f: LossFn<A, S, string, X>,
+  name: string = f.spec.nn,
+): LossModuleClass<S, X> {
   const spec = f.spec;
   const cls = class {
     readonly options: Readonly<ConfigOf<S>>;
     constructor(options?: OptionsOf<S>) {
       this.options = Object.freeze(parseOptions(name, spec.options, options));
     }
-    forward(...args: Tensors<A>): Tensor {
+    forward(...args: X): Tensor {
       if (args.length !== spec.args.length) {
         throw new TypeError(`${name}.forward: takes ${spec.args.length} tensor arguments (${spec.args.join(', ')}), got ${args.length}`);
       }
@@ -255,7 +272,7 @@ export function lossModule<A extends readonly string[], S extends Specs>(f: Loss
 
 /** Any loss's `F` function (the table's element type). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyLoss = LossFn<any, any, string>;
+export type AnyLoss = LossFn<any, any, string, any>;
 
 /** Every `F` function that is a loss (carries a descriptor). */
 export function isLoss(v: unknown): v is AnyLoss {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { F, init, tensor, type DType, type Tensor } from '../../ts/index.js';
 
 type Num = number | 'NaN' | 'Infinity' | '-Infinity';
-export interface FixtureTensor { shape: number[]; dtype?: DType; data: Num[]; name?: string; requiresGrad?: boolean }
+export interface FixtureTensor { shape: number[]; dtype?: DType; data: Num[]; name?: string; requiresGrad?: boolean; asArray?: boolean }
 export interface GoldenCase {
   name: string;
   fn: string;
@@ -59,7 +59,8 @@ export function expectClose(actual: Tensor, expected: FixtureTensor, rtol: numbe
 export function runCase(c: GoldenCase): void {
   const fn = (F as unknown as Record<string, (...a: unknown[]) => Tensor>)[c.fn];
   expect(fn, `F.${c.fn} exists`).toBeTypeOf('function');
-  const args = c.args.map((a) => toTensor(a, c.dtype, a.requiresGrad === true));
+  // An int argument with "asArray" goes in as a plain number array (sequence lengths).
+  const args = c.args.map((a) => (a.asArray ? a.data.map(num) : toTensor(a, c.dtype, a.requiresGrad === true)));
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c.options)) options[k] = isFixtureTensor(v) ? toTensor(v, c.dtype) : v;
   const out = fn(...args, options);
@@ -71,7 +72,7 @@ export function runCase(c: GoldenCase): void {
   c.args.forEach((a, i) => {
     const g = c.grads?.[a.name];
     if (!g) return;
-    const grad = args[i].grad;
+    const grad = (args[i] as Tensor).grad;
     expect(grad, `${c.name}: grad of ${a.name}`).not.toBeNull();
     expectClose(grad as Tensor, g, c.rtol, c.atol, `${c.name}: grad ${a.name}`);
   });

@@ -28,3 +28,5 @@ export * from './softmax_focal_loss.js';
 export * from './sphere_face_loss.js';
 export * from './squared_hinge.js';
 export * from './zero_one_loss.js';
+export * from './ctc_loss.js';
+export * from './rnnt_loss.js';

@@ -7,7 +7,7 @@ import { isLoss, lossModule, type AnyLoss, type LossFn, type LossModuleClass } f
 
 type Fs = typeof F;
 type LossKeys = { [K in keyof Fs]: Fs[K] extends AnyLoss ? K : never }[keyof Fs];
-type ModuleOf<L> = L extends LossFn<infer A, infer S> ? LossModuleClass<A, S> : never;
+type ModuleOf<L> = L extends LossFn<readonly string[], infer S, string, infer X> ? LossModuleClass<S, X> : never;
 type Names<L> = L extends { spec: { nn: infer N; aliases?: readonly (infer M)[] } } ? (N & string) | (M & string) : never;
 
 /** The `nn` classes, by name. */
@@ -16,7 +16,7 @@ export type NN = { [K in LossKeys as Names<Fs[K]>]: ModuleOf<Fs[K]> };
 const classes: Record<string, unknown> = {};
 for (const f of Object.values(F)) {
   if (!isLoss(f)) continue;
-  for (const name of [f.spec.nn, ...(f.spec.aliases ?? [])]) classes[name] = lossModule(f, name);
+  for (const name of [f.spec.nn, ...(f.spec.aliases ?? [])]) classes[name] = lossModule(f as LossFn, name);
 }
 
 /** `nn.<Class>`: the loss classes (generated from the loss table). */

@@ -274,5 +274,6 @@ pub const fn sig_bytes<const N: usize>(s: &str) -> [u8; N] {
 
 mod elementwise;
 mod rows;
+mod sequence;
 #[cfg(test)]
 mod tests;
