@@ -41,6 +41,7 @@ from fixtures.common import DISAGREEMENTS, GENERATORS, OUT_DIR, ROOT, SEED, TOL_
 # One module per family; each registers its stems with register(stem, family, generator).
 import fixtures.regression  # noqa: E402,F401
 import fixtures.classification  # noqa: E402,F401
+import fixtures.localization  # noqa: E402,F401
 
 
 def main(argv):

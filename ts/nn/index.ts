@@ -3,3 +3,4 @@ export { Loss } from './loss.js';
 export * from './regression.js';
 export * from './classification.js';
 export * from './binary.js';
+export * from './localization.js';

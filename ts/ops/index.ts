@@ -1,3 +1,4 @@
 // Functional ops that are not losses (box utilities, decoders, distances): `ops.<name>`.
 // One re-export line per family module.
 export {};
+export * from './localization.js';

@@ -230,3 +230,4 @@ macro_rules! export {
 
 mod classification;
 mod elementwise;
+mod localization;
