@@ -14,6 +14,8 @@
 //
 // Entries whose lossfn function is missing (classification losses not yet landed) are left out.
 
+import { localizationEntries } from './localization.mjs';
+
 // ── seeded data ────────────────────────────────────────────────────────────────────────────
 
 /** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
@@ -532,6 +534,8 @@ export function makeEntries({ F, tensor }) {
       },
     },
   );
+
+  entries.push(...localizationEntries({ F, tensor }));
 
   for (const e of entries) {
     e.label ??= e.name;

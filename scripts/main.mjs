@@ -5,6 +5,8 @@
 // Usage: npm start [-- --n 1000000]   (--n: elements for the throughput column)
 
 import { F, init, tensor } from 'lossfn';
+import * as lossfn from 'lossfn';
+import { section as localizationSection } from './main/localization.mjs';
 
 const args = process.argv.slice(2);
 const N_SPEED = Number(args[args.indexOf('--n') + 1] ?? NaN) || 1_000_000;
@@ -247,3 +249,5 @@ report(
   () => ({ args: [bigCls], elements: N_BIG * C_BIG }),
   'logits',
 );
+
+await localizationSection(lossfn);

@@ -226,10 +226,13 @@ pub struct TvInterUnion<V: Vector> {
 impl<V: Vector> TvInterUnion<V> {
     #[inline(always)]
     pub fn new(p: &Boxes<V>, t: &Boxes<V>) -> Self {
-        let xk1 = p.x1.max(t.x1);
-        let yk1 = p.y1.max(t.y1);
-        let xk2 = p.x2.min(t.x2);
-        let yk2 = p.y2.min(t.y2);
+        // pmax/pmin (one x64 instruction each in V8, where the NaN-propagating max/min take
+        // about seven): they may drop a NaN operand here, but a NaN coordinate makes its box's
+        // area, so the union and the loss, NaN anyway (see [`enclosing`]).
+        let xk1 = p.x1.pmax(t.x1);
+        let yk1 = p.y1.pmax(t.y1);
+        let xk2 = p.x2.pmin(t.x2);
+        let yk2 = p.y2.pmin(t.y2);
         let mask = V::mask_and(yk2.gt(yk1), xk2.gt(xk1));
         let inter = V::select(mask, (xk2 - xk1) * (yk2 - yk1), splat(0.0));
         let (wp, hp) = (p.x2 - p.x1, p.y2 - p.y1);
@@ -307,12 +310,15 @@ fn corner_grads<V: Vector>(
 }
 
 /// The smallest enclosing box's sides, `cw = max(x2, x2g) − min(x1, x1g)` and `ch` (not
-/// clamped), as torchvision's GIoU/DIoU losses compute them.
+/// clamped), as torchvision's GIoU/DIoU losses compute them. With `pmax`/`pmin`, which may drop
+/// a NaN operand: every loss also takes both boxes' areas `(x2 − x1)·(y2 − y1)`, through which
+/// a NaN coordinate makes the result NaN, as torchvision's; the gradients' tie and NaN rules
+/// ([`max_grad`]) compare the coordinates themselves.
 #[inline(always)]
 pub fn enclosing<V: Vector>(p: &Boxes<V>, t: &Boxes<V>) -> (V, V) {
     (
-        p.x2.max(t.x2) - p.x1.min(t.x1),
-        p.y2.max(t.y2) - p.y1.min(t.y1),
+        p.x2.pmax(t.x2) - p.x1.pmin(t.x1),
+        p.y2.pmax(t.y2) - p.y1.pmin(t.y1),
     )
 }
 
@@ -361,10 +367,10 @@ impl<V: Vector> MmOverlap<V> {
     #[inline(always)]
     pub fn new(p: &Boxes<V>, t: &Boxes<V>) -> Self {
         let zero = splat::<V>(0.0);
-        let dx = p.x2.min(t.x2) - p.x1.max(t.x1);
-        let dy = p.y2.min(t.y2) - p.y1.max(t.y1);
-        // clamp(min = 0) keeps NaN (Vector::max propagates it).
-        let (w, h) = (dx.max(zero), dy.max(zero));
+        // pmin/pmax as in [`TvInterUnion::new`]; the clamp `pmax(d, 0)` keeps a NaN `d`.
+        let dx = p.x2.pmin(t.x2) - p.x1.pmax(t.x1);
+        let dy = p.y2.pmin(t.y2) - p.y1.pmax(t.y1);
+        let (w, h) = (dx.pmax(zero), dy.pmax(zero));
         let (wp, hp) = (p.x2 - p.x1, p.y2 - p.y1);
         let (wt, ht) = (t.x2 - t.x1, t.y2 - t.y1);
         MmOverlap {
@@ -430,13 +436,6 @@ fn store_tail4<E: Transpose4>(v: [E::V; 4], s: &mut [E], i: usize, k: usize) {
     let mut buf = [E::default(); 16];
     E::store4(v, &mut buf);
     s[4 * i..4 * (i + k)].copy_from_slice(&buf[..4 * k]);
-}
-
-#[inline(always)]
-fn load_tail<V: Vector>(s: &[V::Elem], i: usize, k: usize) -> V {
-    let mut buf = [V::Elem::default(); 8];
-    buf[..k].copy_from_slice(&s[i..i + k]);
-    V::load(&buf)
 }
 
 /// Boxes per block of the format conversion (on the stack: 2 KiB of f32 per operand).
@@ -519,51 +518,107 @@ pub fn forward<E: Transpose4, L: BoxLoss>(
     total.value()
 }
 
-/// [`forward`] on corner boxes, adding `Σ l` into `total`. One copy of the loss body: the
-/// tail (under `LANES` boxes, padded) runs through the same loop iteration as whole vectors.
-#[inline(never)]
+/// [`forward`] on corner boxes, adding `Σ l` into `total`: whole vectors in
+/// [`forward_vectors`], then the tail (under `LANES` boxes) padded with unit boxes through the
+/// same loop, its padding lanes left out of the sum.
 fn forward_xyxy<E: Transpose4, L: BoxLoss>(
     loss: &L,
     p: &[E],
     t: &[E],
-    mut out: Option<&mut [E]>,
+    out: Option<&mut [E]>,
     total: &mut Sum,
 ) {
     let lanes = E::V::LANES;
     let n = p.len() / 4;
+    let whole = n - n % lanes;
+    let (mut dummy, mut tail) = ([E::default(); 8], [E::default(); 8]);
+    let (out_ptr, stride, out) = match out {
+        Some(o) => (o.as_mut_ptr(), lanes, Some(o)),
+        None => (dummy.as_mut_ptr(), 0, None),
+    };
+    // SAFETY: `whole` boxes of `p` and `t`, and `whole` outputs when `stride` is `lanes`
+    // (`out` holds `n` ≥ `whole`); with stride 0 every store goes to `dummy` (one vector).
+    unsafe {
+        forward_vectors(
+            loss,
+            &p[..4 * whole],
+            &t[..4 * whole],
+            out_ptr,
+            stride,
+            total,
+        )
+    };
+    let k = n - whole;
+    if k > 0 {
+        let (bp, bt) = (pad_records(p, whole, k), pad_records(t, whole, k));
+        let mut ignored = Sum::default();
+        // SAFETY: one vector of boxes in `bp`, `bt`, one vector of outputs in `tail`.
+        unsafe {
+            forward_vectors(
+                loss,
+                &bp[..4 * lanes],
+                &bt[..4 * lanes],
+                tail.as_mut_ptr(),
+                lanes,
+                &mut ignored,
+            )
+        };
+        for &l in &tail[..k] {
+            total.add(l.to_f64());
+        }
+        if let Some(o) = out {
+            o[whole..n].copy_from_slice(&tail[..k]);
+        }
+    }
+}
+
+/// The loss body over whole vectors of boxes: `Σ l` into `total`, and each vector of losses
+/// stored at `out + i·stride` (stride `LANES`: the output; stride 0: a one-vector dummy, so
+/// that storing or not is no branch and the loop is not duplicated for it).
+///
+/// # Safety
+/// `out` is valid for writing `LANES` elements at every `i·stride`, `i < p.len() / (4·LANES)`.
+#[inline(never)]
+unsafe fn forward_vectors<E: Transpose4, L: BoxLoss>(
+    loss: &L,
+    p: &[E],
+    t: &[E],
+    out: *mut E,
+    stride: usize,
+    total: &mut Sum,
+) {
+    let lanes = E::V::LANES;
     let zero = E::V::splat(E::default());
     let mut acc = zero;
     let mut count = 0;
-    let mut i = 0;
-    while i < n {
-        let k = (n - i).min(lanes);
-        let (pv, tv) = if k == lanes {
-            (E::load4(&p[4 * i..]), E::load4(&t[4 * i..]))
-        } else {
-            (load_tail4(p, i, k), load_tail4(t, i, k))
-        };
-        let mut l = loss.forward(&corners(pv), &corners(tv));
-        if k < lanes {
-            l = E::V::select(E::V::mask_first(k), l, zero);
-        }
-        if let Some(o) = out.as_deref_mut() {
-            if k == lanes {
-                l.store(&mut o[i..]);
-            } else {
-                let mut buf = [E::default(); 8];
-                l.store(&mut buf);
-                o[i..n].copy_from_slice(&buf[..k]);
-            }
-        }
+    for (i, (pc, tc)) in p
+        .chunks_exact(4 * lanes)
+        .zip(t.chunks_exact(4 * lanes))
+        .enumerate()
+    {
+        let l = loss.forward(&corners(E::load4(pc)), &corners(E::load4(tc)));
+        // SAFETY: per the function's contract.
+        unsafe { l.store_ptr(out.add(i * stride)) };
         acc = acc + l;
         count += 1;
         if count == FLUSH_VECTORS {
             total.add(acc.sum_f64());
             (acc, count) = (zero, 0);
         }
-        i += k;
     }
     total.add(acc.sum_f64());
+}
+
+/// Records `i .. i + k` of `s` (`k < LANES`) followed by unit boxes `(0, 0, 1, 1)` (finite for
+/// every loss; their lanes are never stored or summed), one vector's worth.
+fn pad_records<E: Transpose4>(s: &[E], i: usize, k: usize) -> [E; 16] {
+    let mut buf = [E::default(); 16];
+    for r in k..E::V::LANES {
+        buf[4 * r + 2] = E::from_f64(1.0);
+        buf[4 * r + 3] = E::from_f64(1.0);
+    }
+    buf[..4 * k].copy_from_slice(&s[4 * i..4 * (i + k)]);
+    buf
 }
 
 #[inline(always)]
@@ -619,8 +674,7 @@ pub fn backward<E: Transpose4, L: BoxLoss>(
     }
 }
 
-/// [`backward`] on corner boxes.
-#[inline(never)]
+/// [`backward`] on corner boxes: whole vectors in [`backward_vectors`], then the padded tail.
 fn backward_xyxy<E: Transpose4, L: BoxLoss>(
     loss: &L,
     p: &[E],
@@ -632,34 +686,108 @@ fn backward_xyxy<E: Transpose4, L: BoxLoss>(
 ) {
     let lanes = E::V::LANES;
     let n = p.len() / 4;
-    let scale_v = E::V::splat(scale);
-    let mut i = 0;
-    while i < n {
-        let k = (n - i).min(lanes);
-        let (pv, tv, gv) = if k == lanes {
-            (
-                E::load4(&p[4 * i..]),
-                E::load4(&t[4 * i..]),
-                gs.map_or(scale_v, |s| E::V::load(&s[i..]) * scale_v),
-            )
-        } else {
-            (
-                load_tail4(p, i, k),
-                load_tail4(t, i, k),
-                gs.map_or(scale_v, |s| load_tail::<E::V>(s, i, k) * scale_v),
+    let whole = n - n % lanes;
+    let (mut dp, mut dt) = ([E::default(); 16], [E::default(); 16]);
+    let (gp_ptr, sp) = match gp.as_deref_mut() {
+        Some(o) => (o.as_mut_ptr(), 4 * lanes),
+        None => (dp.as_mut_ptr(), 0),
+    };
+    let (gt_ptr, st) = match gt.as_deref_mut() {
+        Some(o) => (o.as_mut_ptr(), 4 * lanes),
+        None => (dt.as_mut_ptr(), 0),
+    };
+    let gw = gs.map(|g| &g[..whole]);
+    // SAFETY: `whole` boxes of each operand, `whole` upstream values; the gradient pointers
+    // come from the outputs (`4n` elements, written through no other reference meanwhile) or
+    // point at a one-vector dummy with stride 0.
+    unsafe {
+        backward_vectors(
+            loss,
+            &p[..4 * whole],
+            &t[..4 * whole],
+            gw,
+            scale,
+            gp_ptr,
+            sp,
+            gt_ptr,
+            st,
+        )
+    };
+    let k = n - whole;
+    if k > 0 {
+        let (bp, bt) = (pad_records(p, whole, k), pad_records(t, whole, k));
+        let mut bg = [E::default(); 8];
+        if let Some(g) = gs {
+            bg[..k].copy_from_slice(&g[whole..n]);
+        }
+        // SAFETY: one vector of boxes and upstream values, one vector of records in dp, dt.
+        unsafe {
+            backward_vectors(
+                loss,
+                &bp[..4 * lanes],
+                &bt[..4 * lanes],
+                gs.map(|_| &bg[..lanes]),
+                scale,
+                dp.as_mut_ptr(),
+                4 * lanes,
+                dt.as_mut_ptr(),
+                4 * lanes,
             )
         };
-        let (dp, dt) = loss.backward(&corners(pv), &corners(tv), gv);
-        for (d, out) in [(dp, gp.as_deref_mut()), (dt, gt.as_deref_mut())] {
+        for (d, out) in [(&dp, gp), (&dt, gt)] {
             if let Some(o) = out {
-                if k == lanes {
-                    E::store4(components(d), &mut o[4 * i..]);
-                } else {
-                    store_tail4(components(d), o, i, k);
-                }
+                o[4 * whole..4 * n].copy_from_slice(&d[..4 * k]);
             }
         }
-        i += k;
+    }
+}
+
+/// The loss's backward over whole vectors of boxes, each vector of gradient records stored
+/// at `gp + i·sp` and `gt + i·st` (stride `4·LANES` into an output, or 0 into a dummy).
+///
+/// # Safety
+/// `gp`, `gt` are valid for writing `4·LANES` elements at every `i·stride`,
+/// `i < p.len() / (4·LANES)`, and alias nothing else in use.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn backward_vectors<E: Transpose4, L: BoxLoss>(
+    loss: &L,
+    p: &[E],
+    t: &[E],
+    gs: Option<&[E]>,
+    scale: E,
+    gp: *mut E,
+    sp: usize,
+    gt: *mut E,
+    st: usize,
+) {
+    let lanes = E::V::LANES;
+    let scale_v = E::V::splat(scale);
+    // The upstream gradient: per box (stride LANES), or the scalar times ones (stride 0), so
+    // that the loop has one body and no branch.
+    let ones = [E::from_f64(1.0); 8];
+    let (g, gstride) = match gs {
+        Some(g) => (g, lanes),
+        None => (&ones[..lanes], 0),
+    };
+    for (i, (pc, tc)) in p
+        .chunks_exact(4 * lanes)
+        .zip(t.chunks_exact(4 * lanes))
+        .enumerate()
+    {
+        let gv = E::V::load(&g[i * gstride..]) * scale_v;
+        let (dp, dt) = loss.backward(&corners(E::load4(pc)), &corners(E::load4(tc)), gv);
+        // SAFETY: per the function's contract.
+        unsafe {
+            E::store4(
+                components(dp),
+                core::slice::from_raw_parts_mut(gp.add(i * sp), 4 * lanes),
+            );
+            E::store4(
+                components(dt),
+                core::slice::from_raw_parts_mut(gt.add(i * st), 4 * lanes),
+            );
+        }
     }
 }
 
@@ -893,16 +1021,17 @@ pub fn pairwise<E: Transpose4>(kind: Pairwise, a: &[E], b: &[E], eps: f64, out: 
         while j < np {
             let l = |c: &Vec<E>| E::V::load(&c[j..]);
             let (bx1, by1, bx2, by2) = (l(&sb.x1), l(&sb.y1), l(&sb.x2), l(&sb.y2));
-            let w = (ax2.min(bx2) - ax1.max(bx1)).max(zero);
-            let h = (ay2.min(by2) - ay1.max(by1)).max(zero);
+            // pmin/pmax: a NaN coordinate reaches the result through the areas anyway.
+            let w = (ax2.pmin(bx2) - ax1.pmax(bx1)).pmax(zero);
+            let h = (ay2.pmin(by2) - ay1.pmax(by1)).pmax(zero);
             let inter = w * h;
             let union = (aa + l(&sb.area)) - inter;
             let iou = inter / union;
             let v = match kind {
                 Pairwise::Iou => iou,
                 _ => {
-                    let wi = (ax2.max(bx2) - ax1.min(bx1)).max(zero);
-                    let hi = (ay2.max(by2) - ay1.min(by1)).max(zero);
+                    let wi = (ax2.pmax(bx2) - ax1.pmin(bx1)).pmax(zero);
+                    let hi = (ay2.pmax(by2) - ay1.pmin(by1)).pmax(zero);
                     if kind == Pairwise::Giou {
                         let area = wi * hi;
                         iou - (area - union) / area

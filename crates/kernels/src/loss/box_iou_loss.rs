@@ -43,7 +43,7 @@ impl BoxIouLoss {
     #[inline(always)]
     fn iou<V: Vector>(o: &MmOverlap<V>) -> (V, V, V) {
         let union = (o.area_p + o.area_t) - o.overlap;
-        let floored = union.max(splat(UNION_FLOOR));
+        let floored = union.pmax(splat(UNION_FLOOR));
         (union, floored, o.overlap / floored)
     }
 }
@@ -52,7 +52,7 @@ impl BoxLoss for BoxIouLoss {
     #[inline(always)]
     fn forward<V: Vector>(&self, p: &Boxes<V>, t: &Boxes<V>) -> V {
         let (_, _, iou) = Self::iou(&MmOverlap::new(p, t));
-        let ic = iou.max(splat(self.eps));
+        let ic = iou.pmax(splat(self.eps));
         let one = splat::<V>(1.0);
         match self.mode {
             IouMode::Linear => one - ic,
@@ -66,7 +66,7 @@ impl BoxLoss for BoxIouLoss {
         let o = MmOverlap::new(p, t);
         let (union, floored, iou) = Self::iou(&o);
         let eps = splat::<V>(self.eps);
-        let ic = iou.max(eps);
+        let ic = iou.pmax(eps);
         let g_ic = match self.mode {
             IouMode::Linear => -g,
             IouMode::Square => -(g * (splat::<V>(2.0) * ic)),

@@ -68,9 +68,10 @@ impl ScyllaBoxIouLoss {
         let o = MmOverlap::new(p, t);
         let union = ((o.area_p + o.area_t) - o.overlap) + eps;
         let iou = o.overlap / union;
-        let cw_raw = p.x2.max(t.x2) - p.x1.min(t.x1);
-        let ch_raw = p.y2.max(t.y2) - p.y1.min(t.y1);
-        let (cw, ch) = (cw_raw.max(eps), ch_raw.max(eps));
+        // pmax/pmin: see crate::boxes::enclosing (NaN reaches the loss through the areas).
+        let cw_raw = p.x2.pmax(t.x2) - p.x1.pmin(t.x1);
+        let ch_raw = p.y2.pmax(t.y2) - p.y1.pmin(t.y1);
+        let (cw, ch) = (cw_raw.pmax(eps), ch_raw.pmax(eps));
         let s_cw = (((t.x1 + t.x2) - p.x1) - p.x2) * half + eps;
         let s_ch = (((t.y1 + t.y2) - p.y1) - p.y2) * half + eps;
         let sigma = (s_cw * s_cw + s_ch * s_ch).sqrt();
@@ -92,7 +93,7 @@ impl ScyllaBoxIouLoss {
         let (wp, wt) = (o.wp, o.wt);
         let (hp, ht) = (o.hp + eps, o.ht + eps);
         let (dw, dh) = (wp - wt, hp - ht);
-        let (mw, mh) = (wp.max(wt), hp.max(ht));
+        let (mw, mh) = (wp.pmax(wt), hp.pmax(ht));
         let (ow, oh) = (dw.abs() / mw, dh.abs() / mh);
         let (ew, eh) = (exp(-ow), exp(-oh));
         let (uw, uh) = (one - ew, one - eh);
@@ -137,8 +138,8 @@ impl BoxLoss for ScyllaBoxIouLoss {
     fn forward<V: Vector>(&self, p: &Boxes<V>, t: &Boxes<V>) -> V {
         let k = self.terms(p, t);
         let one = splat::<V>(1.0);
-        // clamp(−1, 1) keeps NaN.
-        one - k.siou.max(-one).min(one)
+        // clamp(−1, 1); pmax/pmin keep a NaN `siou`.
+        one - k.siou.pmax(-one).pmin(one)
     }
 
     #[inline(always)]
