@@ -76,13 +76,23 @@ export async function section(lossfn) {
   console.log('\n‖∂loss/∂prediction‖₂ per pair (the size of the training signal):\n');
   table(['pair', ...names], PAIRS.map(([name], i) => [name, ...names.map((l) => fmt(norms[l][i]))]));
   const disjoint = PAIRS.map(([n], i) => (n.startsWith('disjoint') ? i : -1)).filter((i) => i >= 0);
-  const flat = names.filter((l) => disjoint.every((i) => norms[l][i] === 0));
-  const alive = names.filter((l) => !flat.includes(l));
-  console.log(`\nDisjoint boxes (IoU = 0 near or far): no gradient from ${flat.join(', ') || 'none'}; ` +
-    `a signal from ${alive.join(', ')}. ` +
-    'GIoU grows with the empty part of the enclosing box, DIoU/CIoU/EIoU with the centre distance.');
+  const zeroOn = (l) => disjoint.filter((i) => norms[l][i] === 0).map((i) => PAIRS[i][0]);
+  const flat = names.filter((l) => zeroOn(l).length === disjoint.length);
+  const partly = names.filter((l) => zeroOn(l).length > 0 && !flat.includes(l));
+  const alive = names.filter((l) => zeroOn(l).length === 0);
+  /** Why a loss loses its gradient on disjoint pairs, where the reason is known. */
+  const why = (l) =>
+    l.startsWith('IoU') ? 'IoU = 0 whatever the distance'
+      : l.startsWith('Focal-EIoU') ? 'its factor iou^γ is 0'
+        : l === 'SIoU' ? "YOLOv6's sign makes the distance cost push the SIoU past 1, where the clamp cuts it" : '';
+  const list = (ls, where) => ls.map((l) => `${l}${where(l) || why(l) ? ` (${[where(l), why(l)].filter(Boolean).join(': ')})` : ''}`).join('; ');
+  console.log('\nWhere IoU is flat (disjoint boxes: IoU = 0, near or far):');
+  console.log(`- no gradient on any disjoint pair: ${list(flat, () => '') || 'none'};`);
+  if (partly.length) console.log(`- no gradient on some: ${list(partly, (l) => zeroOn(l).join(', '))};`);
+  console.log(`- a signal on every disjoint pair: ${alive.join(', ')} (GIoU through the empty part of the enclosing box, the others through the centre distance).`);
 
-  const n = 1_000_000;
+  const arg = process.argv.indexOf('--n');
+  const n = (arg >= 0 && Number(process.argv[arg + 1])) || 1_000_000;
   const r = (() => {
     let s = 12345;
     return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
