@@ -15,6 +15,7 @@
 // Entries whose lossfn function is missing (classification losses not yet landed) are left out.
 
 import { sequenceEntries } from './sequence.mjs';
+import { localizationEntries } from './localization.mjs';
 
 // ── seeded data ────────────────────────────────────────────────────────────────────────────
 
@@ -536,6 +537,7 @@ export function makeEntries({ F, tensor }) {
   );
 
   entries.push(...sequenceEntries({ F, tensor }));
+  entries.push(...localizationEntries({ F, tensor }));
   for (const e of entries) {
     e.label ??= e.name;
     e.unit ??= 'elements';

@@ -42,6 +42,7 @@ from fixtures.common import DISAGREEMENTS, GENERATORS, OUT_DIR, ROOT, SEED, TOL_
 import fixtures.regression  # noqa: E402,F401
 import fixtures.classification  # noqa: E402,F401
 import fixtures.sequence  # noqa: E402,F401
+import fixtures.localization  # noqa: E402,F401
 
 
 def main(argv):

@@ -133,8 +133,14 @@ function tensorOption(): OptionSpec<Tensor | null> {
   };
 }
 
+/** An option with its own check (`parse` throws the error naming the function and option). */
+function custom<T>(dflt: T, domain: string, bad: readonly unknown[], parse: (fn: string, name: string, v: unknown) => T): OptionSpec<T> {
+  return { default: dflt, domain, bad, parse };
+}
+
 /** The option kinds a descriptor is written with. */
 export const opt = {
+  custom,
   number,
   int32,
   bool,

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { F, init, tensor, type DType, type Tensor } from '../../ts/index.js';
+import { F, init, ops, tensor, type DType, type Tensor } from '../../ts/index.js';
 
 type Num = number | 'NaN' | 'Infinity' | '-Infinity';
 export interface FixtureTensor { shape: number[]; dtype?: DType; data: Num[]; name?: string; requiresGrad?: boolean; asArray?: boolean }
@@ -19,6 +19,8 @@ export interface GoldenCase {
   rtol: number;
   atol: number;
   note?: string;
+  /** Option names passed as positional arguments after the tensors, in this order (ops.boxConvert's formats). */
+  positional?: string[];
 }
 export interface GoldenFile { generator: string; torch: string; seed: number; loss: string; cases: GoldenCase[] }
 
@@ -57,13 +59,20 @@ export function expectClose(actual: Tensor, expected: FixtureTensor, rtol: numbe
 
 /** Runs one golden case: forward, then backward, comparing output and every gradient. */
 export function runCase(c: GoldenCase): void {
-  const fn = (F as unknown as Record<string, (...a: unknown[]) => Tensor>)[c.fn];
-  expect(fn, `F.${c.fn} exists`).toBeTypeOf('function');
+  // `fn` is an F name, or `ops.<name>` for the non-loss ops.
+  const [space, name] = c.fn.startsWith('ops.') ? [ops, c.fn.slice(4)] : [F, c.fn];
+  const fn = (space as unknown as Record<string, (...a: unknown[]) => Tensor>)[name];
+  expect(fn, `${c.fn} exists`).toBeTypeOf('function');
   // An int argument with "asArray" goes in as a plain number array (sequence lengths).
   const args = c.args.map((a) => (a.asArray ? a.data.map(num) : toTensor(a, c.dtype, a.requiresGrad === true)));
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c.options)) options[k] = isFixtureTensor(v) ? toTensor(v, c.dtype) : v;
-  const out = fn(...args, options);
+  const positional = (c.positional ?? []).map((k) => {
+    const v = options[k];
+    delete options[k];
+    return v;
+  });
+  const out = c.positional ? fn(...args, ...positional) : fn(...args, options);
   expect(out.dtype).toBe(c.dtype);
   expectClose(out, c.output, c.rtol, c.atol, `${c.name}: output`);
   if (!c.grads || Object.keys(c.grads).length === 0) return;

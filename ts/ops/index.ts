@@ -2,3 +2,4 @@
 // One re-export line per family module.
 export {};
 export * from './sequence.js';
+export * from './localization.js';

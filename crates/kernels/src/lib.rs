@@ -7,6 +7,7 @@
 //! - [`driver`]: the one elementwise driver and the one summation;
 //! - [`loss`]: one module per loss, named as the `torch.nn.functional` function.
 
+pub mod boxes;
 pub mod class_rows;
 pub mod driver;
 pub mod loss;

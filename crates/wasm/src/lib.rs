@@ -277,3 +277,4 @@ mod rows;
 mod sequence;
 #[cfg(test)]
 mod tests;
+mod localization;

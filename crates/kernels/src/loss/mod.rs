@@ -2,14 +2,21 @@
 //! Each elementwise loss is a parameter struct implementing [`crate::driver::Elementwise`].
 
 pub mod arc_face_loss;
+pub mod balanced_l1_loss;
 pub mod binary_cross_entropy;
 pub mod binary_cross_entropy_with_logits;
+pub mod box_iou_loss;
 pub mod categorical_hinge;
+pub mod complete_box_iou_loss;
 pub mod cos_face_loss;
 pub mod cross_entropy;
 pub mod ctc_loss;
+pub mod distance_box_iou_loss;
 pub mod distillation_loss;
+pub mod distribution_focal_loss;
+pub mod efficient_box_iou_loss;
 pub mod gaussian_nll_loss;
+pub mod generalized_box_iou_loss;
 pub mod hinge;
 pub mod huber_loss;
 pub mod kl_div;
@@ -25,12 +32,15 @@ pub mod nll_loss;
 pub mod poisson_nll_loss;
 pub mod poly_loss;
 pub mod rnnt_loss;
+pub mod quality_focal_loss;
+pub mod scylla_box_iou_loss;
 pub mod sigmoid_focal_loss;
 pub mod smooth_l1_loss;
 pub mod soft_margin_loss;
 pub mod softmax_focal_loss;
 pub mod sphere_face_loss;
 pub mod squared_hinge;
+pub mod varifocal_loss;
 pub mod zero_one_loss;
 
 pub use gaussian_nll_loss::GaussianNllLoss;

@@ -19,6 +19,7 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 pub mod pair;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub mod portable;
+pub mod transpose;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod wasm128;
 

@@ -1,0 +1,3 @@
+import { describeGolden } from '../helpers/golden.js';
+
+describeGolden('balanced_l1_loss');

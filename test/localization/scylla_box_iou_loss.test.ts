@@ -1,0 +1,3 @@
+import { describeGolden } from '../helpers/golden.js';
+
+describeGolden('scylla_box_iou_loss');
