@@ -4,9 +4,25 @@
 export { loss, fromState, LossMetric, STATE_FORMAT, STATE_VERSION, type MetricState, type JSONValue } from './metric.js';
 export { ExactSum, type ExactSumJSON } from './exact.js';
 export type { StreamReduction, BatchStats, Accumulated, StreamingLoss } from './table.js';
+import { loss, type JSONValue } from './metric.js';
 import { STREAMING } from './table.js';
 
-/** The losses `metrics.loss` accepts, with their streamable reductions and 'mean' denominator. */
-export function available(): { name: string; args: readonly string[]; reductions: readonly string[]; mean: string }[] {
-  return Object.values(STREAMING).map((e) => ({ name: e.name, args: e.args, reductions: e.reductions, mean: e.mean }));
+/** One entry of {@link available}. */
+export interface StreamingInfo {
+  name: string;
+  /** The tensor arguments `update` takes, in order. */
+  args: readonly string[];
+  /** Reductions a metric can compute. */
+  reductions: readonly string[];
+  /** What 'mean' divides by. */
+  mean: string;
+  /** Every option with its default (the metric's default reduction included). */
+  options: Record<string, JSONValue>;
+}
+
+/** The losses `metrics.loss` accepts: arguments, options and defaults, reductions, 'mean' denominator. */
+export function available(): StreamingInfo[] {
+  return Object.values(STREAMING).map((e) => ({
+    name: e.name, args: e.args, reductions: e.reductions, mean: e.mean, options: loss(e.name).optionsJSON,
+  }));
 }

@@ -146,6 +146,16 @@ export class LossMetric {
     this.stats = [];
   }
 
+  /** The loss's options as the metric passes them to F per batch (validated, defaults filled). */
+  get options(): Record<string, unknown> {
+    return { ...this.callOptions };
+  }
+
+  /** The options as stored in states (JSON: tensors as { dtype, shape, data }). */
+  get optionsJSON(): Record<string, JSONValue> {
+    return structuredCloneJSON(this.encoded);
+  }
+
   /** Number of batches accumulated (including merged ones). */
   get count(): number {
     return this.batches;
