@@ -19,6 +19,9 @@ export class Progress {
       clearOnComplete: false,
       etaBuffer: 20,
       fps: 5,
+      // Shown only on a terminal unless --progress forces it (then also into a pipe).
+      noTTYOutput: true,
+      notTTYSchedule: 1000,
     }, cliProgress.Presets.shades_classic);
     this.bar.start(total ?? 0, 0, { speed: '0' });
   }

@@ -77,7 +77,7 @@ const ARG_NAMES: Record<string, number> = { input: 0, student: 0, target: 1, tea
 
 /** The argument a loss's error message is about ("argument 'target'"), if it says. */
 function argOf(message: string): number | null {
-  const m = /argument '(\w+)'/.exec(message);
+  const m = /argument '(\w+)'/.exec(message) ?? /\b(input|target|student|teacher|var)\b/.exec(message.replace(/^\w+: /, ''));
   return m ? ARG_NAMES[m[1]] ?? null : null;
 }
 
