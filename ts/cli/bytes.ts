@@ -9,15 +9,25 @@ import { DataError } from './errors.js';
 /** Pulls bytes: `read(n)` returns up to n bytes (fewer only at the end), null at the end. */
 export interface ByteSource {
   read(n: number): Promise<Uint8Array | null>;
+  /** Reads into `buf` (up to its length); returns the count, 0 at the end. Optional fast path. */
+  readInto?(buf: Uint8Array): Promise<number>;
   /** Skips n bytes (seeks where the source allows); returns how many were skipped. */
   skip(n: number): Promise<number>;
   close(): Promise<void>;
 }
 
 /** Reads exactly n bytes or throws a DataError naming `file` (a truncated file). */
-export async function readExactly(src: ByteSource, n: number, file: string, what: string): Promise<Uint8Array> {
-  const out = new Uint8Array(n);
+export async function readExactly(src: ByteSource, n: number, file: string, what: string, into?: Uint8Array): Promise<Uint8Array> {
+  const out = into ?? new Uint8Array(n);
   let at = 0;
+  if (src.readInto) {
+    while (at < n) {
+      const k = await src.readInto(out.subarray(at, n));
+      if (k === 0) throw new DataError(`${file}: unexpected end of file while reading ${what} (${at} of ${n} bytes)`);
+      at += k;
+    }
+    return out;
+  }
   while (at < n) {
     const b = await src.read(n - at);
     if (b === null || b.length === 0) throw new DataError(`${file}: unexpected end of file while reading ${what} (${at} of ${n} bytes)`);
@@ -53,6 +63,12 @@ export class FileBytes implements ByteSource {
     const want = Math.min(n, this.end - this.pos);
     if (want <= 0) return null;
     const buf = new Uint8Array(want);
+    const got = await this.readInto(buf);
+    return got === 0 ? null : got === want ? buf : buf.subarray(0, got);
+  }
+
+  async readInto(buf: Uint8Array): Promise<number> {
+    const want = Math.min(buf.length, this.end - this.pos);
     let got = 0;
     while (got < want) {
       const { bytesRead } = await this.fh.read(buf, got, want - got, this.seekable ? this.pos + got : null);
@@ -60,7 +76,7 @@ export class FileBytes implements ByteSource {
       got += bytesRead;
     }
     this.pos += got;
-    return got === 0 ? null : got === want ? buf : buf.subarray(0, got);
+    return got;
   }
 
   async skip(n: number): Promise<number> {

@@ -107,11 +107,11 @@ interface Group {
 }
 
 /** Reads up to `n` rows from a group's reader: one array per column, and the row count. */
-async function take(g: Group, n: number): Promise<{ rows: number; cols: NumArray[] }> {
+async function take(g: Group, n: number, alloc: (bytes: number) => ArrayBuffer): Promise<{ rows: number; cols: NumArray[] }> {
   const parts: NumArray[][] = g.args.map(() => []);
   let rows = 0;
   while (rows < n) {
-    const c = await g.reader.next(n - rows);
+    const c = await g.reader.next(n - rows, alloc);
     if (c === null) break;
     c.cols.forEach((col, i) => parts[i].push(col));
     rows += c.rows;
@@ -167,9 +167,21 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
     let scored = 0;
     let scanned = 0;
     let batch = 0;
+    // Batch buffers come back from the workers and are read into again: the same few buffers
+    // circulate, so memory does not wait for garbage collection in any thread.
+    const spare = new Map<number, ArrayBuffer[]>();
+    const alloc = (bytes: number): ArrayBuffer => spare.get(bytes)?.pop() ?? new ArrayBuffer(bytes);
+    const recycle = (bufs: ArrayBuffer[]): void => {
+      for (const b of bufs) {
+        const list = spare.get(b.byteLength) ?? [];
+        if (list.length < limit + 2) list.push(b);
+        spare.set(b.byteLength, list);
+      }
+    };
     const wants = (b: number): boolean => o.shard === null || Math.floor(b / GROUP_BATCHES) % o.shard.count === o.shard.index - 1;
 
     const onReply = (r: WorkerReply, row0: number): void => {
+      recycle(r.recycle);
       if (r.type === 'error') {
         const s = r.arg !== null ? sources[r.arg] : null;
         const loc = s ? where(s.file, s.column) : sources.map((x) => where(x.file, x.column)).join(' / ');
@@ -206,7 +218,7 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
         continue;
       }
       const taken: { rows: number; cols: NumArray[] }[] = [];
-      for (const g of groups) taken.push(await take(g, o.batchSize));
+      for (const g of groups) taken.push(await take(g, o.batchSize, alloc));
       const rows = taken[0].rows;
       for (let k = 1; k < groups.length; k++) {
         if (taken[k].rows !== rows) {

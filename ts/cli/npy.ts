@@ -91,12 +91,18 @@ export class NpyReader {
     return this.rows - this.done;
   }
 
-  /** The next up to `max` rows, decoded; null at the end. */
-  async next(max: number): Promise<{ rows: number; data: NumArray } | null> {
+  /**
+   * The next up to `max` rows, decoded; null at the end. `alloc(bytes)` supplies the buffer the
+   * rows are read into (recycled buffers: see eval.ts); the result is a view of it when the
+   * file's type is the result's type.
+   */
+  async next(max: number, alloc?: (bytes: number) => ArrayBuffer): Promise<{ rows: number; data: NumArray } | null> {
     const rows = Math.min(max, this.remaining);
     if (rows <= 0) return null;
     const n = rows * this.rowElems;
-    const raw = await readExactly(this.src, n * this.kind.bytes, this.file, `rows ${this.done}..${this.done + rows - 1}`);
+    const bytes = n * this.kind.bytes;
+    const into = alloc ? new Uint8Array(alloc(bytes), 0, bytes) : undefined;
+    const raw = await readExactly(this.src, bytes, this.file, `rows ${this.done}..${this.done + rows - 1}`, into);
     this.done += rows;
     return { rows, data: this.decode(raw, n) };
   }
@@ -114,7 +120,7 @@ export class NpyReader {
     if (this.swap) {
       for (let i = 0; i < raw.length; i += b) raw.subarray(i, i + b).reverse();
     }
-    // readExactly returns a fresh, 0-offset buffer: aligned for every element size.
+    // A fresh or recycled buffer at offset 0: aligned for every element size.
     const buf = raw.buffer as ArrayBuffer;
     if (this.half) {
       const h = new Uint16Array(buf, raw.byteOffset, n);

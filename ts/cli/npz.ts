@@ -101,7 +101,7 @@ export async function openNpzMember(path: string, name: string | null): Promise<
     const start = m.localOffset + 30 + u16(local, 26) + u16(local, 28);
     const region = FileBytes.region(f, start, start + m.compressed);
     const close = async (): Promise<void> => f.close();
-    if (m.method === 0) return { bytes: { read: (n) => region.read(n), skip: (n) => region.skip(n), close }, member: name };
+    if (m.method === 0) return { bytes: { read: (n) => region.read(n), readInto: (b) => region.readInto(b), skip: (n) => region.skip(n), close }, member: name };
     if (m.method === 8) {
       const inflated = new InflateBytes({ read: (n) => region.read(n), skip: (n) => region.skip(n), close }, `${path} (member '${name}')`);
       return { bytes: inflated, member: name };

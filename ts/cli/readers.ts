@@ -44,8 +44,11 @@ export interface TableReader {
   rowShapes: (number[] | null)[];
   /** Total rows when the format says so up front (progress bar). */
   readonly totalRows: number | null;
-  /** The next up to `max` rows (at least one unless at the end); null at the end. */
-  next(max: number): Promise<Chunk | null>;
+  /**
+   * The next up to `max` rows (at least one unless at the end); null at the end. `alloc`, where
+   * the format can use it (.npy, .npz), supplies the buffers the rows are read into.
+   */
+  next(max: number, alloc?: (bytes: number) => ArrayBuffer): Promise<Chunk | null>;
   /** Skips `rows` rows. */
   skip(rows: number): Promise<void>;
   close(): Promise<void>;
@@ -86,7 +89,7 @@ function guarded(r: TableReader): TableReader {
     get rowShapes() { return r.rowShapes; },
     set rowShapes(v) { r.rowShapes = v; },
     totalRows: r.totalRows,
-    next: (max) => r.next(max).catch((e: unknown) => { throw readError(r.file, e); }),
+    next: (max, alloc) => r.next(max, alloc).catch((e: unknown) => { throw readError(r.file, e); }),
     skip: (n) => r.skip(n).catch((e: unknown) => { throw readError(r.file, e); }),
     close: () => r.close(),
   };
@@ -101,8 +104,8 @@ async function npyReader(file: string, specs: (string | null)[]): Promise<TableR
   const npy = new NpyReader(bytes, file, await readNpyHeader(bytes, file));
   return guarded({
     file, rowShapes: specs.map(() => npy.rowShape), totalRows: npy.rows,
-    async next(max) {
-      const c = await npy.next(max);
+    async next(max, alloc) {
+      const c = await npy.next(max, alloc);
       return c && { rows: c.rows, cols: specs.map(() => c.data) };
     },
     skip: (n) => npy.skip(n),
@@ -123,9 +126,9 @@ async function npzReader(file: string, specs: (string | null)[]): Promise<TableR
   }
   return guarded({
     file, rowShapes: members.map((m) => m.npy.rowShape), totalRows: rows,
-    async next(max) {
+    async next(max, alloc) {
       const cs = [];
-      for (const m of members) cs.push(await m.npy.next(max));
+      for (const m of members) cs.push(await m.npy.next(max, alloc));
       if (cs[0] === null) return null;
       return { rows: cs[0].rows, cols: cs.map((c) => (c as { data: NumArray }).data) };
     },

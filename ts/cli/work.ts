@@ -33,9 +33,15 @@ export interface WorkerSetup {
   perSample: boolean;
 }
 
-export type WorkerReply =
+/** One batch's outcome. */
+export type BatchReply =
   | { type: 'result'; index: number; rows: number; states: metrics.MetricState[]; perSample: Float32Array | Float64Array | null; width: number }
   | { type: 'error'; index: number; message: string; row: number | null; arg: number | null };
+
+export type WorkerReply = BatchReply & {
+  /** The batch's buffers, transferred back for the main thread to read into again. */
+  recycle: ArrayBuffer[];
+};
 
 /** A data problem found while casting (names the argument and the batch row). */
 class CastError extends Error {
@@ -57,6 +63,17 @@ function cast(a: ArgData, kind: 'float' | 'index', dtype: 'float32' | 'float64',
   if (d instanceof Int32Array) return tensor(d, a.shape);
   const out = new Int32Array(d.length);
   const per = a.shape.slice(1).reduce((x, y) => x * y, 1);
+  if (d instanceof BigInt64Array) {
+    // int64 → int32 through the two 32-bit halves (little-endian): converting BigInts one by one
+    // cost 8 ms per 65536 labels; an index fits when the high half is the low half's sign.
+    const w = new Int32Array(d.buffer, d.byteOffset, 2 * d.length);
+    for (let i = 0; i < d.length; i++) {
+      const lo = w[2 * i];
+      if (w[2 * i + 1] !== lo >> 31) throw new CastError(`a class index must fit in 32 bits, got ${d[i]}`, arg, Math.floor(i / Math.max(1, per)));
+      out[i] = lo;
+    }
+    return tensor(out, a.shape);
+  }
   for (let i = 0; i < d.length; i++) {
     const v = Number(d[i]);
     if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
@@ -84,7 +101,7 @@ function argOf(message: string): number | null {
 type LossFn = (...a: unknown[]) => Tensor;
 
 /** Runs every loss on one batch; on failure, finds the first failing row. */
-export function runBatch(setup: WorkerSetup, msg: BatchMessage): WorkerReply {
+export function runBatch(setup: WorkerSetup, msg: BatchMessage): BatchReply {
   const rows = msg.args[0].shape[0];
   const attempt = (args: ArgData[]): { states: metrics.MetricState[]; none: Tensor[] } => {
     const states: metrics.MetricState[] = [];
@@ -141,8 +158,11 @@ export async function workerMain(
   await init({ wasm: setup.module });
   port.on('message', (m) => {
     if (m.type === 'stop') process.exit(0);
-    const reply = runBatch(setup, m);
-    port.postMessage(reply, reply.type === 'result' && reply.perSample ? [reply.perSample.buffer as ArrayBuffer] : []);
+    const recycle = [...new Set(m.args.map((a) => a.data.buffer as ArrayBuffer))];
+    const reply = { ...runBatch(setup, m), recycle } as WorkerReply;
+    const transfer = [...recycle];
+    if (reply.type === 'result' && reply.perSample) transfer.push(reply.perSample.buffer as ArrayBuffer);
+    port.postMessage(reply, transfer);
   });
   port.postMessage({ type: 'ready' });
 }
