@@ -176,6 +176,27 @@ describe('lossfn eval: workers, per-sample output, shards and merge', () => {
     expect(part.stderr).toMatch(/warning: shards 3\/3 are missing/);
   });
 
+  it('shards of a CSV (skipped by parsing) and a shard with no batch at all merge exactly too', async () => {
+    const csv = ['eval', '--loss', 'crossEntropy', '--input', files.csv, '--input-column', 'p0,p1,p2,p3,p4', '--target-column', 'label', '--batch-size', '4', '--format', 'json'];
+    const npy = ['eval', '--loss', 'crossEntropy', '--input', files.npyX, '--target', files.npyY, '--batch-size', '4', '--format', 'json'];
+    // 61 rows / 4 = 16 batches = 2 groups: with 3 shards, 1/3 and 2/3 take one each, 3/3 none.
+    // A tensor option (in the float64 file's dtype) must be stored alike by every shard, 3/3 too.
+    for (const base of [csv, [...npy, '--option', 'weight=[1,2,1,0.3,1]']]) {
+      const single = JSON.parse((await lossfn(base)).stdout) as { results: { value: number }[] };
+      const states = [1, 2, 3].map((i) => join(dir, `s${i}.json`));
+      for (let i = 0; i < 3; i++) {
+        const r = await lossfn([...base, '--shard', `${i + 1}/3`, '--save-state', states[i]]);
+        expect(r.code, r.stderr).toBe(0);
+        expect((JSON.parse(r.stdout) as { rows: number }).rows).toBe([32, 29, 0][i]);
+      }
+      const m = await lossfn(['merge', ...states, '--format', 'json']);
+      expect(m.code, m.stderr).toBe(0);
+      const merged = JSON.parse(m.stdout) as { results: { value: number }[]; rows: number };
+      expect(merged.rows).toBe(N);
+      expect(merged.results[0].value).toBe(single.results[0].value);
+    }
+  });
+
   it('merge refuses states of different configurations', async () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');

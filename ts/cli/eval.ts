@@ -208,10 +208,14 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
 
     for (;;) {
       if (failure !== null) break;
-      if (!wants(batch)) {
-        // Skipped by --shard: advance every reader (a seek for .npy).
-        for (const g of groups) await g.reader.skip(o.batchSize);
-        scanned += o.batchSize;
+      // Skipped by --shard (once the first batch has fixed the dtype, so that every shard's
+      // state has the same configuration even when it scores nothing).
+      if (!wants(batch) && ms !== null) {
+        // Skipped by --shard: advance every reader (a seek for .npy); stop at the end.
+        let skipped = o.batchSize;
+        for (const g of groups) skipped = Math.min(skipped, await g.reader.skip(o.batchSize));
+        if (skipped === 0) break;
+        scanned += skipped;
         if (o.perSample !== null) nextOut++;
         batch++;
         progress?.update(scanned);
@@ -249,6 +253,14 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
         const bytes = await readFile(new URL('./lossfn.wasm', script));
         const module = await WebAssembly.compile(bytes);
         pool = await Pool.start(o.workers, script, { module, dtype, losses: plans, perSample: o.perSample !== null });
+      }
+      if (!wants(batch)) {
+        recycle(args.map((a) => a.data.buffer as ArrayBuffer));
+        scanned += rows;
+        if (o.perSample !== null) nextOut++;
+        batch++;
+        if (rows < o.batchSize) break;
+        continue;
       }
       const index = batch;
       const row0 = scanned;

@@ -107,12 +107,13 @@ export class NpyReader {
     return { rows, data: this.decode(raw, n) };
   }
 
-  /** Skips `rows` rows (a seek for regular files). */
-  async skip(rows: number): Promise<void> {
+  /** Skips up to `rows` rows (a seek for regular files); returns how many. */
+  async skip(rows: number): Promise<number> {
     const k = Math.min(rows, this.remaining);
     const want = k * this.rowElems * this.kind.bytes;
     if ((await this.src.skip(want)) !== want) throw new DataError(`${this.file}: unexpected end of file (the header says ${this.rows} rows)`);
     this.done += k;
+    return k;
   }
 
   private decode(raw: Uint8Array, n: number): NumArray {

@@ -49,8 +49,8 @@ export interface TableReader {
    * the format can use it (.npy, .npz), supplies the buffers the rows are read into.
    */
   next(max: number, alloc?: (bytes: number) => ArrayBuffer): Promise<Chunk | null>;
-  /** Skips `rows` rows. */
-  skip(rows: number): Promise<void>;
+  /** Skips up to `rows` rows; returns how many there were (fewer only at the end). */
+  skip(rows: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -133,7 +133,9 @@ async function npzReader(file: string, specs: (string | null)[]): Promise<TableR
       return { rows: cs[0].rows, cols: cs.map((c) => (c as { data: NumArray }).data) };
     },
     async skip(n) {
-      for (const m of members) await m.npy.skip(n);
+      let k = n;
+      for (const m of members) k = Math.min(k, await m.npy.skip(n));
+      return k;
     },
     async close() {
       for (const m of members) await m.bytes.close();
@@ -199,12 +201,14 @@ class Pieces {
     this.at += n;
     return { rows: n, cols: cols.map((c, i) => c.subarray(a * sizes[i], (a + n) * sizes[i]) as NumArray) };
   }
-  async skip(n: number): Promise<void> {
-    while (n > 0) {
-      const c = await this.next(n);
-      if (c === null) return;
-      n -= c.rows;
+  async skip(n: number): Promise<number> {
+    let done = 0;
+    while (done < n) {
+      const c = await this.next(n - done);
+      if (c === null) break;
+      done += c.rows;
     }
+    return done;
   }
 }
 
@@ -449,11 +453,13 @@ function recordReader(
       return { rows, cols: bufs.map((b) => Float64Array.from(b)) };
     },
     async skip(n) {
-      while (n > 0) {
-        const c = await reader.next(Math.min(n, 65536));
-        if (c === null) return;
-        n -= c.rows;
+      let done = 0;
+      while (done < n) {
+        const c = await reader.next(Math.min(n - done, 65536));
+        if (c === null) break;
+        done += c.rows;
       }
+      return done;
     },
     close,
   };
