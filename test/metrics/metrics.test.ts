@@ -200,6 +200,24 @@ describe('metrics: state, reset, merge rules and refusals', () => {
     expect(() => metrics.loss('mseLoss').update(x)).toThrow(/expected 2 tensors \(input, target\), got 1/);
   });
 
+  it('every loss of the loss table with a mean or sum reduction streams (or is refused with a reason)', () => {
+    const missing = (Object.values(F) as unknown[])
+      .filter((f): f is { spec: { name: string; options: Record<string, { default: unknown }> } } => typeof f === 'function' && 'spec' in f)
+      .filter((f) => f.spec.options.reduction !== undefined)
+      .map((f) => f.spec.name)
+      .filter((name) => {
+        try {
+          metrics.loss(name);
+          return false;
+        } catch (e) {
+          return !/no exact streaming form/.test((e as Error).message);
+        }
+      });
+    // A new loss needs its entry in ts/metrics/table.ts (its per-batch 'mean' denominator, or
+    // sufficient statistics), or an entry in REFUSED saying why it cannot stream.
+    expect(missing).toEqual([]);
+  });
+
   it('available() lists all 29 losses with their reductions and denominators', () => {
     const list = metrics.available();
     expect(list).toHaveLength(29);

@@ -5,7 +5,7 @@ export { loss, fromState, LossMetric, STATE_FORMAT, STATE_VERSION, type MetricSt
 export { ExactSum, type ExactSumJSON } from './exact.js';
 export type { StreamReduction, BatchStats, Accumulated, StreamingLoss } from './table.js';
 import { loss, type JSONValue } from './metric.js';
-import { STREAMING } from './table.js';
+import { STREAMING, lossOf } from './table.js';
 
 /** One entry of {@link available}. */
 export interface StreamingInfo {
@@ -22,7 +22,8 @@ export interface StreamingInfo {
 
 /** The losses `metrics.loss` accepts: arguments, options and defaults, reductions, 'mean' denominator. */
 export function available(): StreamingInfo[] {
-  return Object.values(STREAMING).map((e) => ({
-    name: e.name, args: e.args, reductions: e.reductions, mean: e.mean, options: loss(e.name).optionsJSON,
-  }));
+  return Object.values(STREAMING).filter((e) => lossOf(e.name)).map((e) => {
+    const spec = (lossOf(e.name) as NonNullable<ReturnType<typeof lossOf>>).spec;
+    return { name: e.name, args: spec.args, reductions: e.reductions, mean: spec.mean, options: loss(e.name).optionsJSON };
+  });
 }

@@ -4,7 +4,7 @@
 
 import { Tensor, tensor, type DType } from '../tensor.js';
 import { ExactSum, type ExactSumJSON } from './exact.js';
-import { REFUSED, STREAMING, optionsValidator, type Config, type StreamReduction, type StreamingLoss } from './table.js';
+import { REFUSED, STREAMING, lossOf, parseLossOptions, type Config, type StreamReduction, type StreamingLoss } from './table.js';
 
 /** The `format` field of every metric state. */
 export const STATE_FORMAT = 'lossfn.metric';
@@ -102,7 +102,7 @@ export class LossMetric {
    * that throws leaves the metric unchanged. Returns the metric.
    */
   update(...tensors: unknown[]): this {
-    const { args } = this.entry;
+    const args = (lossOf(this.name) as NonNullable<ReturnType<typeof lossOf>>).spec.args;
     const fn = `${this.name} metric update`;
     if (tensors.length !== args.length) {
       throw new TypeError(`${fn}: expected ${args.length} tensors (${args.join(', ')}), got ${tensors.length}`);
@@ -240,13 +240,13 @@ export function loss(name: string, options: Record<string, unknown> = {}): LossM
   const refused = REFUSED[name]?.(options);
   if (refused) throw new Error(`${FN}: ${name} ${refused}`);
   const entry = STREAMING[name];
-  const validate = optionsValidator(name);
-  if (entry === undefined || validate === undefined) {
-    throw new Error(`${FN}: unknown loss '${name}'; losses with a streaming form: ${Object.keys(STREAMING).join(', ')}`);
+  const f = lossOf(name);
+  if (entry === undefined || f === undefined) {
+    throw new Error(`${FN}: unknown loss '${name}'; losses with a streaming form: ${Object.keys(STREAMING).filter((n) => lossOf(n)).join(', ')}`);
   }
   let reduction = options.reduction;
   if (reduction === undefined) {
-    const own = validate({}, name).reduction as string;
+    const own = f.spec.options.reduction?.default as string;
     reduction = (entry.reductions as readonly string[]).includes(own) ? own : entry.reductions[0];
   }
   if (reduction === 'none') {
@@ -255,7 +255,7 @@ export function loss(name: string, options: Record<string, unknown> = {}): LossM
         '(per-sample values come from the loss itself)',
     );
   }
-  const cfg = validate({ ...options, reduction }, name);
+  const cfg = parseLossOptions(name, { ...options, reduction });
   return new LossMetric(name, entry, cfg, cfg.reduction as StreamReduction);
 }
 

@@ -8,10 +8,12 @@
 // Losses whose value is not a ratio of sums (Dice/Jaccard/Tversky/MCC/generalized Dice: a
 // function of per-class sums) return `stats` (K sufficient statistics, summed exactly across
 // batches) and `finish(acc)` turns the dataset-level statistics into the value. This internal
-// interface stands in for the kernel-level (Σl, denominator, K stats) interface of issue 9.
+// interface stands in for a kernel-level (Σl, denominator, K stats) interface; names, arguments,
+// options, defaults and validation come from the loss table (each F function's `.spec`).
 
 import * as Fns from '../functional/index.js';
 import { checkPair, elementwise, NO_PARAMS } from '../elementwise.js';
+import { isLoss, parseOptions, type AnyLoss } from '../table.js';
 import { Tensor, isFloatDType } from '../tensor.js';
 import { kerasLabelFlag } from '../validate.js';
 
@@ -39,18 +41,14 @@ export interface Accumulated {
 export type Config = Record<string, unknown>;
 
 export interface StreamingLoss {
-  /** F name. */
+  /** F name (arguments, options and the 'mean' wording come from its descriptor, `F.<name>.spec`). */
   name: string;
-  /** Names of the tensor arguments `update` takes, in order. */
-  args: readonly string[];
   /** Streamable reductions; the first is the default when the loss's own default is 'none'. */
   reductions: readonly StreamReduction[];
   /** How one batch contributes (tensors already validated by the loss itself). */
   batch(tensors: Tensor[], cfg: Config, reduction: StreamReduction): BatchStats;
   /** The value from dataset-level sums; default Σ sum / Σ denominator ('sum': Σ sum). */
   finish?(acc: Accumulated, cfg: Config, reduction: StreamReduction): number;
-  /** One-line note on the 'mean' denominator (for `lossfn list` and the docs). */
-  mean: string;
 }
 
 type LossFn = (...a: unknown[]) => Tensor;
@@ -98,17 +96,17 @@ function targetWeightSum(target: Tensor, weight: Tensor | null, ignoreIndex: num
 }
 
 /** An elementwise loss: 'mean' divides by the input's number of elements. */
-function elementwiseLoss(name: string, args: readonly string[] = ['input', 'target']): StreamingLoss {
+function elementwiseLoss(name: string): StreamingLoss {
   return {
-    name, args, reductions: ['mean', 'sum'], mean: 'number of elements',
+    name, reductions: ['mean', 'sum'],
     batch: (t, cfg) => ({ sum: sumOf(name, t, cfg), denominator: numel(t[0]) }),
   };
 }
 
 /** A per-row loss whose 'mean' divides by the number of rows `rows(input)`. */
-function rowLoss(name: string, rows: (x: Tensor) => number, mean: string, args: readonly string[] = ['input', 'target']): StreamingLoss {
+function rowLoss(name: string, rows: (x: Tensor) => number): StreamingLoss {
   return {
-    name, args, reductions: ['mean', 'sum'], mean,
+    name, reductions: ['mean', 'sum'],
     batch: (t, cfg) => ({ sum: sumOf(name, t, cfg), denominator: rows(t[0]) }),
   };
 }
@@ -116,7 +114,7 @@ function rowLoss(name: string, rows: (x: Tensor) => number, mean: string, args: 
 /** An index-target loss with class weights and ignoreIndex: 'mean' divides by Σ w_y. */
 function indexLoss(name: string): StreamingLoss {
   return {
-    name, args: ['input', 'target'], reductions: ['mean', 'sum'], mean: 'Σ weight[target] over non-ignored targets (their count without weight)',
+    name, reductions: ['mean', 'sum'],
     batch: (t, cfg) => ({
       sum: sumOf(name, t, cfg),
       denominator: targetWeightSum(t[1], (cfg.weight as Tensor | null) ?? null, cfg.ignoreIndex as number),
@@ -132,7 +130,7 @@ function indexLoss(name: string): StreamingLoss {
  */
 function hingeLoss(name: 'hinge' | 'squaredHinge', stem: string): StreamingLoss {
   return {
-    name, args: ['input', 'target'], reductions: ['mean', 'sum'], mean: 'number of elements',
+    name, reductions: ['mean', 'sum'],
     batch: (t, cfg) => {
       const sum = sumOf(name, t, cfg);
       const binary = kerasLabelFlag(t[1]) === 1;
@@ -151,8 +149,7 @@ function hingeLoss(name: 'hinge' | 'squaredHinge', stem: string): StreamingLoss 
 }
 
 const crossEntropy: StreamingLoss = {
-  name: 'crossEntropy', args: ['input', 'target'], reductions: ['mean', 'sum'],
-  mean: 'Σ weight[target] over non-ignored index targets; positions N·d1⋯dk for probability targets',
+  name: 'crossEntropy', reductions: ['mean', 'sum'],
   batch: (t, cfg) => ({
     sum: sumOf('crossEntropy', t, cfg),
     denominator: isFloatDType(t[1].dtype)
@@ -162,8 +159,7 @@ const crossEntropy: StreamingLoss = {
 };
 
 const klDiv: StreamingLoss = {
-  name: 'klDiv', args: ['input', 'target'], reductions: ['mean', 'sum', 'batchmean'],
-  mean: "number of elements ('mean'); input.shape[0] ('batchmean'; 1 for a 0-d input)",
+  name: 'klDiv', reductions: ['mean', 'sum', 'batchmean'],
   batch: (t, cfg, reduction) => ({
     sum: sumOf('klDiv', t, cfg),
     denominator: reduction === 'batchmean' ? (t[0].ndim === 0 ? 1 : t[0].shape[0]) : numel(t[0]),
@@ -171,8 +167,7 @@ const klDiv: StreamingLoss = {
 };
 
 const distillationLoss: StreamingLoss = {
-  name: 'distillationLoss', args: ['student', 'teacher'], reductions: ['batchmean', 'mean', 'sum'],
-  mean: "N, the batch size ('batchmean', the default); number of elements ('mean')",
+  name: 'distillationLoss', reductions: ['batchmean', 'mean', 'sum'],
   batch: (t, cfg, reduction) => ({
     sum: sumOf('distillationLoss', t, cfg),
     denominator: reduction === 'batchmean' ? t[0].shape[0] : numel(t[0]),
@@ -189,7 +184,7 @@ export const STREAMING: Readonly<Record<string, StreamingLoss>> = Object.fromEnt
     elementwiseLoss('smoothL1Loss'),
     elementwiseLoss('huberLoss'),
     elementwiseLoss('poissonNllLoss'),
-    elementwiseLoss('gaussianNllLoss', ['input', 'target', 'var']),
+    elementwiseLoss('gaussianNllLoss'),
     elementwiseLoss('meanAbsolutePercentageError'),
     elementwiseLoss('meanSquaredLogarithmicError'),
     elementwiseLoss('logCosh'),
@@ -205,14 +200,14 @@ export const STREAMING: Readonly<Record<string, StreamingLoss>> = Object.fromEnt
     indexLoss('polyLoss'),
     klDiv,
     distillationLoss,
-    rowLoss('multilabelSoftMarginLoss', lastDimRows, 'N, the samples (each already a mean over its C classes)'),
-    rowLoss('categoricalHinge', lastDimRows, 'N, the samples (rows of the last dimension)'),
-    rowLoss('multiMarginLoss', marginRows, 'N, the samples (each already divided by C)'),
-    rowLoss('multilabelMarginLoss', marginRows, 'N, the samples (each already divided by C)'),
-    rowLoss('zeroOneLoss', (x) => x.shape[0], 'N, the samples (the error rate)'),
-    rowLoss('arcFaceLoss', (x) => x.shape[0], 'N, the samples'),
-    rowLoss('cosFaceLoss', (x) => x.shape[0], 'N, the samples'),
-    rowLoss('sphereFaceLoss', (x) => x.shape[0], 'N, the samples'),
+    rowLoss('multilabelSoftMarginLoss', lastDimRows),
+    rowLoss('categoricalHinge', lastDimRows),
+    rowLoss('multiMarginLoss', marginRows),
+    rowLoss('multilabelMarginLoss', marginRows),
+    rowLoss('zeroOneLoss', (x) => x.shape[0]),
+    rowLoss('arcFaceLoss', (x) => x.shape[0]),
+    rowLoss('cosFaceLoss', (x) => x.shape[0]),
+    rowLoss('sphereFaceLoss', (x) => x.shape[0]),
   ].map((e) => [e.name, e]),
 );
 
@@ -231,9 +226,17 @@ const LOVASZ =
   'has no exact streaming form with perImage: false (the Lovász extension sorts the errors of the whole ' +
   'dataset together, which no sum of per-batch statistics reproduces); use perImage: true, or score all the data in one call';
 
-/** The validator of a loss's options (`F.<name>Options`, e.g. crossEntropyOptions). */
-export function optionsValidator(name: string): ((o: unknown, fn?: string) => Config) | undefined {
-  return (Fns as unknown as Record<string, (o: unknown, fn?: string) => Config>)[`${name}Options`];
+/** The loss's F function (with its descriptor `.spec`), or undefined. */
+export function lossOf(name: string): AnyLoss | undefined {
+  const f = (Fns as unknown as Record<string, unknown>)[name];
+  return isLoss(f) ? f : undefined;
+}
+
+/** Validates options against the loss's descriptor (errors name the loss), defaults filled in. */
+export function parseLossOptions(name: string, options: unknown): Config {
+  const f = lossOf(name);
+  if (f === undefined) throw new Error(`unknown loss '${name}'`);
+  return parseOptions(name, f.spec.options, options) as Config;
 }
 
 /** Tensor-valued options of the losses (serialised as { dtype, shape, data } in states). */
