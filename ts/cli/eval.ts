@@ -180,12 +180,12 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
     };
     const wants = (b: number): boolean => o.shard === null || Math.floor(b / GROUP_BATCHES) % o.shard.count === o.shard.index - 1;
 
-    const onReply = (r: WorkerReply, row0: number): void => {
+    const onReply = (r: WorkerReply, row0: number, rows: number): void => {
       recycle(r.recycle);
       if (r.type === 'error') {
         const s = r.arg !== null ? sources[r.arg] : null;
         const loc = s ? where(s.file, s.column) : sources.map((x) => where(x.file, x.column)).join(' / ');
-        const rowText = r.row !== null ? `row ${r.row}` : `rows ${row0}..`;
+        const rowText = r.row !== null ? `row ${r.row}` : `rows ${row0}..${row0 + rows - 1}`;
         fail(r.index, new DataError(`${loc}, ${rowText}: ${r.message}`));
         return;
       }
@@ -264,7 +264,7 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
       }
       const index = batch;
       const row0 = scanned;
-      const job = (pool as Pool).run({ type: 'batch', index, row0, args }).then((r) => onReply(r, row0), (e: Error) => fail(index, e));
+      const job = (pool as Pool).run({ type: 'batch', index, row0, args }).then((r) => onReply(r, row0, rows), (e: Error) => fail(index, e));
       const tracked: Promise<void> = job.finally(() => inflight.delete(tracked));
       inflight.add(tracked);
       scanned += rows;

@@ -11,6 +11,7 @@ export class Pool {
   private waiting: { msg: BatchMessage; transfer: ArrayBuffer[]; done: (r: WorkerReply) => void; fail: (e: Error) => void }[] = [];
   private workers: Worker[] = [];
   private current = new Map<Worker, { done: (r: WorkerReply) => void; fail: (e: Error) => void }>();
+  private broken: Error | null = null;
 
   private constructor() {}
 
@@ -37,6 +38,7 @@ export class Pool {
 
   /** Runs one batch on the next idle worker (transferring the batch's buffers). */
   run(msg: BatchMessage): Promise<WorkerReply> {
+    if (this.broken !== null) return Promise.reject(this.broken);
     const transfer = [...new Set(msg.args.map((a) => a.data.buffer as ArrayBuffer))];
     return new Promise((done, fail) => {
       this.waiting.push({ msg, transfer, done, fail });
@@ -65,10 +67,13 @@ export class Pool {
     job?.done(r);
   }
 
+  /** A worker died (not a data error: those come back as replies): the run fails, nothing waits. */
   private crashed(w: Worker, e: Error): void {
+    this.broken ??= e;
     const job = this.current.get(w);
     this.current.delete(w);
     job?.fail(e);
+    for (const j of this.waiting.splice(0)) j.fail(e);
   }
 
   async close(): Promise<void> {
