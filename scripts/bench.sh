@@ -10,4 +10,6 @@ if ! bash scripts/build.sh >.bench/build.log 2>&1; then
   echo "bench: build failed" >&2
   exit 1
 fi
-exec node bench/bench.mjs "$@"
+node bench/bench.mjs "$@"
+# The CLI end to end (lossfn eval vs PyTorch memmap); BENCH_NO_CLI=1 skips it.
+[ -n "${BENCH_NO_CLI:-}" ] || node bench/cli.mjs

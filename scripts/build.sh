@@ -7,3 +7,4 @@ bash scripts/setup-rust.sh
 bash scripts/build-wasm.sh
 rm -rf dist/*.js dist/*.d.ts dist/functional dist/nn dist/wasm
 npx tsc -p .
+node scripts/build-cli.mjs

@@ -181,12 +181,14 @@ beforeAll(async () => {
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const tarball = join(tmp, info.filename);
   const packed = info.files.map((f) => f.path);
-  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/bytes.js', 'dist/lossfn.wasm']) {
+  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/bytes.js', 'dist/lossfn.wasm', 'dist/cli.js']) {
     expect(packed, `tarball lacks ${f}`).toContain(f);
   }
 
   // A consumer project that installs only the tarball, offline, with an empty private cache:
-  // this works only because lossfn has no runtime dependencies.
+  // this works only because lossfn has no runtime dependencies. The `lossfn` command's
+  // libraries (formats, progress bar) are bundled into dist/cli.js by scripts/build-cli.mjs, so
+  // the library entry points and installs stay free of them (see docs/cli.md).
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'),
     JSON.stringify({ name: 'lossfn-runtime-consumer', version: '0.0.0', private: true, type: 'module' }, null, 2));
@@ -197,6 +199,12 @@ beforeAll(async () => {
   const pkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'lossfn', 'package.json'), 'utf8')) as Record<string, unknown>;
   expect(pkg.dependencies ?? {}, 'lossfn must have no runtime dependencies').toEqual({});
   expect(pkg.peerDependencies ?? {}).toEqual({});
+
+  // The bin works from the bare install (its bundled libraries, no dependencies).
+  const bin = join(consumer, 'node_modules', '.bin', 'lossfn');
+  expect(existsSync(bin), 'npm should link the lossfn bin').toBe(true);
+  const list = await mustRun(process.execPath, [join(consumer, 'node_modules', 'lossfn', 'dist', 'cli.js'), 'list', '--format', 'json'], consumer);
+  expect((JSON.parse(list.stdout) as unknown[]).length, 'lossfn list from the installed package').toBeGreaterThanOrEqual(41);
 
   copyFileSync(join(ROOT, 'test', 'runtime', 'consumer.mjs'), join(consumer, 'consumer.mjs'));
   writeFileSync(join(consumer, 'case.json'), JSON.stringify(CASE));

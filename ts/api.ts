@@ -11,3 +11,4 @@ export * as F from './functional/index.js';
 export { nn, type NN } from './nn/index.js';
 export * as ops from './ops/index.js';
 export { ABI_VERSION } from './wasm/abi.js';
+export * as metrics from './metrics/index.js';

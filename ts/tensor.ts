@@ -1,6 +1,9 @@
 // Tensors: a dtype, a shape and a row-major typed array; plus the reverse-mode autograd that
 // loss results use to route gradients back to their arguments.
 
+import { arith, reduceAll, type Operand } from './arith.js';
+import { fromForeign, type ForeignTensor } from './interop.js';
+
 export type FloatDType = 'float32' | 'float64';
 export type IntDType = 'int32' | 'int64';
 export type DType = FloatDType | IntDType;
@@ -153,25 +156,94 @@ export class Tensor<D extends DType = DType> {
     this.propagate(g, options.retainGraph === true);
   }
 
+  /**
+   * Runs the graph backward from this tensor in reverse topological order, so a tensor used
+   * several times (`a.add(a)`, a loss in two compound terms) receives the sum of its gradients
+   * before its own node runs, as PyTorch's engine does.
+   */
   private propagate(g: Tensor, retain: boolean): void {
-    const fn = this.gradFn;
-    if (fn === null) {
-      accumulate(this, g);
-      return;
+    const order: Tensor[] = [];
+    const seen = new Set<Tensor>([this]);
+    const stack: [Tensor, number][] = [[this, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const inputs = top[0].gradFn?.inputs ?? [];
+      if (top[1] < inputs.length) {
+        const next = inputs[top[1]++];
+        if (next.requiresGrad && !seen.has(next)) {
+          seen.add(next);
+          stack.push([next, 0]);
+        }
+      } else {
+        order.push(top[0]);
+        stack.pop();
+      }
     }
-    if (this.released) {
-      throw new Error(
-        `backward: trying to backward through the graph of ${fn.name} a second time (its saved ` +
-          'tensors were freed); pass { retainGraph: true } to the first backward call if you need to',
-      );
+    const pending = new Map<Tensor, Tensor>([[this, g]]);
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const gt = pending.get(t);
+      if (gt === undefined) continue;
+      pending.delete(t);
+      const fn = t.gradFn;
+      if (fn === null) {
+        accumulate(t, gt);
+        continue;
+      }
+      if (t.released) {
+        throw new Error(
+          `backward: trying to backward through the graph of ${fn.name} a second time (its saved ` +
+            'tensors were freed); pass { retainGraph: true } to the first backward call if you need to',
+        );
+      }
+      const grads = fn.backward(gt);
+      if (!retain) t.released = true;
+      fn.inputs.forEach((input, i) => {
+        const gi = grads[i];
+        if (!gi || !input.requiresGrad) return;
+        const prev = pending.get(input);
+        pending.set(input, prev === undefined ? gi : addGrads(prev, gi));
+      });
     }
-    const grads = fn.backward(g);
-    if (!retain) this.released = true;
-    fn.inputs.forEach((input, i) => {
-      const gi = grads[i];
-      if (gi && input.requiresGrad) input.propagate(gi, retain);
-    });
   }
+
+  /** `this + other`, elementwise (a number, or a tensor of this shape or 0-d), with gradients (ts/arith.ts). */
+  add(other: Operand): Tensor {
+    return arith('add', this, other);
+  }
+
+  /** `this − other`, elementwise, with gradients. */
+  sub(other: Operand): Tensor {
+    return arith('sub', this, other);
+  }
+
+  /** `this · other`, elementwise, with gradients (e.g. per-sample weights on a 'none' loss). */
+  mul(other: Operand): Tensor {
+    return arith('mul', this, other);
+  }
+
+  /** `this / other`, elementwise, with gradients. */
+  div(other: Operand): Tensor {
+    return arith('div', this, other);
+  }
+
+  /** The sum of every element, a 0-d tensor, with gradients (as `torch.Tensor.sum()`). */
+  sum(): Tensor {
+    return reduceAll('sum', this);
+  }
+
+  /** The mean of every element (NaN when empty), a 0-d tensor, with gradients. */
+  mean(): Tensor {
+    return reduceAll('mean', this);
+  }
+}
+
+/** g1 + g2 for two gradients of one tensor (a fresh array). */
+function addGrads(a: Tensor, b: Tensor): Tensor {
+  const out = (a.data as FloatArray).slice();
+  const bd = b.data as FloatArray;
+  for (let i = 0; i < out.length; i++) out[i] += bd[i];
+  return new Tensor(out, a.shape.slice(), a.dtype);
 }
 
 function accumulate(leaf: Tensor, g: Tensor): void {
@@ -229,13 +301,15 @@ const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64'];
  * `data` is a Float32Array, Float64Array, Int32Array or BigInt64Array (used as is, without a
  * copy, when `options.dtype` is absent or equal to its type), or nested arrays of numbers
  * (copied; float32 unless `options.dtype` says otherwise). `shape` defaults to
- * `[data.length]`, or to the nesting of a nested array; `[]` makes a 0-d tensor.
+ * `[data.length]`, or to the nesting of a nested array; `[]` makes a 0-d tensor. Tensors of
+ * other libraries are accepted too (onnxruntime, TF.js, ndarray, `{ data, shape }`; see
+ * ts/interop.ts), without a copy where their layout allows.
  *
  * @example
  * const input = tensor([[0.2, 0.8], [0.6, 0.1]], undefined, { requiresGrad: true });
  * const target = tensor(new Float32Array([0, 1, 1, 0]), [2, 2]);
  */
-export function tensor(data: AnyTypedArray | NestedNumbers, shape?: readonly number[], options: TensorOptions = {}): Tensor {
+export function tensor(data: AnyTypedArray | NestedNumbers | ForeignTensor, shape?: readonly number[], options: TensorOptions = {}): Tensor {
   const fn = 'tensor';
   if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: argument 'options' must be an object`);
   for (const k of Object.keys(options)) {
@@ -259,7 +333,14 @@ export function tensor(data: AnyTypedArray | NestedNumbers, shape?: readonly num
     const flat = flatten(data, inferred, fn);
     arr = convert(flat, options.dtype ?? 'float32', fn);
   } else {
-    throw new TypeError(`${fn}: argument 'data' must be a typed array or an array of numbers, got ${data === null ? 'null' : typeof data}`);
+    // onnxruntime, TF.js, ndarray, npyjs, { data, shape } (ts/interop.ts).
+    const foreign = fromForeign(fn, data);
+    if (foreign === null) {
+      throw new TypeError(`${fn}: argument 'data' must be a typed array, an array of numbers or a tensor-like object ({ data, shape } / { data, dims, type } / a TF.js tensor), got ${data === null ? 'null' : typeof data}`);
+    }
+    const own = dtypeOfArray(foreign.data);
+    arr = options.dtype === undefined || options.dtype === own ? foreign.data : convert(foreign.data, options.dtype, fn);
+    inferred = foreign.shape;
   }
   let sh: number[];
   if (shape === undefined) {

@@ -13,7 +13,7 @@
 // expectations; `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
 // the output and of every gradient, for bit-for-bit comparison across runtimes.
 
-import { init, tensor, F } from 'lossfn';
+import { init, tensor, F, metrics } from 'lossfn';
 
 const num = (v) => (typeof v === 'number' ? v : Number(v)); // fixtures spell NaN/±inf as strings
 
@@ -75,6 +75,22 @@ export async function run(c, initOptions) {
   let ok = close(value, c.output.data, rtol, atol);
   for (const [name, g] of Object.entries(c.grads ?? {})) {
     ok &&= grads[name] !== undefined && close(grads[name], g.data, rtol, atol);
+  }
+  // Streaming metrics in this runtime: the case's batch in two halves (rows along dim 0),
+  // one half's state through JSON, merged; equals the loss on the whole batch.
+  if (c.options?.reduction !== 'none' && args[0].shape.length > 0 && args[0].shape[0] >= 2 && args.every((a) => a.shape[0] === args[0].shape[0])) {
+    const n = args[0].shape[0];
+    const part = (a, r0, r1) => {
+      const per = a.shape.slice(1).reduce((x, y) => x * y, 1);
+      return tensor(a.data.slice(r0 * per, r1 * per), [r1 - r0, ...a.shape.slice(1)]);
+    };
+    const h = Math.floor(n / 2);
+    const m1 = metrics.loss(c.fn, options).update(...args.map((a) => part(a, 0, h)));
+    const m2 = metrics.loss(c.fn, options).update(...args.map((a) => part(a, h, n)));
+    const merged = metrics.fromState(JSON.parse(JSON.stringify(m1.state()))).merge(m2.state());
+    const mv = merged.compute();
+    ok &&= close([mv], c.output.data, rtol, atol);
+    bits.metric = hex(new Float64Array([mv]));
   }
   let resolved = null; // where `lossfn` came from (import.meta.resolve: all four runtimes have it)
   try {
