@@ -273,8 +273,8 @@ pub const fn sig_bytes<const N: usize>(s: &str) -> [u8; N] {
 }
 
 mod elementwise;
+mod localization;
 mod rows;
 mod sequence;
 #[cfg(test)]
 mod tests;
-mod localization;
