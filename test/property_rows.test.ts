@@ -71,7 +71,7 @@ function check(ref: RowRef, dtype: FloatDType, d: Draw, c: number): void {
   const xs = Ctor.from(d.x);
   const ts = d.t && Ctor.from(d.t);
   const ws = d.w && Ctor.from(d.w);
-  const w = ws && Array.from(ws);
+  const w = ws && Float64Array.from(ws);
   const fn = (F as unknown as Record<string, (...a: unknown[]) => Tensor>)[ref.fn];
   // Both index dtypes (int32 is used in place, int64 converted).
   const intDType = c % 3 === 0 ? 'int32' : 'int64';
@@ -88,8 +88,8 @@ function check(ref: RowRef, dtype: FloatDType, d: Draw, c: number): void {
   const per = ref.perElement === true;
   /** Row r's operands, and whether its target is ignoreIndex. */
   const rowOf = (r: number) => {
-    const x = new Array<number>(C);
-    const t = ts && new Array<number>(C);
+    const x = new Float64Array(C);
+    const t = ts && new Float64Array(C);
     for (let k = 0; k < C; k++) {
       x[k] = xs[at(r, k)];
       if (t) t[k] = ts[at(r, k)];
@@ -120,7 +120,7 @@ function check(ref: RowRef, dtype: FloatDType, d: Draw, c: number): void {
   const results: RowResult[] = [];
   for (let r = 0; r < rows; r++) {
     const { operands, ignored } = rowOf(r);
-    const gr = per ? Array.from({ length: C }, (_, k) => g[at(r, k)]) : [g[r]];
+    const gr = per ? Float64Array.from({ length: C }, (_, k) => g[at(r, k)]) : [g[r]];
     const res = ignored ? ZERO : ref.row(operands, gr);
     results.push(res); // l and den do not depend on the upstream
     for (let k = 0; k < (per ? C : 1); k++) close(values[per ? at(r, k) : r], res.l[k], dtype, what, 'value', r, k);
@@ -149,7 +149,7 @@ function check(ref: RowRef, dtype: FloatDType, d: Draw, c: number): void {
   red.backward();
   for (let r = 0; r < rows; r++) {
     const { operands, ignored } = rowOf(r);
-    grads(a2, ignored ? ZERO : ref.row(operands, new Array<number>(per ? C : 1).fill(1 / den)), r, ` (${ref.reduced})`);
+    grads(a2, ignored ? ZERO : ref.row(operands, new Float64Array(per ? C : 1).fill(1 / den)), r, ` (${ref.reduced})`);
   }
 }
 

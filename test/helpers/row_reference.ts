@@ -6,26 +6,29 @@
 import type { FloatDType } from '../../ts/index.js';
 import type { Domain } from './property.js';
 
+/** Numbers in a typed array (rows of millions of classes stay compact) or a plain array. */
+export type Vec = ArrayLike<number> & Iterable<number>;
+
 /** One row's operands, as the reference sees them (float32 data already rounded). */
 export interface RowOperands {
   /** The row's C scores (the input / student). */
-  x: number[];
+  x: Float64Array;
   /** The row's float target (probabilities, one-hot rows, teacher logits), or null. */
-  t: number[] | null;
+  t: Float64Array | null;
   /** The row's integer target: one class index, or C list entries; [] when none. */
   y: number[];
   /** Class weights (C), or null. */
-  w: number[] | null;
+  w: Vec | null;
   dtype: FloatDType;
 }
 
 /** One row's loss, its share of the 'mean' denominator and its gradients for upstream `g`. */
 export interface RowResult {
   /** The row's loss: one value, or C for a per-element loss. */
-  l: number[];
+  l: Vec;
   den: number;
-  dx: number[] | null;
-  dt: number[] | null;
+  dx: Vec | null;
+  dt: Vec | null;
 }
 
 export interface RowRef {
@@ -59,7 +62,7 @@ export interface RowRef {
   /** The configuration that also runs with every row streamed in pieces (one or two per loss). */
   streamed?: boolean;
   /** The reference: `g` is the row's upstream value (C of them for a per-element loss). */
-  row(o: RowOperands, g: number[]): RowResult;
+  row(o: RowOperands, g: Vec): RowResult;
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -68,7 +71,7 @@ export interface RowRef {
  * The log-sum-exp of a row as `gap(v) = lse − v`, formed as `(m − v) + log1p(Σ_{c ≠ first max}
  * e^(x_c − m))`: a confident row's small loss keeps its digits (ln(1 + r) would round r away).
  */
-function lse(xs: readonly number[]): { gap: (v: number) => number; value: number } {
+function lse(xs: Vec): { gap: (v: number) => number; value: number } {
   let m = -Infinity;
   let at = -1;
   for (let c = 0; c < xs.length; c++) {
@@ -83,7 +86,7 @@ function lse(xs: readonly number[]): { gap: (v: number) => number; value: number
   return { gap: (v) => m - v + tail, value: m + tail };
 }
 
-const weightOf = (w: number[] | null, c: number) => (w ? w[c] : 1);
+const weightOf = (w: Vec | null, c: number) => (w ? w[c] : 1);
 const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
@@ -94,7 +97,7 @@ const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / 
  * 'mean' denominator: w_y.
  */
 function logProbRow(f: (l: number) => number, df: (l: number) => number) {
-  return ({ x, y, w }: RowOperands, [g]: number[]): RowResult => {
+  return ({ x, y, w }: RowOperands, [g]: Vec): RowResult => {
     const k = y[0];
     const s = lse(x);
     const ell = -s.gap(x[k]);
@@ -111,8 +114,8 @@ function logProbRow(f: (l: number) => number, df: (l: number) => number) {
  * so ∂x_c = g·[(1 − ε)·w_y·(p_c − [c = y]) + (ε/C)·(W·p_c − w_c)], W = Σ_c w_c, the target's
  * p_y − 1 taken as expm1(log p_y). 'mean' denominator: w_y.
  */
-function crossEntropyIndex(eps: number) {
-  return ({ x, y, w }: RowOperands, [g]: number[]): RowResult => {
+export function crossEntropyIndex(eps: number) {
+  return ({ x, y, w }: RowOperands, [g]: Vec): RowResult => {
     const C = x.length;
     const k = y[0];
     const s = lse(x);
@@ -134,7 +137,7 @@ function crossEntropyIndex(eps: number) {
 }
 
 /** nll_loss (PyTorch): l = −w_y·x_y, ∂x_y = −g·w_y, 0 elsewhere. 'mean' denominator: w_y. */
-function nllRow({ x, y, w }: RowOperands, [g]: number[]): RowResult {
+export function nllRow({ x, y, w }: RowOperands, [g]: Vec): RowResult {
   const wy = weightOf(w, y[0]);
   return { l: [-wy * x[y[0]]], den: wy, dx: x.map((_, c) => (c === y[0] ? -g * wy : 0)), dt: null };
 }
@@ -145,7 +148,7 @@ function nllRow({ x, y, w }: RowOperands, [g]: number[]): RowResult {
  * p_c − [c = k]); ∂q_c = g·(1 − ε)·w_c·(−log p_c). 'mean' denominator: 1 per row (position).
  */
 function crossEntropyProb(eps: number) {
-  return ({ x, t, w }: RowOperands, [g]: number[]): RowResult => {
+  return ({ x, t, w }: RowOperands, [g]: Vec): RowResult => {
     const C = x.length;
     const s = lse(x);
     const q = t!.map((v) => (1 - eps) * v + eps / C);
@@ -168,8 +171,8 @@ function crossEntropyProb(eps: number) {
  * `psi(c, bound)` gives ψ and ψ'; `bound` is 1 − 1e-7 rounded to the dtype (the acos clamp).
  * 'mean' denominator: 1 per row.
  */
-function marginRow(scale: number, psi: (c: number, bound: number) => [number, number]) {
-  return ({ x, y, dtype }: RowOperands, [g]: number[]): RowResult => {
+export function marginRow(scale: number, psi: (c: number, bound: number) => [number, number]) {
+  return ({ x, y, dtype }: RowOperands, [g]: Vec): RowResult => {
     const k = y[0];
     const bound = dtype === 'float32' ? Math.fround(1 - 1e-7) : 1 - 1e-7;
     const [p, dp] = psi(x[k], bound);
@@ -186,7 +189,7 @@ const clampCos = (c: number, bound: number): [number, boolean] => [Math.min(Math
 const sinAcos = (c: number) => Math.sqrt((1 - c) * (1 + c));
 
 /** ArcFace: ψ = cos(θ + m), θ = acos(clamped c); ψ' = sin(θ + m)/sin θ (d acos/dc = −1/sin θ). */
-const arc = (m: number) => (c: number, bound: number): [number, number] => {
+export const arc = (m: number) => (c: number, bound: number): [number, number] => {
   const [cc, pass] = clampCos(c, bound);
   const th = Math.acos(cc);
   return [Math.cos(th + m), pass ? Math.sin(th + m) / sinAcos(cc) : 0];
@@ -213,11 +216,11 @@ const sphere = (m: number) => (c: number, bound: number): [number, number] => {
  * their sum. No gradient at z = 0 exactly. 'mean' denominator: 1 per row.
  */
 function multiMarginRow(p: number, margin: number) {
-  return ({ x, y, w }: RowOperands, [g]: number[]): RowResult => {
+  return ({ x, y, w }: RowOperands, [g]: Vec): RowResult => {
     const C = x.length;
     const k = y[0];
     const wy = weightOf(w, k);
-    const dx = new Array<number>(C).fill(0);
+    const dx = new Float64Array(C);
     let l = 0;
     for (let i = 0; i < C; i++) {
       const z = margin - x[k] + x[i];
@@ -236,12 +239,12 @@ function multiMarginRow(p: number, margin: number) {
  * set; l = (1/C)·Σ_{j in the list} Σ_{i ∉ T} max(0, 1 − x_{y_j} + x_i) (a class listed twice
  * counts twice). Per active pair (> 0): ∂x_i += g/C, ∂x_{y_j} −= g/C. 'mean' denominator: 1 per row.
  */
-function multilabelMarginRow({ x, y }: RowOperands, [g]: number[]): RowResult {
+function multilabelMarginRow({ x, y }: RowOperands, [g]: Vec): RowResult {
   const C = x.length;
   const end = y.findIndex((v) => v < 0);
   const list = y.slice(0, end < 0 ? C : end);
   const inT = new Set(list);
-  const dx = new Array<number>(C).fill(0);
+  const dx = new Float64Array(C);
   let l = 0;
   for (const j of list) {
     for (let i = 0; i < C; i++) {
@@ -261,7 +264,7 @@ function multilabelMarginRow({ x, y }: RowOperands, [g]: number[]): RowResult {
  * gradient: ∂x_j = g·((1 − t_j)·[j max]/k − t_j), ∂t_j = g·(−x_j·[j max]/k − x_j); else 0.
  * 'mean' denominator: 1 per row.
  */
-function categoricalHingeRow({ x, t }: RowOperands, [g]: number[]): RowResult {
+function categoricalHingeRow({ x, t }: RowOperands, [g]: Vec): RowResult {
   const tt = t!;
   const C = x.length;
   let pos = 0;
@@ -271,11 +274,16 @@ function categoricalHingeRow({ x, t }: RowOperands, [g]: number[]): RowResult {
     neg = Math.max(neg, (1 - tt[j]) * x[j]);
   }
   const m = neg - pos + 1;
-  if (!(m >= 0)) return { l: [0], den: 1, dx: new Array<number>(C).fill(0), dt: new Array<number>(C).fill(0) };
-  const isMax = x.map((v, j) => (1 - tt[j]) * v === neg);
-  const k = isMax.filter(Boolean).length;
-  const dx = x.map((_, j) => g * ((isMax[j] ? (1 - tt[j]) / k : 0) - tt[j]));
-  const dt = x.map((v, j) => g * ((isMax[j] ? -v / k : 0) - v));
+  const dx = new Float64Array(C);
+  const dt = new Float64Array(C);
+  if (!(m >= 0)) return { l: [0], den: 1, dx, dt };
+  let k = 0;
+  for (let j = 0; j < C; j++) if ((1 - tt[j]) * x[j] === neg) k++;
+  for (let j = 0; j < C; j++) {
+    const isMax = (1 - tt[j]) * x[j] === neg;
+    dx[j] = g * ((isMax ? (1 - tt[j]) / k : 0) - tt[j]);
+    dt[j] = g * ((isMax ? -x[j] / k : 0) - x[j]);
+  }
   return { l: [m], den: 1, dx, dt };
 }
 
@@ -286,8 +294,8 @@ function categoricalHingeRow({ x, t }: RowOperands, [g]: number[]): RowResult {
  * ∂s_j = −T·(g_j·p_j − q_j·S1), ∂t_j = T·p_j·(g_j·(d_j + 1) − S2), S1 = Σ g_c·p_c,
  * S2 = Σ g_c·p_c·(d_c + 1).
  */
-function distillationRow(T: number) {
-  return ({ x, t }: RowOperands, g: number[]): RowResult => {
+export function distillationRow(T: number) {
+  return ({ x, t }: RowOperands, g: Vec): RowResult => {
     const sT = x.map((v) => v / T);
     const tT = t!.map((v) => v / T);
     const ls = lse(sT);
@@ -323,7 +331,7 @@ function zeroOneRow({ x, y }: RowOperands): RowResult {
  * softplus(x_c)] (= −(1/C)·Σ w_c·[t_c·log σ(x_c) + (1 − t_c)·log σ(−x_c)]); ∂x_c = g·w_c·(σ(x_c) − t_c)/C,
  * ∂t_c = g·w_c·(softplus(−x_c) − softplus(x_c))/C = −g·w_c·x_c/C. 'mean' denominator: 1 per row.
  */
-function multilabelSoftMarginRow({ x, t, w }: RowOperands, [g]: number[]): RowResult {
+function multilabelSoftMarginRow({ x, t, w }: RowOperands, [g]: Vec): RowResult {
   const C = x.length;
   const tt = t!;
   let l = 0;
