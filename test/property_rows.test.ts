@@ -3,8 +3,10 @@
 // references of test/helpers/row_reference.ts, in float32 and float64: the values ('none'), the
 // gradients of every input that takes one under a varied upstream gradient, and one reduced
 // value ('mean', 'batchmean' or 'sum': the fused statistics and the denominator) with its
-// gradient (the kernels' scalar-upstream path). Then the same with every row streamed through
-// the `piece` export in pieces of 8 bytes (setRowStreaming(8, 8)).
+// gradient (the kernels' scalar-upstream path). Then one or two configurations per loss again
+// with every row streamed through the `piece` export in pieces of 8 bytes (setRowStreaming(8, 8)).
+// Row losses that never stream run there too: nllLoss (its kernel rows are one wide),
+// multilabelMarginLoss (rows staged whole) and multilabelSoftMarginLoss (elementwise kernel).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { F, init, tensor, type FloatDType, type Tensor } from '../ts/index.js';
@@ -99,14 +101,15 @@ function check(ref: RowRef, dtype: FloatDType, d: Draw, c: number): void {
     return { operands: { x, t, y, w, dtype }, ignored };
   };
   const what = (part: string, r: number, k: number) => `${ref.fn} (${ref.label}) ${dtype} shape [${shape}] row ${r} class ${k}: ${part}`;
-  /** Row r's expected ∂input and ∂target against the gradients of `a`. */
+  /** Row r's expected ∂input and ∂target (0 for an ignored row) against the gradients of `a`. */
   const grads = (a: Tensor[], res: RowResult, r: number, part: string) => {
     const gx = a[0].grad!.data as Floats;
     const gt = ref.targetGrad ? (a[1].grad!.data as Floats) : null;
+    const zero = res === ZERO;
     for (let k = 0; k < C; k++) {
       const o = at(r, k);
-      close(gx[o], res.dx?.[k] ?? 0, dtype, what, `∂input${part}`, r, k);
-      if (gt) close(gt[o], res.dt?.[k] ?? 0, dtype, what, `∂target${part}`, r, k);
+      close(gx[o], zero ? 0 : res.dx![k], dtype, what, `∂input${part}`, r, k);
+      if (gt) close(gt[o], zero ? 0 : res.dt![k], dtype, what, `∂target${part}`, r, k);
     }
   };
 

@@ -71,7 +71,7 @@ export interface RowRef {
  * The log-sum-exp of a row as `gap(v) = lse − v`, formed as `(m − v) + log1p(Σ_{c ≠ first max}
  * e^(x_c − m))`: a confident row's small loss keeps its digits (ln(1 + r) would round r away).
  */
-function lse(xs: Vec): { gap: (v: number) => number; value: number } {
+function lse(xs: Vec): { gap: (v: number) => number } {
   let m = -Infinity;
   let at = -1;
   for (let c = 0; c < xs.length; c++) {
@@ -83,7 +83,7 @@ function lse(xs: Vec): { gap: (v: number) => number; value: number } {
   let rest = 0;
   for (let c = 0; c < xs.length; c++) if (c !== at) rest += Math.exp(xs[c] - m);
   const tail = Math.log1p(rest);
-  return { gap: (v) => m - v + tail, value: m + tail };
+  return { gap: (v) => m - v + tail };
 }
 
 const weightOf = (w: Vec | null, c: number) => (w ? w[c] : 1);
