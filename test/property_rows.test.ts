@@ -37,24 +37,26 @@ interface Draw {
   t: number[] | null;
   y: number[] | null;
   w: number[] | null;
+  s: number[] | null;
 }
 
 function draw(ref: RowRef, c: number): fc.Arbitrary<Draw> {
   const n = ROWS * c;
   const none = fc.constant(null);
   const ints = (lo: number, len: number) => fc.array(fc.integer({ min: lo, max: c - 1 }), { minLength: len, maxLength: len });
-  // Index targets in [0, C), or −1 standing for ignoreIndex; list rows: entries in [−1, C).
-  const y =
-    ref.index === 'one'
-      ? ints(ref.ignoreIndex === undefined ? 0 : -1, ROWS).map((ys) => ys.map((v) => (v < 0 ? ref.ignoreIndex! : v)))
-      : ref.index === 'list'
-        ? ints(-1, n)
-        : none;
+  // Index targets in [0, C) (or [0, C]: C is background), or −1 standing for ignoreIndex; list
+  // rows: entries in [−1, C).
+  let y: fc.Arbitrary<number[] | null> = none;
+  if (ref.index === 'list') y = ints(-1, n);
+  else if (ref.index === 'one' && ref.background) y = fc.array(fc.integer({ min: 0, max: c }), { minLength: ROWS, maxLength: ROWS });
+  else if (ref.index === 'one' && ref.ignoreIndex !== undefined) y = ints(-1, ROWS).map((ys) => ys.map((v) => (v < 0 ? ref.ignoreIndex! : v)));
+  else if (ref.index === 'one') y = ints(0, ROWS);
   return fc.record({
     x: fastValues(ref.x, n),
     t: ref.t ? fastValues(ref.t, n) : none,
     y,
     w: ref.weight ? fastValues(ref.weight, c) : none,
+    s: ref.perRow ? fastValues(ref.perRow(c), ROWS) : none,
   });
 }
 
@@ -73,6 +75,7 @@ function check(ref: RowRef, dtype: FloatDType, d: Draw, c: number): void {
   const xs = Ctor.from(d.x);
   const ts = d.t && Ctor.from(d.t);
   const ws = d.w && Ctor.from(d.w);
+  const ss = d.s && Ctor.from(d.s);
   const w = ws && Float64Array.from(ws);
   const fn = (F as unknown as Record<string, (...a: unknown[]) => Tensor>)[ref.fn];
   // Both index dtypes (int32 is used in place, int64 converted).
@@ -82,6 +85,7 @@ function check(ref: RowRef, dtype: FloatDType, d: Draw, c: number): void {
     tensor(xs, shape, { requiresGrad: true }),
     ...(ts ? [tensor(ts, shape, { requiresGrad: ref.targetGrad === true })] : []),
     ...(d.y ? [tensor(d.y, yShape, { dtype: intDType })] : []),
+    ...(ss ? [tensor(ss, [rows])] : []),
   ];
   const options = (reduction: string) => ({
     ...ref.options, ...(ws ? { weight: tensor(ws) } : {}), ...(ref.ignoreIndex === undefined ? {} : { ignoreIndex: ref.ignoreIndex }),
@@ -98,7 +102,7 @@ function check(ref: RowRef, dtype: FloatDType, d: Draw, c: number): void {
     }
     const y = ref.index === 'one' ? [d.y![r]] : ref.index === 'list' ? d.y!.slice(r * C, (r + 1) * C) : [];
     const ignored = ref.ignoreIndex !== undefined && y[0] === ref.ignoreIndex;
-    return { operands: { x, t, y, w, dtype }, ignored };
+    return { operands: { x, t, y, w, s: ss ? ss[r] : Number.NaN, dtype }, ignored };
   };
   const what = (part: string, r: number, k: number) => `${ref.fn} (${ref.label}) ${dtype} shape [${shape}] row ${r} class ${k}: ${part}`;
   /** Row r's expected ∂input and ∂target (0 for an ignored row) against the gradients of `a`. */

@@ -195,4 +195,40 @@ export const ELEMENTWISE_REFS: ElementwiseRef[] = [
     fn: 'klDiv', options: { logTarget: true }, domain: { input: [-10, 1], target: [-10, 1] },
     f: (x, t) => [Math.exp(t) * (t - x), -Math.exp(t), Math.exp(t) * (t - x + 1), 0],
   },
+  // ---- localization, elementwise ---------------------------------------------------------
+  ...[{}, { alpha: 1, gamma: 2, beta: 0.5 }].map((options: { alpha?: number; gamma?: number; beta?: number }) => {
+    const { alpha = 0.5, gamma = 1.5, beta = 1 } = options;
+    const b = Math.exp(gamma / alpha) - 1;
+    return {
+      // mmdetection balanced_l1_loss, d = |x − t|, b = e^(γ/α) − 1: d < β: (α/b)(bd + 1)·ln(bd/β + 1) − αd,
+      // else γd + γ/b − αβ. d/dd below β: α·ln(bd/β + 1) + (α/b)(bd + 1)·(b/β)/(bd/β + 1) − α
+      // = α·ln(bd/β + 1) + α(1 − β)/(bd + β); above: γ. ∂x = sign(x − t)·that, ∂t = −∂x.
+      fn: 'balancedL1Loss', options, domain: { input: [-3, 3], target: [-3, 3] },
+      f: (x: number, t: number): [number, number, number, number] => {
+        const d = Math.abs(x - t);
+        const below = d < beta;
+        const l = below ? (alpha / b) * (b * d + 1) * Math.log1p((b * d) / beta) - alpha * d : gamma * d + gamma / b - alpha * beta;
+        const dd = below ? alpha * Math.log1p((b * d) / beta) + (alpha * (1 - beta)) / (b * d + beta) : gamma;
+        return [l, sign(x - t) * dd, -sign(x - t) * dd, 0];
+      },
+    } as ElementwiseRef;
+  }),
+  ...[{}, { alpha: 0.25, gamma: 1.5, iouWeighted: false }].map((options: { alpha?: number; gamma?: number; iouWeighted?: boolean }) => {
+    const { alpha = 0.75, gamma = 2, iouWeighted = true } = options;
+    return {
+      // mmdetection varifocal_loss: l = BCEWithLogits(x, t)·w, w = (iouWeighted ? t : 1) where
+      // t > 0, α·|σ(x) − t|^γ where t ≤ 0 (not detached). With u = σ(x) − t, dσ/dx = σ(x)σ(−x):
+      // ∂x = (σ(x) − t)·w + [t ≤ 0]·BCE·α·γ|u|^(γ−1)·sign(u)·σ(x)σ(−x); no target gradient.
+      fn: 'varifocalLoss', options, domain: { input: [-10, 10], target: [-0.5, 1] }, noTargetGrad: true,
+      f: (x: number, t: number): [number, number, number, number] => {
+        const s = sigmoid(x);
+        const u = s - t;
+        const ce = t * softplus(-x) + (1 - t) * softplus(x);
+        const pos = t > 0;
+        const w = pos ? (iouWeighted ? t : 1) : alpha * Math.abs(u) ** gamma;
+        const dw = pos || gamma === 0 ? 0 : alpha * gamma * Math.abs(u) ** (gamma - 1) * sign(u) * s * sigmoid(-x);
+        return [ce * w, u * w + ce * dw, 0, 0];
+      },
+    } as ElementwiseRef;
+  }),
 ];

@@ -19,6 +19,8 @@ export interface RowOperands {
   y: number[];
   /** Class weights (C), or null. */
   w: Vec | null;
+  /** The row's float operand (a quality score, a continuous label), or NaN. */
+  s: number;
   dtype: FloatDType;
 }
 
@@ -48,6 +50,10 @@ export interface RowRef {
   targetGrad?: boolean;
   /** Integer targets: one class index per row, or a list of C entries per row. */
   index?: 'one' | 'list';
+  /** Index targets may also be C (background, qualityFocalLoss). */
+  background?: boolean;
+  /** Values of a float operand per row (shape (N), last argument, no grad) for width C. */
+  perRow?: (c: number) => Domain;
   /** Passed as `ignoreIndex`; the drawn targets include it. */
   ignoreIndex?: number;
   /** Values of the class weights (option `weight`, shape (C)), if used. */
@@ -87,6 +93,7 @@ function lse(xs: Vec): { gap: (v: number) => number } {
 }
 
 const weightOf = (w: Vec | null, c: number) => (w ? w[c] : 1);
+const sign = (d: number) => (d > 0 ? 1 : d < 0 ? -1 : 0);
 const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
@@ -344,6 +351,62 @@ function multilabelSoftMarginRow({ x, t, w }: RowOperands, [g]: Vec): RowResult 
   };
 }
 
+/**
+ * mmdetection quality_focal_loss (GFL), one row of C logits with label y ∈ [0, C] (C:
+ * background) and quality score s: every logit is a negative, softplus(x)·σ(x)^β (BCE with a
+ * 0 target), except the label's logit of a foreground row, BCE(x, s)·|σ(x) − s|^β; the row's
+ * loss is their sum. With σ' = σ(x)σ(−x) (factors not detached):
+ * negative ∂x = σ·σ^β + softplus(x)·βσ^(β−1)·σ' = σ^β·(σ + β·softplus(x)·σ(−x));
+ * positive ∂x = (σ − s)·|u|^β + BCE·β|u|^(β−1)·sign(u)·σ', u = σ − s (the pow term 0 for β = 0).
+ * 'mean' denominator: 1 per row.
+ */
+function qualityFocalRow(beta: number) {
+  return ({ x, y, s }: RowOperands, [g]: Vec): RowResult => {
+    const C = x.length;
+    const dx = new Float64Array(C);
+    let l = 0;
+    for (let c = 0; c < C; c++) {
+      const v = x[c];
+      const sig = sigmoid(v);
+      if (c === y[0]) {
+        const u = sig - s;
+        const ce = s * softplus(-v) + (1 - s) * softplus(v);
+        l += ce * Math.abs(u) ** beta;
+        const dpow = beta === 0 ? 0 : beta * Math.abs(u) ** (beta - 1) * sign(u);
+        dx[c] = g * (u * Math.abs(u) ** beta + ce * dpow * sig * sigmoid(-v));
+      } else {
+        l += softplus(v) * sig ** beta;
+        dx[c] = g * sig ** beta * (sig + beta * softplus(v) * sigmoid(-v));
+      }
+    }
+    return { l: [l], den: 1, dx, dt: null };
+  };
+}
+
+/**
+ * mmdetection distribution_focal_loss (GFL), one row of C = n + 1 bin logits and a continuous
+ * label y ∈ [0, n]: with l = ⌊y⌋, r = l + 1, w_l = r − y, w_r = y − l:
+ * loss = w_l·CE(x, l) + w_r·CE(x, r) (at y = n, w_r = 0 and bin r does not exist). From
+ * ∂CE(x, k)/∂x_c = p_c − [c = k]: ∂x_c = g·((w_l + w_r)·p_c − w_l·[c = l] − w_r·[c = r]), the
+ * bins' p − 1 as expm1(−(lse − x)). 'mean' denominator: 1 per row.
+ */
+function distributionFocalRow({ x, s: y }: RowOperands, [g]: Vec): RowResult {
+  const C = x.length;
+  const lo = Math.trunc(y);
+  const wl = lo + 1 - y;
+  const wr = y - lo;
+  const z = lse(x);
+  const l = wl * z.gap(x[lo]) + (lo + 1 < C ? wr * z.gap(x[lo + 1]) : 0);
+  const dx = x.map((v, c) => {
+    const p = Math.exp(-z.gap(v));
+    const pm1 = Math.expm1(-z.gap(v));
+    if (c === lo) return g * (wl * pm1 + wr * p);
+    if (c === lo + 1) return g * (wr * pm1 + wl * p);
+    return g * (wl + wr) * p;
+  });
+  return { l: [l], den: 1, dx, dt: null };
+}
+
 // ---- the configurations ----------------------------------------------------------------------
 
 const LOGITS: Domain = [-10, 10];
@@ -460,5 +523,17 @@ export const ROW_REFS: RowRef[] = [
   {
     fn: 'multilabelSoftMarginLoss', label: '0/1 labels, class weights', streamed: true, classDim: -1, x: [-20, 20], t: { oneOf: [0, 1] }, targetGrad: true, weight: WEIGHTS,
     reduced: 'sum', row: multilabelSoftMarginRow,
+  },
+  {
+    fn: 'qualityFocalLoss', label: 'β = 2, background rows', classDim: -1, x: LOGITS, index: 'one', background: true, perRow: () => [0, 1],
+    reduced: 'mean', row: qualityFocalRow(2),
+  },
+  {
+    fn: 'qualityFocalLoss', label: 'β = 0.5', options: { beta: 0.5 }, classDim: -1, x: LOGITS, index: 'one', background: true,
+    perRow: () => [0, 1], reduced: 'sum', row: qualityFocalRow(0.5),
+  },
+  {
+    fn: 'distributionFocalLoss', label: 'labels in [0, C − 1]', classDim: -1, x: LOGITS, perRow: (c) => [0, c - 1], reduced: 'mean',
+    row: distributionFocalRow,
   },
 ];
