@@ -36,7 +36,7 @@
 //!   `label` one float per row in `[0, bins − 1]`; `…_backward_<t>(x, rows, bins, label, g,
 //!   g_scale, gx)`.
 
-use crate::{fail, operand, output, product, required, upstream, STATUS_BAD_PARAM, STATUS_OK};
+use crate::{fail, operand, output, product, required, upstream, STATUS_BAD_PARAM};
 use lossfn_kernels::boxes::{self, BoxFormat, BoxLoss, Pairwise};
 use lossfn_kernels::driver::{self, ElementwiseGrad};
 use lossfn_kernels::loss::balanced_l1_loss::BalancedL1Loss;

@@ -24,7 +24,7 @@
 //!   row `par[4r..4r+4] = [occ, cb, cl, g]`, `y[r]` (−1: no label, −2: outside the lattice,
 //!   written 0).
 
-use crate::{fail, operand, output, product, required, STATUS_BAD_PARAM, STATUS_OK};
+use crate::{fail, operand, output, product, required, STATUS_BAD_PARAM};
 use lossfn_kernels::loss::ctc_loss::{dense_grad, CtcSample, Workspace};
 use lossfn_kernels::loss::rnnt_loss::{grad_rows, prepare, RnntSample};
 
