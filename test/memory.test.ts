@@ -180,6 +180,22 @@ describe('wasm memory', () => {
     );
   });
 
+  it('crossEntropy with class weights and label smoothing on [2, 3e6]: the weights stream with the rows (within 4 MiB)', () => {
+    const c = 3_000_000;
+    const ys = [11, c - 5];
+    const w = Float32Array.from({ length: c }, (_, k) => 0.5 + (k % 7) / 4);
+    const weight = tensor(w);
+    wideRows(
+      ([x]) => F.crossEntropy(x, tensor(ys, [2], { dtype: 'int64' }), { weight, labelSmoothing: 0.1, reduction: 'sum' }),
+      [wave(2 * c, 8)], [2, c],
+      (x, _t, r, g) => {
+        // 'sum' here: the wideRows helper feeds upstream 1/N and divides by N; undo both.
+        const res = crossEntropyIndex(0.1)({ x, t: null, y: [ys[r]], w: Float64Array.from(w), s: Number.NaN, dtype: 'float32' }, [g * 2]);
+        return { l: res.l.map((l) => l * 2), dx: res.dx };
+      },
+    );
+  });
+
   it('nllLoss on a [2, 3e6] float32 input requiring grad stays within 4 MiB', () => {
     const c = 3_000_000;
     const ys = [17, c - 1];

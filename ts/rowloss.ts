@@ -269,15 +269,15 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
   }
   // Rows too wide for the scratch area: each streams through `piece`, one pass at a time.
   const len = pieceBytes / bytes;
-  const slots = stream(ex, len, bytes, a.classes * bytes, a.yWidth, w !== null, t !== null, false);
-  if (w) heapOf(ex, dtype).set(w.data, slots().w / bytes);
+  // The class weights stream with the row, piece by piece (the kernel gets the piece's own).
+  const slots = stream(ex, len, bytes, len * bytes, a.yWidth, w !== null, t !== null, false);
   for (let r = 0; r < layout.rows; r++) {
     if (ignored(call, r)) continue;
     const s = slots();
     const f64 = () => views(ex).f64;
     if (y) views(ex).i32.set(y.subarray(r * a.yWidth, (r + 1) * a.yWidth), s.y / 4);
     const step = (st: number, pass: number, start: number, n: number, out = 0): void => {
-      check(ex, fn, k.piece(st, pass, s.state, s.x, t ? s.t : 0, y ? s.y : 0, a.yWidth, w ? s.w : 0, a.classes, start, n, c,
+      check(ex, fn, k.piece(st, pass, s.state, s.x, t ? s.t : 0, y ? s.y : 0, a.yWidth, w ? s.w : 0, w ? n : a.classes, start, n, c,
         a.p0, a.p1, a.p2, 0, 0, out, s.value, nStats, 0, 0));
     };
     step(0, 0, 0, 0);
@@ -288,6 +288,7 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
         const heap = heapOf(ex, dtype);
         stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
         if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+        if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
         step(1, pass, start, n);
       }
     }
@@ -301,6 +302,7 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
         const heap = heapOf(ex, dtype);
         stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
         if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+        if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
         step(3, 0, start, n, s.out);
         unstageRowPiece(heapOf(ex, dtype), s.out / bytes, values, layout, r, start, n);
       }
@@ -366,8 +368,7 @@ function runBackward(
     return;
   }
   const len = pieceBytes / bytes;
-  const slots = stream(ex, len, bytes, a.classes * bytes, a.yWidth, w !== null, t !== null, true);
-  if (w) heapOf(ex, dtype).set(w.data, slots().w / bytes);
+  const slots = stream(ex, len, bytes, len * bytes, a.yWidth, w !== null, t !== null, true);
   for (let r = 0; r < layout.rows; r++) {
     // Ignored rows keep their zero gradient (the arrays start at 0).
     if (ignored(call, r)) continue;
@@ -376,13 +377,14 @@ function runBackward(
     const rowScale = g && !per ? g[r] * scale : scale;
     const withG = g !== null && per;
     const step = (st: number, pass: number, start: number, n: number): void => {
-      check(ex, fn, k.piece(st, pass, s.state, s.x, t ? s.t : 0, y ? s.y : 0, a.yWidth, w ? s.w : 0, a.classes, start, n, c,
+      check(ex, fn, k.piece(st, pass, s.state, s.x, t ? s.t : 0, y ? s.y : 0, a.yWidth, w ? s.w : 0, w ? n : a.classes, start, n, c,
         a.p0, a.p1, a.p2, withG ? s.g : 0, rowScale, 0, s.value, 2, gx ? s.gx : 0, gt ? s.gt : 0));
     };
     const stage = (start: number, n: number): void => {
       const heap = heapOf(ex, dtype);
       stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
       if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+      if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
       if (withG) stageRowPiece(heap, s.g / bytes, g, layout, r, start, n);
     };
     step(0, 0, 0, 0);

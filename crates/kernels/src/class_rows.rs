@@ -8,7 +8,7 @@
 
 use crate::driver::Sum;
 use crate::row_driver::{
-    add_at, max_at, sum_at, Phase, Piece, RowGrad, RowLoss, State, STATE_SLOTS,
+    add_at, max_at, sum_at, ClassWeights, Phase, Piece, RowGrad, RowLoss, State, STATE_SLOTS,
 };
 use crate::rows::{
     lse_max_pass, lse_of, lse_sum_pass, softmax_grad, softmax_grad_into, Lse, Skip, Sub,
@@ -36,8 +36,8 @@ pub struct IndexRows<'a, E, L> {
 }
 
 impl<E: Element, L: LogProbLoss> IndexRows<'_, E, L> {
-    fn weight_of(&self, y: usize) -> f64 {
-        self.weight.map_or(1.0, |w| w[y].to_f64())
+    fn weights(&self) -> ClassWeights<'_, E> {
+        ClassWeights::new(self.weight)
     }
 
     /// `ℓ` once the log-sum-exp passes are done.
@@ -46,8 +46,8 @@ impl<E: Element, L: LogProbLoss> IndexRows<'_, E, L> {
     }
 
     /// `K = g·w_y·f'(ℓ)`.
-    fn k(&self, logp: f64, y: usize, g: f64) -> f64 {
-        g * self.weight_of(y) * self.loss.derivative(logp)
+    fn k(&self, logp: f64, wy: f64, g: f64) -> f64 {
+        g * wy * self.loss.derivative(logp)
     }
 }
 
@@ -75,15 +75,20 @@ impl<E: Element, L: LogProbLoss> RowLoss<E> for IndexRows<'_, E, L> {
     ) {
         let skip = Skip::Target(y[0] as usize);
         match pass {
-            0 => lse_max_pass(st, 0, skip, &piece),
+            0 => {
+                lse_max_pass(st, 0, skip, &piece);
+                // w_y (slot 4), from the piece that holds the target.
+                if let Some(wy) = self.weights().at(&piece, y[0] as usize) {
+                    st[4] = wy;
+                }
+            }
             _ => lse_sum_pass(st, 0, skip, 1.0, &piece),
         }
     }
 
     fn value(&self, st: &State, y: &[i32], _: usize, _: &mut [Sum]) -> (f64, f64) {
-        let y = y[0] as usize;
-        let wy = self.weight_of(y);
-        (wy * self.loss.value(Self::log_prob(st, y)), wy)
+        let wy = st[4];
+        (wy * self.loss.value(Self::log_prob(st, y[0] as usize)), wy)
     }
 
     fn grad(
@@ -99,7 +104,7 @@ impl<E: Element, L: LogProbLoss> RowLoss<E> for IndexRows<'_, E, L> {
         let y = y[0] as usize;
         let lse = lse_of::<E>(st, 0, Skip::Target(y), 1.0);
         let logp = -lse.gap(st[1]);
-        let k = self.k(logp, y, g.scalar());
+        let k = self.k(logp, st[4], g.scalar());
         // −K·p_c everywhere, then the target's K·(1 − p_y) without cancellation.
         softmax_grad(piece.x, Sub::One, lse, -k, 0.0, gx);
         if let Some(j) = y.checked_sub(piece.start).filter(|&j| j < piece.x.len()) {
@@ -122,7 +127,7 @@ impl<E: Element, L: LogProbLoss> RowLoss<E> for IndexRows<'_, E, L> {
         let (mut logp, mut k) = (0.0, 0.0);
         softmax_grad_into(row.x, y, Sub::One, scratch, out, |lse| {
             logp = -lse.gap(row.x[y].to_f64());
-            k = self.k(logp, y, g.scalar());
+            k = self.k(logp, self.weights().of(y), g.scalar());
             (-k, 0.0)
         });
         out[y] = E::from_f64(k * -logp.exp_m1());

@@ -471,3 +471,75 @@ pub fn run_backward<E: Element>(
     };
     backward(loss, &rows, g, gx, gt);
 }
+
+/// A row loss's class weights, as its export received them: all `C` of them (rows staged
+/// whole), or, for a row streamed in pieces, the piece's own (the TS layer stages the weights
+/// piece by piece with the row, so that no call holds more than a piece of them). Which it is
+/// shows against the row's width.
+#[derive(Clone, Copy)]
+pub struct ClassWeights<'a, E> {
+    w: Option<&'a [E]>,
+    /// Σ of the given weights, once per call.
+    sum: f64,
+}
+
+impl<'a, E: Element> ClassWeights<'a, E> {
+    pub fn new(w: Option<&'a [E]>) -> Self {
+        ClassWeights {
+            w,
+            sum: w.map_or(0.0, crate::driver::sum),
+        }
+    }
+
+    /// Whether these are all of a `width`-wide row's weights (else one piece's).
+    fn whole(w: &[E], width: usize) -> bool {
+        w.len() == width
+    }
+
+    /// The weights over the piece's classes (`None`: all ones).
+    pub fn over(&self, piece: &Piece<'_, E>) -> Option<&'a [E]> {
+        self.w.map(|w| {
+            if Self::whole(w, piece.width) {
+                &w[piece.range()]
+            } else {
+                w
+            }
+        })
+    }
+
+    /// The weight of class `c` when it is known from this piece (1 without weights).
+    pub fn at(&self, piece: &Piece<'_, E>, c: usize) -> Option<f64> {
+        match self.w {
+            None => Some(1.0),
+            Some(w) if Self::whole(w, piece.width) => w.get(c).map(|v| v.to_f64()),
+            Some(w) => c
+                .checked_sub(piece.start)
+                .and_then(|k| w.get(k))
+                .map(|v| v.to_f64()),
+        }
+    }
+
+    /// The weight of class `c`, all weights at hand (rows staged whole).
+    pub fn of(&self, c: usize) -> f64 {
+        self.w.map_or(1.0, |w| w[c].to_f64())
+    }
+
+    /// `Σ_c w_c` of a `width`-wide row when all its weights are here (`None` for a piece's:
+    /// a streamed row sums [`ClassWeights::piece_sum`] over its pieces).
+    pub fn total(&self, width: usize) -> Option<f64> {
+        match self.w {
+            None => Some(width as f64),
+            Some(w) if Self::whole(w, width) => Some(self.sum),
+            Some(_) => None,
+        }
+    }
+
+    /// `Σ` of the weights over this piece.
+    pub fn piece_sum(&self, piece: &Piece<'_, E>) -> f64 {
+        match self.w {
+            None => piece.x.len() as f64,
+            Some(w) if !Self::whole(w, piece.width) => self.sum,
+            Some(w) => crate::driver::sum(&w[piece.range()]),
+        }
+    }
+}

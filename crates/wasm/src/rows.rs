@@ -278,14 +278,14 @@ macro_rules! row_exports {
 }
 
 // p0 = label_smoothing ∈ [0, 1], p1 = probability targets (0/1; `t` holds them, else `y`).
-row_exports!(cross_entropy, |w, c: usize, eps: f64, prob: f64, _| {
+row_exports!(cross_entropy, |w, _, eps: f64, prob: f64, _| {
     let eps = param(
         "label_smoothing",
         eps,
         (0.0..=1.0).contains(&eps),
         "in [0, 1]",
     )?;
-    Ok::<_, i32>(CrossEntropy::new(w, c, eps, prob != 0.0))
+    Ok::<_, i32>(CrossEntropy::new(w, eps, prob != 0.0))
 });
 // Rows one wide: `x` holds each row's log-probability at its target (gathered by the TS
 // layer); `classes` is C (the weights' length, and the targets' bound).

@@ -19,7 +19,7 @@
 //! probability-target sum (slots 4–5).
 
 use crate::driver::{self, Elementwise, Sum};
-use crate::row_driver::{add_at, sum_at, Phase, Piece, RowGrad, RowLoss, State};
+use crate::row_driver::{add_at, sum_at, ClassWeights, Phase, Piece, RowGrad, RowLoss, State};
 use crate::rows::{
     lse_max_pass, lse_of, lse_sum_pass, softmax_grad, softmax_grad_into, Lse, Skip, Sub,
     WeightedGap,
@@ -27,34 +27,37 @@ use crate::rows::{
 use crate::simd::{Element, Vector};
 
 pub struct CrossEntropy<'a, E> {
-    /// Class weights (length C), or `None` for all ones.
-    pub weight: Option<&'a [E]>,
+    /// Class weights (all C, or a streamed row's piece of them); none means all ones.
+    pub weight: ClassWeights<'a, E>,
     pub label_smoothing: f64,
     /// Probability targets (the row's float operand) rather than one class index per row.
     pub prob: bool,
-    /// `W = Σ_c w_c` (C without weights).
-    pub weight_total: f64,
 }
 
+/// State slots beyond the log-sum-exp's (0–3) and the loss sum (4–5): `W` (6–7), `w_y` (8).
+const W_TOTAL: usize = 6;
+const W_Y: usize = 8;
+
 impl<'a, E: Element> CrossEntropy<'a, E> {
-    pub fn new(weight: Option<&'a [E]>, classes: usize, label_smoothing: f64, prob: bool) -> Self {
-        let weight_total = weight.map_or(classes as f64, driver::sum);
+    pub fn new(weight: Option<&'a [E]>, label_smoothing: f64, prob: bool) -> Self {
         CrossEntropy {
-            weight,
+            weight: ClassWeights::new(weight),
             label_smoothing,
             prob,
-            weight_total,
         }
-    }
-
-    fn weight_of(&self, y: usize) -> f64 {
-        self.weight.map_or(1.0, |w| w[y].to_f64())
     }
 
     /// The class weights over a piece's range.
     fn weights(&self, piece: &Piece<'_, E>) -> Sub<'a, E> {
+        self.weight.over(piece).map_or(Sub::One, Sub::Row)
+    }
+
+    /// `W = Σ_c w_c` (C without weights): from the weights when all are here, else (a streamed
+    /// row) summed over its pieces in pass 0 (state slots 6–7).
+    fn total(&self, st: &State, width: usize) -> f64 {
         self.weight
-            .map_or(Sub::One, |w| Sub::Row(&w[piece.range()]))
+            .total(width)
+            .unwrap_or_else(|| sum_at(st, W_TOTAL).value())
     }
 
     /// Which exponential the log-sum-exp leaves out: the target's (index) or the first max's.
@@ -139,8 +142,8 @@ impl<E: Element> CrossEntropy<'_, E> {
         without: B0,
         out: Option<&mut [E]>,
     ) -> f64 {
-        match self.weight {
-            Some(w) => driver::forward(&with_w, piece.x, piece.t, Some(&w[piece.range()]), out),
+        match self.weight.over(piece) {
+            Some(w) => driver::forward(&with_w, piece.x, piece.t, Some(w), out),
             None => driver::forward(&without, piece.x, piece.t, None, out),
         }
     }
@@ -156,14 +159,8 @@ impl<E: Element> CrossEntropy<'_, E> {
                 None,
             )
         } else {
-            match self.weight {
-                Some(w) => driver::forward(
-                    &WeightedGap::<true>(lse),
-                    piece.x,
-                    &w[piece.range()],
-                    None,
-                    None,
-                ),
+            match self.weight.over(piece) {
+                Some(w) => driver::forward(&WeightedGap::<true>(lse), piece.x, w, None, None),
                 None => driver::forward(&WeightedGap::<false>(lse), piece.x, piece.x, None, None),
             }
         }
@@ -172,11 +169,11 @@ impl<E: Element> CrossEntropy<'_, E> {
     /// Σ over the piece of `w·q'`.
     fn weighted_target_sum(&self, piece: &Piece<'_, E>) -> f64 {
         let (keep, add) = self.smoothing(piece.width);
-        match self.weight {
+        match self.weight.over(piece) {
             Some(w) => driver::forward(
                 &SmoothedWeighted::<true> { keep, add },
                 piece.t,
-                &w[piece.range()],
+                w,
                 None,
                 None,
             ),
@@ -194,20 +191,16 @@ impl<E: Element> CrossEntropy<'_, E> {
     /// `g(1 − ε)·w_y·(p_y − 1) + g·k·(W·p_y − w_y)` with `p_y − 1 = expm1(−gap)`: for a
     /// confident row `p_y − 1` is a difference of two numbers near 1, which would keep only
     /// its first digits (f64: 1e-6 relative at 3e-11).
-    fn target_grad(&self, lse: Lse, xy: f64, y: usize, g: f64, width: usize) -> f64 {
+    fn target_grad(&self, lse: Lse, xy: f64, wy: f64, w_total: f64, g: f64, width: usize) -> f64 {
         let (keep, k) = self.smoothing(width);
-        let wy = self.weight_of(y);
         let py_m1 = (-lse.gap(xy)).exp_m1();
-        g * keep * wy * py_m1 + g * k * (self.weight_total * (py_m1 + 1.0) - wy)
+        g * keep * wy * py_m1 + g * k * (w_total * (py_m1 + 1.0) - wy)
     }
 
     /// `(α, β)` of the index-target gradient `α·p − β·w`.
-    fn index_coefs(&self, y: usize, g: f64, width: usize) -> (f64, f64) {
+    fn index_coefs(&self, wy: f64, w_total: f64, g: f64, width: usize) -> (f64, f64) {
         let (keep, k) = self.smoothing(width);
-        (
-            g * (keep * self.weight_of(y) + k * self.weight_total),
-            g * k,
-        )
+        (g * (keep * wy + k * w_total), g * k)
     }
 }
 
@@ -242,7 +235,17 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
         _: RowGrad<'_, E>,
     ) {
         match pass {
-            0 => lse_max_pass(st, 0, self.skip(y), &piece),
+            0 => {
+                lse_max_pass(st, 0, self.skip(y), &piece);
+                if !self.prob {
+                    if let Some(wy) = self.weight.at(&piece, y[0] as usize) {
+                        st[W_Y] = wy;
+                    }
+                }
+                if self.weight.total(piece.width).is_none() {
+                    add_at(st, W_TOTAL, self.weight.piece_sum(&piece));
+                }
+            }
             1 => {
                 lse_sum_pass(st, 0, self.skip(y), 1.0, &piece);
                 if phase == Phase::Backward && self.prob {
@@ -264,7 +267,7 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
         if self.prob {
             return (sum_at(st, 4).value(), 1.0);
         }
-        let wy = self.weight_of(y[0] as usize);
+        let wy = st[W_Y];
         let nll = wy * lse.gap(st[1]);
         let l = if self.label_smoothing > 0.0 {
             let (keep, k) = self.smoothing(width);
@@ -311,14 +314,10 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
                 );
             }
             if let Some(gt) = gt {
-                match self.weight {
-                    Some(w) => driver::forward(
-                        &WeightedGap::<true>(lse),
-                        piece.x,
-                        &w[piece.range()],
-                        None,
-                        Some(&mut *gt),
-                    ),
+                match self.weight.over(&piece) {
+                    Some(w) => {
+                        driver::forward(&WeightedGap::<true>(lse), piece.x, w, None, Some(&mut *gt))
+                    }
                     None => driver::forward(
                         &WeightedGap::<false>(lse),
                         piece.x,
@@ -336,10 +335,11 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
         }
         let Some(gx) = gx else { return };
         let yi = y[0] as usize;
-        let (alpha, beta) = self.index_coefs(yi, g, piece.width);
+        let (wy, w_total) = (st[W_Y], self.total(st, piece.width));
+        let (alpha, beta) = self.index_coefs(wy, w_total, g, piece.width);
         softmax_grad(piece.x, self.weights(&piece), lse, alpha, beta, gx);
         if let Some(k) = yi.checked_sub(piece.start).filter(|&k| k < piece.x.len()) {
-            gx[k] = E::from_f64(self.target_grad(lse, st[1], yi, g, piece.width));
+            gx[k] = E::from_f64(self.target_grad(lse, st[1], wy, w_total, g, piece.width));
         }
     }
 
@@ -362,11 +362,23 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
             return self.grad(&st, y, row, g, gx, gt);
         }
         let Some(out) = gx else { return };
+        // Rows staged whole: all the weights are here, and their total came with them.
         let yi = y[0] as usize;
-        let (alpha, beta) = self.index_coefs(yi, g.scalar(), row.width);
+        let (wy, w_total) = (
+            self.weight.of(yi),
+            self.weight.total(row.width).unwrap_or(f64::NAN),
+        );
+        let (alpha, beta) = self.index_coefs(wy, w_total, g.scalar(), row.width);
         let lse = softmax_grad_into(row.x, yi, self.weights(&row), scratch, out, |_| {
             (alpha, beta)
         });
-        out[yi] = E::from_f64(self.target_grad(lse, row.x[yi].to_f64(), yi, g.scalar(), row.width));
+        out[yi] = E::from_f64(self.target_grad(
+            lse,
+            row.x[yi].to_f64(),
+            wy,
+            w_total,
+            g.scalar(),
+            row.width,
+        ));
     }
 }

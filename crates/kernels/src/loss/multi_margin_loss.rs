@@ -9,7 +9,7 @@
 //! The hinge is not smooth: plain scalar loops.
 
 use crate::driver::Sum;
-use crate::row_driver::{add_at, sum_at, Phase, Piece, RowGrad, RowLoss, State};
+use crate::row_driver::{add_at, sum_at, ClassWeights, Phase, Piece, RowGrad, RowLoss, State};
 use crate::simd::Element;
 
 pub struct MultiMarginLoss<'a, E> {
@@ -21,8 +21,8 @@ pub struct MultiMarginLoss<'a, E> {
 }
 
 impl<E: Element> MultiMarginLoss<'_, E> {
-    fn weight_of(&self, y: usize) -> f64 {
-        self.weight.map_or(1.0, |w| w[y].to_f64())
+    fn weights(&self) -> ClassWeights<'_, E> {
+        ClassWeights::new(self.weight)
     }
 
     /// `Σ_{i≠y, z_i > 0} f(z_i)` over the piece, `z_i = margin − x_y + x_i`.
@@ -71,6 +71,10 @@ impl<E: Element> RowLoss<E> for MultiMarginLoss<'_, E> {
             if let Some(xy) = piece.at(y) {
                 st[0] = xy;
             }
+            // w_y (slot 4), from the piece that holds the target.
+            if let Some(wy) = self.weights().at(&piece, y) {
+                st[4] = wy;
+            }
             return;
         }
         let s = match phase {
@@ -82,11 +86,8 @@ impl<E: Element> RowLoss<E> for MultiMarginLoss<'_, E> {
         add_at(st, 2, s);
     }
 
-    fn value(&self, st: &State, y: &[i32], width: usize, _: &mut [Sum]) -> (f64, f64) {
-        (
-            self.weight_of(y[0] as usize) * sum_at(st, 2).value() / width as f64,
-            1.0,
-        )
+    fn value(&self, st: &State, _: &[i32], width: usize, _: &mut [Sum]) -> (f64, f64) {
+        (st[4] * sum_at(st, 2).value() / width as f64, 1.0)
     }
 
     fn grad(
@@ -100,7 +101,7 @@ impl<E: Element> RowLoss<E> for MultiMarginLoss<'_, E> {
     ) {
         let Some(gx) = gx else { return };
         let y = y[0] as usize;
-        let k = g.scalar() * self.weight_of(y) / piece.width as f64;
+        let k = g.scalar() * st[4] / piece.width as f64;
         for (i, (xi, o)) in piece.x.iter().zip(gx.iter_mut()).enumerate() {
             let z = self.margin - st[0] + xi.to_f64();
             let c = piece.start + i;

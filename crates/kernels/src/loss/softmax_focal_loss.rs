@@ -53,7 +53,7 @@ mod tests {
             weight: None,
             loss: Focal { gamma: 0.0 },
         };
-        let ce = CrossEntropy::<f32>::new(None, 5, 0.0, false);
+        let ce = CrossEntropy::<f32>::new(None, 0.0, false);
         let ig = Some(-100);
         let (a, da) = run_forward(&focal, &x, 5, &[], &ys, 1, ig, None);
         let (b, db) = run_forward(&ce, &x, 5, &[], &ys, 1, ig, None);
