@@ -146,7 +146,7 @@ const started = performance.now();
 for (const e of entries) {
   /** Per peer: seconds per call at the previous size, to skip predictably slow sizes. */
   const prev = {};
-  for (const n of SIZES) {
+  for (const n of e.sizes ?? SIZES) {
     const inputs = e.make(n, rng(SEED));
     const row = { name: e.name, label: e.label, unit: e.unit, size: n, n: inputs.n ?? n, results: {} };
     const r = row.results;
@@ -196,7 +196,7 @@ if (torchOk) {
     ...TIMING,
     targetN: TARGET_N,
     targetRounds: TARGET_ROUNDS,
-    entries: entries.filter((e) => e.torch).map((e) => ({ name: e.name, sizes: SIZES, setup: e.torch.setup, call: e.torch.call })),
+    entries: entries.filter((e) => e.torch).map((e) => ({ name: e.name, sizes: e.sizes ?? SIZES, setup: e.torch.setup, call: e.torch.call })),
   };
   log(`running the PyTorch peer (${PYTHON} bench/torch_peer.py, 1 thread)…`);
   const t0 = performance.now();

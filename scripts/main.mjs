@@ -253,3 +253,5 @@ report(
 
 await sequenceSection(lossfn);
 await localizationSection(lossfn);
+import { section as rankingSection } from './main/ranking.mjs';
+await rankingSection(await import('lossfn'));

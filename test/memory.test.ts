@@ -70,9 +70,12 @@ function wave(n: number, s: number, phase = 0): Float32Array {
  * 10) or wide (one row of n, streamed in pieces past 256 KiB) — with class-index targets
  * ('index'), float target rows ('rows'), target lists ('list'), a label and a score per row
  * ('quality'), a continuous label per row ('bins'); ⌈n/4⌉ boxes ('boxes'); a CTC problem of
- * ⌈n/10⌉ frames of 10 classes ('ctc'), an RNN-T lattice of ⌈n/20⌉ × 2 rows of 10 ('rnnt').
+ * ⌈n/10⌉ frames of 10 classes ('ctc'), an RNN-T lattice of ⌈n/20⌉ × 2 rows of 10 ('rnnt');
+ * ⌈n/8⌉ pairs or triplets of 8-D embeddings ('pair', 'triplet'), padded lists of 10 ('lists'),
+ * and two views of 8-D embeddings for the contrastive losses ('views', 'supcon'), at most 512
+ * samples there: their work is quadratic in the batch (every sample against every other).
  */
-type Kind = 'elementwise' | 'index' | 'rows' | 'list' | 'quality' | 'bins' | 'boxes' | 'ctc' | 'rnnt';
+type Kind = 'elementwise' | 'index' | 'rows' | 'list' | 'quality' | 'bins' | 'boxes' | 'ctc' | 'rnnt' | 'pair' | 'triplet' | 'views' | 'supcon' | 'lists';
 
 /** Every loss outside the regression family says here how its arguments are built (a
  * regression loss's arguments are elementwise): a new loss without an entry fails the test. */
@@ -87,6 +90,9 @@ const KIND: Record<string, Kind> = {
   generalizedBoxIouLoss: 'boxes', distanceBoxIouLoss: 'boxes', completeBoxIouLoss: 'boxes', boxIouLoss: 'boxes', efficientBoxIouLoss: 'boxes',
   scyllaBoxIouLoss: 'boxes',
   ctcLoss: 'ctc', rnntLoss: 'rnnt',
+  marginRankingLoss: 'elementwise', hingeEmbeddingLoss: 'elementwise', cosineEmbeddingLoss: 'pair',
+  tripletMarginLoss: 'triplet', tripletMarginWithDistanceLoss: 'triplet', ntXentLoss: 'views', supConLoss: 'supcon',
+  rankNetLoss: 'lists', listNetLoss: 'lists', listMleLoss: 'lists', approxNdcgLoss: 'lists',
 };
 
 /** The kinds with rows of classes (a narrow and a wide layout). */
@@ -133,6 +139,24 @@ function argsOf(loss: AnyLoss, kind: Kind, n: number, dtype: FloatDType, wide: b
     const t = Math.max(1, Math.ceil(n / 20));
     const batch = n === 0 ? 0 : 1;
     return [float([batch, t, 2, 10], true), ints([batch, 1], () => 1), batch ? [t] : [], batch ? [1] : []];
+  }
+  if (kind === 'pair' || kind === 'triplet') {
+    const r = Math.ceil(n / 8);
+    const pos = float([r, 8], false, 0.25);
+    return kind === 'pair' ? [float([r, 8], true), pos, float([r], false, 1)] : [float([r, 8], true), pos, float([r, 8], false, -0.5)];
+  }
+  if (kind === 'views' || kind === 'supcon') {
+    const r = Math.min(512, Math.ceil(n / 16));
+    const a = new Ctor(r * 16);
+    for (let i = 0; i < a.length; i++) a[i] = Math.sin(i); // distinct directions
+    if (kind === 'supcon') return [tensor(a, [r, 2, 8], { dtype, requiresGrad: true }), ints([r], (i) => i % 3)];
+    return [tensor(a.slice(0, r * 8), [r, 8], { dtype, requiresGrad: true }), tensor(a.slice(r * 8), [r, 8], { dtype })];
+  }
+  if (kind === 'lists') {
+    const r = Math.ceil(n / 10);
+    const rel = new Ctor(r * 10);
+    for (let i = 0; i < rel.length; i++) rel[i] = i % 10 === 9 ? -1 : i % 3; // ties, and one pad per list
+    return [float([r, 10], true), tensor(rel, [r, 10], { dtype })];
   }
   const shape = wide ? [1, n] : [Math.ceil(n / 10), 10];
   const [rows, c] = shape;

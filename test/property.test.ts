@@ -108,6 +108,10 @@ const ELSEWHERE: Record<string, string> = {
   scyllaBoxIouLoss: 'test/localization/properties.test.ts',
   ctcLoss: 'test/sequence/ctc_property.test.ts',
   rnntLoss: 'test/sequence/rnnt_property.test.ts',
+  ...Object.fromEntries(
+    ['marginRankingLoss', 'hingeEmbeddingLoss', 'cosineEmbeddingLoss', 'tripletMarginLoss', 'tripletMarginWithDistanceLoss', 'ntXentLoss',
+      'supConLoss', 'rankNetLoss', 'listNetLoss', 'listMleLoss', 'approxNdcgLoss'].map((n) => [n, 'test/ranking/properties.test.ts']),
+  ),
 };
 
 describe('every loss has a property test', () => {

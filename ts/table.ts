@@ -192,6 +192,9 @@ export interface LossSpec<
   /** The kernel exports `lossfn_<stem>_<kind>_{f32,f64}` the loss runs on, when not
    * `forward` and `backward` (test/table.test.ts checks they exist). */
   exports?: readonly string[];
+  /** How many trailing positional arguments may be left out (`supConLoss(features,
+   * options)` without labels); `run` then gets `undefined` for them. */
+  optional?: number;
   /** Runs the loss; `fn` is the name errors carry (the F name, or the nn class's). */
   run(fn: string, args: X, o: ConfigOf<S>): Tensor;
 }
@@ -229,6 +232,22 @@ export function parseOptions<S extends Specs>(fn: string, specs: S, options: unk
   return out as ConfigOf<S>;
 }
 
+/** A plain options object (not a tensor, array or typed array). */
+function isOptionsObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof TensorClass);
+}
+
+/** The positional arguments (padded to the descriptor's count) and the options object. */
+function splitArgs(spec: { readonly args: readonly string[]; readonly optional?: number }, args: unknown[]): [unknown[], unknown] {
+  const n = spec.args.length;
+  if (args.length <= n && (spec.optional ?? 0) > 0 && args.length > n - (spec.optional ?? 0) && isOptionsObject(args[args.length - 1])) {
+    // An optional argument left out: the last one given is the options object.
+    const given = args.slice(0, -1);
+    return [[...given, ...Array(n - given.length).fill(undefined)], args[args.length - 1]];
+  }
+  return [args.slice(0, n), args[n]];
+}
+
 /** Defines a loss: returns its `F` function, which carries the descriptor as `.spec`. */
 export function defineLoss<const A extends readonly string[], S extends Specs, const N extends string, X extends readonly unknown[] = Tensors<A>>(
   spec: LossSpec<A, S, N, X>,
@@ -238,8 +257,8 @@ export function defineLoss<const A extends readonly string[], S extends Specs, c
     if (args.length > n + 1) {
       throw new TypeError(`${spec.name}: takes ${n} tensor argument${n === 1 ? '' : 's'} (${spec.args.join(', ')}) and an options object, got ${args.length} arguments`);
     }
-    const o = parseOptions(spec.name, spec.options, args[n]);
-    return spec.run(spec.name, args.slice(0, n) as unknown as X, o);
+    const [positional, options] = splitArgs(spec, args);
+    return spec.run(spec.name, positional as unknown as X, parseOptions(spec.name, spec.options, options));
   };
   Object.defineProperty(f, 'name', { value: spec.name });
   Object.defineProperty(f, 'spec', { value: spec, enumerable: false });
@@ -266,10 +285,11 @@ export function lossModule<A extends readonly string[], S extends Specs, X exten
       this.options = Object.freeze(parseOptions(name, spec.options, options));
     }
     forward(...args: X): Tensor {
-      if (args.length !== spec.args.length) {
-        throw new TypeError(`${name}.forward: takes ${spec.args.length} tensor arguments (${spec.args.join(', ')}), got ${args.length}`);
+      const n = spec.args.length;
+      if (args.length > n || args.length < n - (spec.optional ?? 0)) {
+        throw new TypeError(`${name}.forward: takes ${n} tensor arguments (${spec.args.join(', ')}), got ${args.length}`);
       }
-      return spec.run(name, args, this.options);
+      return spec.run(name, [...args, ...Array(n - args.length).fill(undefined)] as unknown as X, this.options);
     }
   };
   Object.defineProperty(cls, 'name', { value: name });

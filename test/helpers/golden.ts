@@ -59,9 +59,11 @@ export function expectClose(actual: Tensor, expected: FixtureTensor, rtol: numbe
 
 /** Runs one golden case: forward, then backward, comparing output and every gradient. */
 export function runCase(c: GoldenCase): void {
-  // `fn` is an F name, or `ops.<name>` for the non-loss ops.
+  // `fn` is an F name, or `ops.<name>` for the non-loss ops (a bare name not in F is looked up
+  // in ops too: the ranking fixtures name their distance ops so).
   const [space, name] = c.fn.startsWith('ops.') ? [ops, c.fn.slice(4)] : [F, c.fn];
-  const fn = (space as unknown as Record<string, (...a: unknown[]) => Tensor>)[name];
+  const fn = (space as unknown as Record<string, (...a: unknown[]) => Tensor>)[name] ??
+    (ops as unknown as Record<string, (...a: unknown[]) => Tensor>)[name];
   expect(fn, `${c.fn} exists`).toBeTypeOf('function');
   // An int argument with "asArray" goes in as a plain number array (sequence lengths).
   const args = c.args.map((a) => (a.asArray ? a.data.map(num) : toTensor(a, c.dtype, a.requiresGrad === true)));

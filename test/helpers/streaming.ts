@@ -220,6 +220,40 @@ export const CASES: Case[] = [
       return [make([n, C], dtype, () => 2 * r() - 1), idx(n, r, C)];
     },
   })),
+  // Ranking and embedding: pairs/triplets of embeddings (N, D), padded lists (B, L) with −1 pads.
+  {
+    label: 'marginRankingLoss margin 0.2', loss: 'marginRankingLoss', options: { margin: 0.2 },
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, 3], dtype, () => normal(r)), make([n, 3], dtype, () => normal(r)), make([n, 3], dtype, () => pm1(r))];
+    },
+  },
+  { label: 'hingeEmbeddingLoss', loss: 'hingeEmbeddingLoss', options: { margin: 1.5 }, data: pair(pm1, (r) => 2 * r()) },
+  {
+    label: 'cosineEmbeddingLoss margin 0.1', loss: 'cosineEmbeddingLoss', options: { margin: 0.1 },
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, C], dtype, () => normal(r)), make([n, C], dtype, () => normal(r)), make([n], dtype, () => pm1(r))];
+    },
+  },
+  ...([['tripletMarginLoss', { swap: true }], ['tripletMarginWithDistanceLoss', { distanceFunction: 'cosine' }]] as const)
+    .map(([loss, options]): Case => ({
+      label: `${loss} ${JSON.stringify(options)}`, loss, options,
+      data: (n, dtype, seed) => {
+        const r = rng(seed);
+        return [make([n, C], dtype, () => normal(r)), make([n, C], dtype, () => normal(r)), make([n, C], dtype, () => normal(r))];
+      },
+    })),
+  ...(['rankNetLoss', 'listNetLoss', 'listMleLoss', 'approxNdcgLoss'] as const).map((loss): Case => ({
+    label: `${loss} (padded lists)`, loss, options: {},
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      // Relevance 0–3 with ties, and −1 pads at the end of about a third of the lists.
+      const len = 6;
+      const pads = Array.from({ length: n }, () => (r() < 0.35 ? 1 + Math.floor(r() * 3) : 0));
+      return [make([n, len], dtype, () => normal(r)), make([n, len], dtype, (i) => (i % len >= len - pads[Math.floor(i / len)] ? -1 : Math.floor(r() * 4)))];
+    },
+  })),
 ];
 
 /** Rows [a, b) of a tensor along dimension 0. */

@@ -204,6 +204,39 @@ const ctcLoss: StreamingLoss = {
   },
 };
 
+/** Pairs or triplets of embeddings `(N, D)` (or one, `(D)`): 'mean' divides by N. */
+const pairRows = (x: Tensor): number => (x.ndim <= 1 ? 1 : x.shape[0]);
+
+/**
+ * rankNetLoss: 'mean' divides by the batch's pairs (i, j) of real items (relevance ≠ −1, allRank's
+ * padding) with y_i > y_j — allRank's mean over the pairs it selects. Counted per list from the
+ * sorted relevances: all pairs minus the pairs of equal relevance, O(L log L).
+ */
+const rankNetLoss: StreamingLoss = {
+  name: 'rankNetLoss', reductions: ['mean', 'sum'],
+  batch: (t, cfg) => {
+    const [scores, relevance] = t;
+    const [lists, len] = scores.shape;
+    const y = relevance.data as ArrayLike<number | bigint>;
+    let pairs = 0;
+    for (let b = 0; b < lists; b++) {
+      const real: number[] = [];
+      for (let i = 0; i < len; i++) {
+        const v = Number(y[b * len + i]);
+        if (v !== -1) real.push(v);
+      }
+      real.sort((p, q) => p - q);
+      let same = 0;
+      for (let i = 0, j = 0; i < real.length; i = j) {
+        while (j < real.length && real[j] === real[i]) j++;
+        same += ((j - i) * (j - i - 1)) / 2;
+      }
+      pairs += (real.length * (real.length - 1)) / 2 - same;
+    }
+    return { sum: sumOf('rankNetLoss', t, cfg), denominator: pairs };
+  },
+};
+
 /** Every loss with a streaming form, by F name. */
 export const STREAMING: Readonly<Record<string, StreamingLoss>> = Object.fromEntries(
   [
@@ -248,6 +281,15 @@ export const STREAMING: Readonly<Record<string, StreamingLoss>> = Object.fromEnt
     rowLoss('distributionFocalLoss', (x) => x.shape[0]),
     ctcLoss,
     rowLoss('rnntLoss', (x) => x.shape[0]),
+    elementwiseLoss('marginRankingLoss'),
+    elementwiseLoss('hingeEmbeddingLoss'),
+    rowLoss('cosineEmbeddingLoss', pairRows),
+    rowLoss('tripletMarginLoss', pairRows),
+    rowLoss('tripletMarginWithDistanceLoss', pairRows),
+    rowLoss('listNetLoss', (x) => x.shape[0]),
+    rowLoss('listMleLoss', (x) => x.shape[0]),
+    rowLoss('approxNdcgLoss', (x) => x.shape[0]),
+    rankNetLoss,
   ].map((e) => [e.name, e]),
 );
 
@@ -261,7 +303,14 @@ export const REFUSED: Readonly<Record<string, (options: Record<string, unknown>)
   // per-batch quantities gives it; per image it is a plain mean over images.
   lovaszHinge: (o) => (o.perImage === true ? null : LOVASZ),
   lovaszSoftmax: (o) => (o.perImage === true ? null : LOVASZ),
+  // NT-Xent and SupCon take each sample's negatives from the rest of its batch, so a sample's
+  // loss depends on the batch it was in: no dataset-level value is a sum of per-batch statistics.
+  ntXentLoss: () => CONTRASTIVE,
+  supConLoss: () => CONTRASTIVE,
 };
+const CONTRASTIVE =
+  "has no exact streaming form: each sample's negatives are the rest of its batch, so a dataset's loss is not a sum of " +
+  'per-batch statistics; score each batch on its own';
 const LOVASZ =
   'has no exact streaming form with perImage: false (the Lovász extension sorts the errors of the whole ' +
   'dataset together, which no sum of per-batch statistics reproduces); use perImage: true, or score all the data in one call';

@@ -3,3 +3,4 @@
 export {};
 export * from './sequence.js';
 export * from './localization.js';
+export * from './ranking.js';

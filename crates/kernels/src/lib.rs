@@ -12,6 +12,7 @@ pub mod class_rows;
 pub mod driver;
 pub mod loss;
 pub mod math;
+pub mod ranking;
 pub mod row_driver;
 pub mod rows;
 pub mod simd;

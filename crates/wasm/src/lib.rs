@@ -274,6 +274,7 @@ pub const fn sig_bytes<const N: usize>(s: &str) -> [u8; N] {
 
 mod elementwise;
 mod localization;
+mod ranking;
 mod rows;
 mod sequence;
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! One module per loss, named as the `torch.nn.functional` (or Keras) function it matches.
 //! Each elementwise loss is a parameter struct implementing [`crate::driver::Elementwise`].
 
+pub mod approx_ndcg_loss;
 pub mod arc_face_loss;
 pub mod balanced_l1_loss;
 pub mod binary_cross_entropy;
@@ -9,6 +10,7 @@ pub mod box_iou_loss;
 pub mod categorical_hinge;
 pub mod complete_box_iou_loss;
 pub mod cos_face_loss;
+pub mod cosine_embedding_loss;
 pub mod cross_entropy;
 pub mod ctc_loss;
 pub mod distance_box_iou_loss;
@@ -18,10 +20,14 @@ pub mod efficient_box_iou_loss;
 pub mod gaussian_nll_loss;
 pub mod generalized_box_iou_loss;
 pub mod hinge;
+pub mod hinge_embedding_loss;
 pub mod huber_loss;
 pub mod kl_div;
 pub mod l1_loss;
+pub mod list_mle_loss;
+pub mod list_net_loss;
 pub mod log_cosh;
+pub mod margin_ranking_loss;
 pub mod mean_absolute_percentage_error;
 pub mod mean_squared_logarithmic_error;
 pub mod mse_loss;
@@ -29,9 +35,11 @@ pub mod multi_margin_loss;
 pub mod multilabel_margin_loss;
 pub mod multilabel_soft_margin_loss;
 pub mod nll_loss;
+pub mod nt_xent_loss;
 pub mod poisson_nll_loss;
 pub mod poly_loss;
 pub mod quality_focal_loss;
+pub mod rank_net_loss;
 pub mod rnnt_loss;
 pub mod scylla_box_iou_loss;
 pub mod sigmoid_focal_loss;
@@ -40,6 +48,9 @@ pub mod soft_margin_loss;
 pub mod softmax_focal_loss;
 pub mod sphere_face_loss;
 pub mod squared_hinge;
+pub mod sup_con_loss;
+pub mod triplet_margin_loss;
+pub mod triplet_margin_with_distance_loss;
 pub mod varifocal_loss;
 pub mod zero_one_loss;
 

@@ -1,0 +1,255 @@
+//! ListNet's top-one cross entropy over padded lists, as allRank's `listNet`
+//! (allegro/allRank, `allrank/models/losses/listNet.py` at c884756): with padded slots set to
+//! −inf in both scores and relevance, `p = softmax(s)`, `t = softmax(y)` over the list and
+//! `l = −Σ_j t_j·log(p_j + eps)`; the batch mean over lists. A list whose slots are all
+//! padded has `softmax` of only −inf: its loss is NaN (allRank's result, kept) and, as in
+//! PyTorch, it passes no gradient (padded slots never do).
+//!
+//! Gradient per list (upstream `g`): with `r_j = t_j·p_j/(p_j + eps)`,
+//! `∂s_k = g·(p_k·Σ_j r_j − r_k)`. Softmaxes are max-shifted, in SIMD passes over the list.
+
+use crate::driver::Upstream;
+use crate::math::{exp_ftz_nonpos, ln};
+use crate::ranking::lists::{upstream_at, PAD};
+use crate::ranking::{load_tail, row_map, row_map_sums, row_sums, splat};
+use crate::simd::{Element, Vector};
+
+pub struct ListNetLoss {
+    /// `L`, the list length.
+    pub len: usize,
+    pub eps: f64,
+}
+
+/// One list's softmaxes, kept as numerators and their sums' inverses.
+struct Softmaxes<E> {
+    /// `e^{s − max s}` and `e^{y − max y}` (0 at padded slots).
+    es: Vec<E>,
+    ey: Vec<E>,
+    inv_s: f64,
+    inv_y: f64,
+}
+
+/// The largest score and relevance over a list's real slots (NaN if one is NaN, as softmax),
+/// or `None` when every slot is padding.
+fn maxima<E: Element>(s: &[E], y: &[E]) -> Option<(f64, f64)> {
+    let lanes = E::V::LANES;
+    let (pad, ninf) = (splat::<E::V>(PAD), splat::<E::V>(f64::NEG_INFINITY));
+    let (mut ms, mut my) = (ninf, ninf);
+    let (mut nan, mut any) = (E::V::mask_first(0), E::V::mask_first(0));
+    let n = s.len().min(y.len());
+    let mut j = 0;
+    while j < n {
+        let k = (n - j).min(lanes);
+        let (a, b) = if k == lanes {
+            (E::V::load(&s[j..]), E::V::load(&y[j..]))
+        } else {
+            (load_tail::<E::V>(s, j, k), load_tail::<E::V>(y, j, k))
+        };
+        let real = E::V::mask_and(E::V::mask_first(k), E::V::mask_not(b.eq(pad)));
+        // pmax skips NaN lanes; the flag records them.
+        ms = ms.pmax(E::V::select(real, a, ninf));
+        my = my.pmax(E::V::select(real, b, ninf));
+        nan = E::V::mask_or(
+            nan,
+            E::V::mask_and(real, E::V::mask_or(a.is_nan(), b.is_nan())),
+        );
+        any = E::V::mask_or(any, real);
+        j += k;
+    }
+    if !E::V::any(any) {
+        return None;
+    }
+    if E::V::any(nan) {
+        return Some((f64::NAN, f64::NAN));
+    }
+    let top = |v: E::V| {
+        let mut b = [E::default(); 8];
+        v.store(&mut b);
+        b[..lanes]
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, x| m.max(x.to_f64()))
+    };
+    Some((top(ms), top(my)))
+}
+
+impl ListNetLoss {
+    fn lists<E>(&self, s: &[E]) -> usize {
+        s.len().checked_div(self.len).unwrap_or(0)
+    }
+
+    /// `None` for an entirely padded list.
+    fn softmaxes<E: Element>(&self, s: &[E], y: &[E], sm: &mut Softmaxes<E>) -> Option<()> {
+        let (ms, my) = maxima(s, y)?;
+        let l = self.len;
+        let (msv, myv, pad) = (splat::<E::V>(ms), splat::<E::V>(my), splat::<E::V>(PAD));
+        let ninf = splat::<E::V>(f64::NEG_INFINITY);
+        let [ss, sy] = row_map_sums(
+            [s, y, y],
+            [Some(&mut sm.es[..]), Some(&mut sm.ey[..])],
+            l,
+            |[a, b, _]| {
+                let real = E::V::mask_not(b.eq(pad));
+                let es = exp_ftz_nonpos(E::V::select(real, a - msv, ninf));
+                let ey = exp_ftz_nonpos(E::V::select(real, b - myv, ninf));
+                ([es, ey], [es, ey])
+            },
+        );
+        sm.inv_s = 1.0 / ss;
+        sm.inv_y = 1.0 / sy;
+        Some(())
+    }
+
+    fn scratch<E: Element>(&self) -> Softmaxes<E> {
+        Softmaxes {
+            es: vec![E::default(); self.len],
+            ey: vec![E::default(); self.len],
+            inv_s: 0.0,
+            inv_y: 0.0,
+        }
+    }
+
+    /// Writes each list's loss into `out` when given; returns `Σ l`. With `gs`, also writes
+    /// `∂(Σ_b l_b)/∂s` (an upstream of 1 per list) from the same softmaxes.
+    pub fn forward<E: Element>(
+        &self,
+        s: &[E],
+        y: &[E],
+        mut out: Option<&mut [E]>,
+        mut gs: Option<&mut [E]>,
+    ) -> f64 {
+        let l = self.len;
+        let mut sm = self.scratch::<E>();
+        let mut r = vec![E::default(); l];
+        let mut total = crate::driver::Sum::default();
+        for b in 0..self.lists(s) {
+            let grow = gs.as_deref_mut().map(|g| &mut g[b * l..(b + 1) * l]);
+            let v = match self.softmaxes(&s[b * l..(b + 1) * l], &y[b * l..(b + 1) * l], &mut sm) {
+                None => {
+                    if let Some(g) = grow {
+                        g.fill(E::default());
+                    }
+                    f64::NAN
+                }
+                Some(()) => {
+                    let (is, iy, eps) = (
+                        splat::<E::V>(sm.inv_s),
+                        splat::<E::V>(sm.inv_y),
+                        splat::<E::V>(self.eps),
+                    );
+                    let rows = [&sm.es[..], &sm.ey[..], &sm.ey[..]];
+                    // t·log(p + eps) (t = 0 at padded slots; eps > 0 keeps the log finite) and,
+                    // for the gradient, r = t·p/(p + eps) in the same pass.
+                    let v = match grow {
+                        None => row_sums(rows, l, |[es, ey, _]| [ey * iy * ln(es * is + eps)])[0],
+                        Some(g) => {
+                            let [v, sum_r] =
+                                row_map_sums(rows, [Some(&mut r[..]), None], l, |[es, ey, _]| {
+                                    let (p, t) = (es * is, ey * iy);
+                                    let pe = p + eps;
+                                    let rj = t * p / pe;
+                                    ([rj, rj], [t * ln(pe), rj])
+                                });
+                            self.spread(&sm, &r, sum_r, 1.0, g);
+                            v
+                        }
+                    };
+                    -v
+                }
+            };
+            if let Some(o) = out.as_deref_mut() {
+                o[b] = E::from_f64(v);
+            }
+            total.add(v);
+        }
+        total.value()
+    }
+
+    /// `g·(p_k·Σ_j r_j − r_k)`, `r_j = t_j·p_j/(p_j + eps)`, into `out` (`r` is scratch).
+    fn gradient<E: Element>(&self, sm: &Softmaxes<E>, r: &mut [E], g: f64, out: &mut [E]) {
+        let l = self.len;
+        let (is, iy, eps) = (
+            splat::<E::V>(sm.inv_s),
+            splat::<E::V>(sm.inv_y),
+            splat::<E::V>(self.eps),
+        );
+        let rows = [&sm.es[..], &sm.ey[..], &sm.ey[..]];
+        let [sum_r] = row_map_sums(rows, [Some(&mut *r), None], l, |[es, ey, _]| {
+            let p = es * is;
+            let rj = ey * iy * p / (p + eps);
+            ([rj, rj], [rj])
+        });
+        self.spread(sm, r, sum_r, g, out);
+    }
+
+    /// `out = g·(p·Σr − r)`.
+    fn spread<E: Element>(&self, sm: &Softmaxes<E>, r: &[E], sum_r: f64, g: f64, out: &mut [E]) {
+        let (l, is) = (self.len, splat::<E::V>(sm.inv_s));
+        let (k, kr) = (splat::<E::V>(g * sum_r), splat::<E::V>(g));
+        row_map(
+            [&sm.es[..], r, r],
+            [Some(out), None, None],
+            l,
+            |[es, rj, _]| {
+                let v = k * (es * is) - kr * rj;
+                [v, v, v]
+            },
+        );
+    }
+
+    /// Writes `∂s` for upstream `g` (per list or scalar).
+    pub fn backward<E: Element>(&self, s: &[E], y: &[E], g: &Upstream<'_, E>, gs: &mut [E]) {
+        let l = self.len;
+        let mut sm = self.scratch::<E>();
+        let mut r = vec![E::default(); l];
+        for b in 0..self.lists(s) {
+            let out = &mut gs[b * l..(b + 1) * l];
+            if self
+                .softmaxes(&s[b * l..(b + 1) * l], &y[b * l..(b + 1) * l], &mut sm)
+                .is_none()
+            {
+                out.fill(E::default());
+                continue;
+            }
+            self.gradient(&sm, &mut r, upstream_at(g, b), out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(s: &[f64], y: &[f64], eps: f64) -> f64 {
+        let real: Vec<usize> = (0..s.len()).filter(|&j| y[j] != PAD).collect();
+        let zs: f64 = real.iter().map(|&j| s[j].exp()).sum();
+        let zy: f64 = real.iter().map(|&j| y[j].exp()).sum();
+        -real
+            .iter()
+            .map(|&j| y[j].exp() / zy * (s[j].exp() / zs + eps).ln())
+            .sum::<f64>()
+    }
+
+    #[test]
+    fn softmax_cross_entropy_and_gradient() {
+        let s = [0.3f64, -1.2, 2.0, 0.7, 5.0, 0.1, -0.4];
+        let y = [1.0f64, 0.0, 3.0, -1.0, -1.0, 2.0, 0.0];
+        let k = ListNetLoss { len: 7, eps: 1e-10 };
+        let got = k.forward(&s, &y, None, None);
+        assert!((got - reference(&s, &y, 1e-10)).abs() < 1e-14);
+        let mut gs = [0.0; 7];
+        k.backward(&s, &y, &Upstream::Scalar(1.0), &mut gs);
+        for j in 0..7 {
+            let mut sp = s;
+            sp[j] += 1e-6;
+            let up = reference(&sp, &y, 1e-10);
+            sp[j] -= 2e-6;
+            let num = (up - reference(&sp, &y, 1e-10)) / 2e-6;
+            assert!((num - gs[j]).abs() < 1e-8, "{j}: {num} vs {}", gs[j]);
+        }
+        assert_eq!(gs[3], 0.0);
+        // Entirely padded: NaN, no gradient.
+        assert!(k.forward(&s, &[-1.0; 7], None, None).is_nan());
+        k.backward(&s, &[-1.0; 7], &Upstream::Scalar(1.0), &mut gs);
+        assert_eq!(gs, [0.0; 7]);
+    }
+}

@@ -1,0 +1,3 @@
+import { describeGolden } from '../helpers/golden.js';
+
+describeGolden('triplet_margin_with_distance_loss');
