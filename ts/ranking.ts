@@ -233,13 +233,14 @@ export function listRun(
   const eager = reduction !== 'none' && s.requiresGrad;
   const { values, sum, sum2, grad } = rowsForward(ex, fn, call, reduction === 'none',
     (p, count, out, g0) => fwd(p.m0, p.m1, count, len, param, out, p.sum, g0), pairs ? 2 : 1, eager);
+  let unit = grad;
   const denominator = reduction !== 'mean' ? 1 : pairs ? sum2 : lists;
   return rowLossResult(dtype, { values, shape: [lists], sum, denominator }, gradName, [s], (g, scale) => {
-    if (grad) {
-      const out = new (floatArray(dtype))(grad.length);
+    if (unit) {
       // A zero unit gradient stays 0 even for a 0/0 'mean' scale (no pairs: PyTorch's 0).
-      for (let i = 0; i < grad.length; i++) out[i] = grad[i] === 0 ? 0 : grad[i] * scale;
-      return [new Tensor(out, s.shape.slice(), dtype)];
+      const u = unit;
+      unit = null;
+      return [new Tensor(scaleInPlace(u, scale, true), s.shape.slice(), dtype)];
     }
     const ex2 = wasm(fn);
     const bwd = kernel<ListCall>(ex2, stem, 'backward', dtype);
@@ -287,11 +288,45 @@ export function tripletRun(
   const dtype = a.dtype;
   const call = { rows, dim, dtype, mats: [a.data, p.data, n.data] };
   const fwd = kernel<TripletCall>(ex, stem, 'forward', dtype);
-  const { values, sum } = rowsForward(ex, fn, call, reduction === 'none',
-    (s, count, out) => fwd(s.m0, s.m1, s.m2, count, dim, ...params, out, s.sum));
-  const red = { values, shape: rowShape, sum, denominator: reduction === 'mean' ? rows : 1 };
   const inputs = [a, p, n];
+  const want = inputs.map((t) => t.requiresGrad);
+  // A reduced loss that will be differentiated: the backward kernel runs on the chunk the
+  // forward just staged, so the operands are copied into wasm memory once, not twice (the copies
+  // dominate: the kernels are a few flops per element). It assumes the usual upstream 1, i.e. the
+  // scale 1/rows ('mean') or 1 ('sum'); a backward with another upstream, or a retained graph's
+  // second backward, recomputes from the operands (exact, not a rescaled gradient).
+  const assumed = reduction === 'mean' ? 1 / rows : 1;
+  let unit: (FloatArray | null)[] | null = null;
+  let values: FloatArray | null = null;
+  let sum: number;
+  if (reduction !== 'none' && want.some(Boolean)) {
+    const bwd = kernel<TripletCall>(ex, stem, 'backward', dtype);
+    const b = floatBytes(dtype);
+    const grads = want.map((w) => (w ? new (floatArray(dtype))(rows * dim) : null));
+    const total = new Sum();
+    const sl = slots(call, false);
+    grads.forEach((gr, i) => gr && (sl[`g${i}`] = dim * b));
+    chunkRows(ex, rows, sl, { sum: 16 }, (s, r0, count) => {
+      stageRows(ex, call, s, r0, count);
+      check(ex, fn, fwd(s.m0, s.m1, s.m2, count, dim, ...params, 0, s.sum));
+      total.add(views(ex).f64[s.sum / 8]);
+      check(ex, fn, bwd(s.m0, s.m1, s.m2, count, dim, ...params, 0, assumed, want[0] ? s.g0 : 0, want[1] ? s.g1 : 0, want[2] ? s.g2 : 0));
+      const heap = heapOf(ex, dtype);
+      grads.forEach((gr, i) => gr?.set(heap.subarray(s[`g${i}`] / b, s[`g${i}`] / b + count * dim), r0 * dim));
+    });
+    unit = grads;
+    sum = total.value();
+  } else {
+    ({ values, sum } = rowsForward(ex, fn, call, reduction === 'none',
+      (s, count, out) => fwd(s.m0, s.m1, s.m2, count, dim, ...params, out, s.sum)));
+  }
+  const red = { values, shape: rowShape, sum, denominator: reduction === 'mean' ? rows : 1 };
   return rowLossResult(dtype, red, gradName, inputs, (g, scale) => {
+    if (unit && g === null && scale === assumed) {
+      const u = unit;
+      unit = null;
+      return u.map((x, i) => (x ? new Tensor(x, inputs[i].shape.slice(), dtype) : null));
+    }
     const ex2 = wasm(fn);
     const bwd = kernel<TripletCall>(ex2, stem, 'backward', dtype);
     const want = inputs.map((t) => t.requiresGrad);
@@ -301,11 +336,21 @@ export function tripletRun(
   });
 }
 
-/** `u·k`, a new array (a graph may run backward more than once: `u` is kept as it is). */
-export function scaled(u: FloatArray, k: number): FloatArray {
-  const out = new (floatArray(u instanceof Float32Array ? 'float32' : 'float64'))(u.length);
-  for (let i = 0; i < u.length; i++) out[i] = u[i] * k;
-  return out;
+/**
+ * `u·k` in place, returned (`zeroStays`: a 0 stays 0 whatever `k`, for a 0/0 'mean' scale).
+ * For a gradient the forward pass computed with a unit upstream: the first backward scales it
+ * in place and hands it over, and the caller drops its reference, so a graph run backward again
+ * recomputes from the operands. Scaling a new array instead costs an allocation of the input's
+ * size, which on large inputs takes longer than the kernel.
+ */
+export function scaleInPlace(u: FloatArray, k: number, zeroStays = false): FloatArray {
+  if (k === 1) return u;
+  if (zeroStays) {
+    for (let i = 0; i < u.length; i++) u[i] = u[i] === 0 ? 0 : u[i] * k;
+  } else {
+    for (let i = 0; i < u.length; i++) u[i] *= k;
+  }
+  return u;
 }
 
 /** Rows the contrastive kernels compare exactly in float32 (class ids are held as floats). */

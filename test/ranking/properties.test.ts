@@ -283,3 +283,35 @@ describe('forms and classes', () => {
     expect(F.rankNetLoss(s, y).item()).toBeCloseTo(F.rankNetLoss(s, y, { reduction: 'sum' }).item() / 3, 14);
   });
 });
+
+describe('gradients computed in the forward pass (reduced losses): other upstreams and retained graphs', () => {
+  // The triplet, list and contrastive losses compute a reduced loss's gradient during the forward
+  // call for the usual upstream 1; backward(2) and a retained graph's second backward must give
+  // the same gradients as a fresh call (derivation: ∂(2L)/∂x = 2·∂L/∂x; two backward calls
+  // accumulate 2·∂L/∂x into .grad).
+  const cases: [string, (x: Tensor) => Tensor, number[]][] = [
+    ['tripletMarginLoss', (x) => F.tripletMarginLoss(x, tensor(rand(24, 4), [4, 6], { dtype: 'float64' }), tensor(rand(24, 5), [4, 6], { dtype: 'float64' })), [4, 6]],
+    ['listNetLoss', (x) => F.listNetLoss(x, tensor([3, 1, 0, -1, 2, 2, 1, 0, 0, 1, -1, -1, 1, 2, 3, 0, 0, 1, 2, 0, 1, 2, 3, 4], [4, 6], { dtype: 'float64' })), [4, 6]],
+    ['rankNetLoss', (x) => F.rankNetLoss(x, tensor([3, 1, 0, -1, 2, 2, 1, 0, 0, 1, -1, -1, 1, 2, 3, 0, 0, 1, 2, 0, 1, 2, 3, 4], [4, 6], { dtype: 'float64' })), [4, 6]],
+    ['ntXentLoss', (x) => F.ntXentLoss(x, tensor(rand(24, 6), [4, 6], { dtype: 'float64' })), [4, 6]],
+    ['supConLoss', (x) => F.supConLoss(x, tensor([0, 1, 0], [3], { dtype: 'int64' })), [3, 2, 4]],
+  ];
+  for (const [name, loss, shape] of cases) {
+    it(name, () => {
+      const x0 = rand(24, 9);
+      const leaf = () => tensor(x0, shape, { dtype: 'float64', requiresGrad: true });
+      const a = leaf();
+      loss(a).backward();
+      const b = leaf();
+      loss(b).backward(tensor(2, [], { dtype: 'float64' }));
+      const c = leaf();
+      const l = loss(c);
+      l.backward(undefined, { retainGraph: true });
+      l.backward();
+      const once = data(a.grad!);
+      expect(once.some((v) => v !== 0)).toBe(true);
+      expectAllClose(b.grad!.data, once.map((v) => 2 * v), 1e-14, 1e-15, `${name} backward(2)`);
+      expectAllClose(c.grad!.data, once.map((v) => 2 * v), 1e-14, 1e-15, `${name} twice`);
+    });
+  }
+});

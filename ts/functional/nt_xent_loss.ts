@@ -1,5 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { MAX_CONTRAST_ROWS, scaled } from '../ranking.js';
+import { MAX_CONTRAST_ROWS, scaleInPlace } from '../ranking.js';
 import { checkShapeOf, floatOperands, withBlocks } from '../ranking.js';
 import { rowLossResult } from '../rowloss.js';
 import { Tensor, type FloatArray } from '../tensor.js';
@@ -62,7 +62,7 @@ export const ntXentLoss = defineLoss({
     const fwd = kernel<Forward>(ex, 'nt_xent_loss', 'forward', dtype);
     // A reduced loss that will be differentiated: its gradient comes from this call (unscaled).
     const [e1, e2] = o.reduction === 'none' ? [false, false] : [a.requiresGrad, b.requiresGrad];
-    let unit: (FloatArray | null)[] = [null, null];
+    let unit: (FloatArray | null)[] | null = [null, null];
     const sizes = [n * d * bytes, n * d * bytes, m * bytes, 3 * m * 8, 16, e1 ? n * d * bytes : 0, e2 ? n * d * bytes : 0];
     const sum = withBlocks(ex, fn, sizes, ([p1, p2, pout, pst, psum, pg1, pg2]) => {
       const heap = heapOf(ex, dtype);
@@ -78,8 +78,11 @@ export const ntXentLoss = defineLoss({
     });
     const red = { values, shape: [m], sum, denominator: o.reduction === 'mean' ? m : 1 };
     return rowLossResult(dtype, red, 'NtXentLossBackward', [a, b], (g, scale) => {
-      if (e1 || e2) {
-        return unit.map((u, i) => (u ? new Tensor(scaled(u, scale), [a, b][i].shape.slice(), dtype) : null));
+      if (unit && (e1 || e2)) {
+        // The first backward takes the forward's gradient; a retained graph's next one recomputes.
+        const u: (FloatArray | null)[] = unit;
+        unit = null;
+        return u.map((x, i) => (x ? new Tensor(scaleInPlace(x, scale), [a, b][i].shape.slice(), dtype) : null));
       }
       const ex2 = wasm(fn);
       const bwd = kernel<Backward>(ex2, 'nt_xent_loss', 'backward', dtype);

@@ -4,7 +4,7 @@ import { rowLossResult } from '../rowloss.js';
 import { Tensor, isFloatDType, type FloatArray } from '../tensor.js';
 import { shapeStr } from '../validate.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from '../wasm/runtime.js';
-import { MAX_CONTRAST_ROWS, scaled } from '../ranking.js';
+import { MAX_CONTRAST_ROWS, scaleInPlace } from '../ranking.js';
 
 type Forward = (f: number, l: number, n: number, v: number, d: number, t: number, bt: number, one: number, out: number, stats: number, sum: number, gf: number) => number;
 
@@ -113,7 +113,12 @@ export const supConLoss = defineLoss({
     });
     const red = { values, shape: [one ? 1 : v, n], sum, denominator: o.reduction === 'mean' ? anchors : 1 };
     return rowLossResult(dtype, red, 'SupConLossBackward', [f], (g, scale) => {
-      if (unit) return [new Tensor(scaled(unit, scale), f.shape.slice(), dtype)];
+      if (unit) {
+        // The first backward takes the forward's gradient; a retained graph's next one recomputes.
+        const u: FloatArray = unit;
+        unit = null;
+        return [new Tensor(scaleInPlace(u, scale), f.shape.slice(), dtype)];
+      }
       const ex2 = wasm(fn);
       const bwd = kernel<Backward>(ex2, 'sup_con_loss', 'backward', dtype);
       const sizes = [f.numel() * bytes, 4 * n, 3 * anchors * 8, anchors * bytes, f.numel() * bytes];
