@@ -46,7 +46,7 @@ function curveFigures(doc: Document, c: CurveData): Fig[] {
   const plot = (ss: typeof c.loss, label: string, title: string) => Plot.plot({
     document: doc, width: 760, height: 380, marginTop: c.topAxis ? 44 : 24, marginRight: 20,
     title, color: colorScale(names), y: { grid: true }, x: { grid: true },
-    marks: [...axes(label), Plot.ruleY([0]), Plot.line(rows(ss), { x: 'x', y: 'y', stroke: 'name', strokeWidth: 1.6 })],
+    marks: [...axes(label), Plot.ruleY([0]), Plot.line(rows(ss), { x: 'x', y: 'y', z: 'name', stroke: 'name', strokeWidth: 1.6 })],
   });
   return [
     { kind: 'curve', series: c.loss.length, title: c.title, reading: c.readingLoss, node: plot(c.loss, c.yLabel, c.title) },
@@ -61,7 +61,7 @@ function robustnessFigures(doc: Document, r: RobustnessData): Fig[] {
   const plot = (title: string, yLabel: string, data: { name: string; level: number; v: number }[], y: Record<string, unknown>) => Plot.plot({
     document: doc, width: 760, height: 360, marginRight: 20, title, color: colorScale(names),
     x: { label: `contamination: ${r.contamination} (% of samples) →`, grid: true }, y: { label: yLabel, grid: true, ...y },
-    marks: [Plot.line(data, { x: 'level', y: 'v', stroke: 'name', strokeWidth: 1.6 }), Plot.dot(data, { x: 'level', y: 'v', fill: 'name', r: 2.5 })],
+    marks: [Plot.line(data, { x: 'level', y: 'v', z: 'name', stroke: 'name', strokeWidth: 1.6 }), Plot.dot(data, { x: 'level', y: 'v', fill: 'name', r: 2.5 })],
   });
   return [
     {

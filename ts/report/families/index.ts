@@ -4,11 +4,15 @@
 
 import { classification } from './classification.js';
 import type { Dataset, Family } from './family.js';
+import { localization } from './localization.js';
 import { regression } from './regression.js';
+import { sequence } from './sequence.js';
 
 export const FAMILIES: Family<Dataset>[] = [
   regression as unknown as Family<Dataset>,
   classification as unknown as Family<Dataset>,
+  localization as unknown as Family<Dataset>,
+  sequence as unknown as Family<Dataset>,
 ];
 
 export const familyNames = (): string[] => FAMILIES.map((f) => f.name);
