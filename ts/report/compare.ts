@@ -344,11 +344,13 @@ export async function compare(options?: CompareOptions): Promise<CompareResult> 
     }
     sections.push({ id: `user-${fam.name}`, family: fam.name, title: `Your data: ${o.inputName} against ${o.targetName} (${fam.title.toLowerCase()})`, source: 'user', samples: d.n, rows, curves: [], ...analyse(fam, d, o.levels, o.seed, true) });
   }
-  const data: CompareData = {
+  const built: CompareData = {
     format: 'lossfn.compare', version: 1,
     options: { families: o.families, levels: o.levels, seed: o.seed, maxSamples: o.maxSamples, inputName: o.user ? o.inputName : null, targetName: o.user ? o.targetName : null },
     sections,
   };
+  // Plain JSON by construction: what JSON.parse(JSON.stringify(data)) gives back (−0 → 0).
+  const data = JSON.parse(JSON.stringify(built)) as CompareData;
   return { data, html: await renderHtml(data), summary: summarize(data) };
 }
 
