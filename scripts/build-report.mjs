@@ -11,8 +11,12 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync 
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-rmSync(`${root}dist/report`, { recursive: true, force: true });
-execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.report.json`], { stdio: 'inherit' });
+// --no-check (tests rebuilding a stale bundle): keep the declarations, skip tsc.
+const check = !process.argv.includes('--no-check');
+for (const f of existsSync(`${root}dist/report`) ? readdirSync(`${root}dist/report`, { recursive: true }).map(String) : []) {
+  if (f.endsWith('.js') || (check && f.endsWith('.d.ts'))) rmSync(`${root}dist/report/${f}`, { force: true });
+}
+if (check) execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.report.json`], { stdio: 'inherit' });
 const result = await build({
   entryPoints: { index: `${root}ts/report/index.ts` },
   outdir: `${root}dist/report`,

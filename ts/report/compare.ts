@@ -3,7 +3,7 @@
 // JSON), the HTML page and a text summary. Same options, same bytes: every draw comes from the
 // seed, every number is formatted the same way.
 
-import { Tensor } from '../index.js';
+import { init, Tensor } from '../index.js';
 import { FAMILIES, familyNames } from './families/index.js';
 import { CompareError, num, type CurveSet, type Dataset, type Dense, type Family } from './families/family.js';
 import { renderHtml } from './render.js';
@@ -320,6 +320,8 @@ const READ_AT: Record<string, { at: number; what: string }> = {
 
 export async function compare(options?: CompareOptions): Promise<CompareResult> {
   const o = resolveOptions(options);
+  // lossfn's entry inlines its module: init() needs no argument and is memoised.
+  await init();
   const sections: SectionData[] = [];
   const nBuilt = Math.min(BUILTIN_SAMPLES, o.maxSamples);
   for (const name of o.families) {
