@@ -2,15 +2,22 @@
 // generated below), prints each loss's value, float32 and float64, its throughput, and how
 // differently the losses rank the same predictions (which samples each penalises most).
 //
-// Usage: npm start [-- --n 1000000]   (--n: elements for the throughput column)
+// It ends with the comparison report (lossfn/report's compare(), every family on its built-in
+// data): the text summary, and the HTML page written to --out (default report.html).
+//
+// Usage: npm start [-- --n 1000000] [-- --out report.html]   (--n: elements for the throughput column)
 
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { F, init, tensor } from 'lossfn';
+import { compare } from 'lossfn/report';
 import * as lossfn from 'lossfn';
 import { section as sequenceSection } from './main/sequence.mjs';
 import { section as localizationSection } from './main/localization.mjs';
 
 const args = process.argv.slice(2);
 const N_SPEED = Number(args[args.indexOf('--n') + 1] ?? NaN) || 1_000_000;
+const OUT = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'report.html';
 
 /** Deterministic xorshift32 in [0, 1). */
 function rng(seed) {
@@ -253,3 +260,10 @@ report(
 
 await sequenceSection(lossfn);
 await localizationSection(lossfn);
+
+// ── how different are the losses: the report ─────────────────────────────────────────────────
+console.log('\n## How different are the losses (lossfn/report, built-in data of every family)\n');
+const comparison = await compare();
+process.stdout.write(comparison.summary);
+writeFileSync(OUT, comparison.html);
+console.log(`\nReport written to ${resolve(OUT)}`);

@@ -70,7 +70,7 @@ function robustnessFigures(doc: Document, r: RobustnessData): Fig[] {
     },
     {
       kind: 'robustness', series: names.length, title: 'Gradient share of the worst 1 % of samples', reading: r.readingShare,
-      node: plot('Gradient share of the worst 1 % of samples', '↑ share of Σ‖gradient‖ taken by the 1 % highest-loss samples (%)', rows((l, i) => 100 * l.worstShare[i]), { domain: [0, 100] }),
+      node: plot('Gradient share of the worst 1 % of samples', '↑ share of Σ‖gradient‖ taken by the 1 % of samples with the largest ‖gradient‖ (%)', rows((l, i) => 100 * l.worstShare[i]), { zero: true }),
     },
   ];
 }
