@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { averageRanks, kendallTauB, kendallTauBBrute, rng, spearman, topK, worstShare } from '../../ts/report/stats.js';
+import { averageRanks, kendallMatrix, kendallTauB, kendallTauBBrute, rng, spearman, spearmanMatrix, topK, worstShare } from '../../ts/report/stats.js';
 
 interface Case { name: string; a: number[]; b: number[]; spearman: number | 'NaN'; kendall: number | 'NaN' }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/stats.json', import.meta.url), 'utf8')) as { cases: Case[] };
@@ -45,6 +45,21 @@ describe('Kendall τ-b: merge-sort count equals the pair count', () => {
   }
 });
 
+describe('matrices', () => {
+  it('equal the pairwise functions, symmetric', () => {
+    const r = rng(3);
+    const vs = [0, 1, 2].map(() => Array.from({ length: 50 }, () => Math.floor(r() * 8)));
+    const sm = spearmanMatrix(vs);
+    const km = kendallMatrix(vs);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        expect(sm[i][j]).toBe(spearman(vs[i], vs[j]));
+        expect(km[i][j]).toBe(kendallTauB(vs[Math.min(i, j)], vs[Math.max(i, j)]));
+      }
+    }
+  });
+});
+
 describe('helpers', () => {
   it('average ranks give ties their mean rank', () => {
     expect(Array.from(averageRanks([10, 20, 10, 30, 20, 20]))).toEqual([1.5, 4, 1.5, 6, 4, 4]);
@@ -55,8 +70,10 @@ describe('helpers', () => {
   it('worstShare: the top 1 % of 200 (two samples) over the total', () => {
     // weights 1…200: the two largest are 200 and 199; the total is 200·201/2 = 20100.
     const w = Array.from({ length: 200 }, (_, i) => i + 1);
-    expect(worstShare(w, w, 0.01)).toBeCloseTo(399 / 20100, 15);
+    expect(worstShare(w.slice().reverse(), 0.01)).toBeCloseTo(399 / 20100, 15);
     // equal weights: any 2 of 200 take 1 %.
-    expect(worstShare(w, new Array(200).fill(3), 0.01)).toBeCloseTo(0.01, 15);
+    expect(worstShare(new Array(200).fill(3), 0.01)).toBeCloseTo(0.01, 15);
+    // at least one sample: 1 % of 20 rounds to 0, the largest alone counts.
+    expect(worstShare([1, 5, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0.01)).toBeCloseTo(0.5, 15);
   });
 });

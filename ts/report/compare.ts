@@ -7,7 +7,7 @@ import { init, Tensor } from '../index.js';
 import { FAMILIES, familyNames } from './families/index.js';
 import { CompareError, num, type CurveSet, type Dataset, type Dense, type Family } from './families/family.js';
 import { renderHtml } from './render.js';
-import { kendallTauB, mean, rng, spearman, topK, worstShare } from './stats.js';
+import { kendallMatrix, mean, rng, spearmanMatrix, topK, worstShare } from './stats.js';
 
 /** Tensor-like user data: a lossfn Tensor, a typed array, nested arrays or { data, shape }. */
 export type TensorLike = Tensor | ArrayLike<number> | readonly unknown[] | { data: ArrayLike<number | bigint>; shape: readonly number[] };
@@ -265,7 +265,7 @@ function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: nu
     const per = losses.map((l) => l.perSample(d));
     per.forEach((p, i) => {
       rows[i].mean.push(mean(p.loss));
-      rows[i].worstShare.push(worstShare(p.grad, p.grad, WORST));
+      rows[i].worstShare.push(worstShare(p.grad, WORST));
     });
     if (level === aLevel) agreementSet = { d, per: per.map((p) => p.loss) };
   }
@@ -290,13 +290,9 @@ function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: nu
   };
   const a = agreementSet as unknown as { d: Dataset; per: Float64Array[] };
   const names = losses.map((l) => l.name);
-  const matrix = (f: (x: Float64Array, y: Float64Array) => number) =>
-    a.per.map((x, i) => a.per.map((y, j) => {
-      const v = i === j ? f(x, x) : f(x, y);
-      return Number.isNaN(v) ? null : v;
-    }));
-  const sp = matrix(spearman);
-  const kt = matrix(kendallTauB);
+  const nulls = (m: number[][]) => m.map((row) => row.map((v) => (Number.isNaN(v) ? null : v)));
+  const sp = nulls(spearmanMatrix(a.per));
+  const kt = nulls(kendallMatrix(a.per));
   const agreement: AgreementData = {
     level: aLevel, losses: names, spearman: sp, kendall: kt,
     top: a.per.map((v, i) => ({
