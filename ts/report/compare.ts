@@ -46,7 +46,7 @@ export interface CurveData extends CurveSet {
 export interface RobustnessData {
   levels: number[];
   contamination: string;
-  losses: { name: string; mean: number[]; relMean: number[]; worstShare: number[] }[];
+  losses: { name: string; mean: number[]; relMean: (number | null)[]; worstShare: number[] }[];
   readingMean: string;
   readingShare: string;
 }
@@ -269,14 +269,16 @@ function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: nu
     });
     if (level === aLevel) agreementSet = { d, per: per.map((p) => p.loss) };
   }
-  for (const r of rows) r.relMean = r.mean.map((m) => m / r.mean[0]);
+  // A ratio to the clean mean reads only for a positive clean mean (every loss here is ≥ 0;
+  // a user's all-zero loss gives null rather than ∞).
+  for (const r of rows) r.relMean = r.mean.map((m) => (r.mean[0] > 0 ? m / r.mean[0] : NaN));
   const last = levels.length - 1;
   const maxL = levels[last];
   const by = (f: (r: (typeof rows)[number]) => number) => {
     const sorted = rows.slice().sort((a, b) => f(b) - f(a));
     return [sorted[0], sorted[sorted.length - 1]];
   };
-  const [mHi, mLo] = by((r) => r.relMean[last]);
+  const [mHi, mLo] = by((r) => (Number.isNaN(r.relMean[last]) ? -Infinity : r.relMean[last]));
   // The share is read at the first contaminated level, where the worst 1 % can all be
   // contaminated samples; the mean at the last, where the contamination weighs most.
   const first = levels.length > 1 ? 1 : 0;

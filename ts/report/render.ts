@@ -56,8 +56,9 @@ function curveFigures(doc: Document, c: CurveData): Fig[] {
 
 function robustnessFigures(doc: Document, r: RobustnessData): Fig[] {
   const names = r.losses.map((l) => l.name);
-  const rows = (f: (l: RobustnessData['losses'][number], i: number) => number) =>
-    r.losses.flatMap((l) => r.levels.map((lv, i) => ({ name: l.name, level: 100 * lv, v: f(l, i) })));
+  // A null (a mean ratio with no positive clean mean) leaves its point out.
+  const rows = (f: (l: RobustnessData['losses'][number], i: number) => number | null) =>
+    r.losses.flatMap((l) => r.levels.map((lv, i) => ({ name: l.name, level: 100 * lv, v: f(l, i) ?? NaN }))).filter((d) => Number.isFinite(d.v));
   const plot = (title: string, yLabel: string, data: { name: string; level: number; v: number }[], y: Record<string, unknown>) => Plot.plot({
     document: doc, width: 760, height: 360, marginRight: 20, title, color: colorScale(names),
     x: { label: `contamination: ${r.contamination} (% of samples) →`, grid: true }, y: { label: yLabel, grid: true, ...y },

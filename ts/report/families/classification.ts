@@ -96,7 +96,7 @@ export const classification: Family<ClassificationData> & { specs: Spec[] } = {
       key: 'margin',
       title: `Loss against the true-class margin (${c} classes, other logits 0)`,
       xLabel: 'margin m = z_y − max other logit (logits) →',
-      yLabel: '↑ loss per sample (nats)',
+      yLabel: '↑ loss per sample (nats; logit units for the margin losses)',
       gradLabel: '↑ ∂loss/∂z_y (per logit)',
       topAxis: { label: 'p_y (softmax probability of the true class)', ticks: ps.map((p) => pToMargin(p)), labels: ps.map(String) },
       loss,

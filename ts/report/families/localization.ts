@@ -71,7 +71,7 @@ function curve(key: string, title: string, xLabel: string, gradLabel: string, xs
     // Chain rule: ∂L/∂v = Σ_k ∂L/∂box_k · ∂box_k/∂v.
     grad.push({ name: s.name, fn: s.fn, options: s.options, x: xs, y: xs.map((v, i) => dbox(v).reduce((a, d, k) => a + d * out.grad[4 * i + k], 0)) });
   }
-  return { key, title, xLabel, yLabel: '↑ loss per box', gradLabel, loss, grad };
+  return { key, title, xLabel, yLabel: '↑ loss per box (unitless, IoU terms)', gradLabel, loss, grad };
 }
 
 export const localization: Family<LocalizationData> & { specs: Spec[] } = {

@@ -29,9 +29,10 @@ export const REGRESSION_LOSSES: Spec[] = [
   { name: 'Huber δ=3', fn: 'huberLoss', options: { delta: 3 }, link: 'identity' },
   { name: 'smooth-L1 β=2', fn: 'smoothL1Loss', options: { beta: 2 }, link: 'identity' },
   { name: 'log-cosh', fn: 'logCosh', options: {}, link: 'identity' },
-  { name: 'Poisson NLL (log λ)', fn: 'poissonNllLoss', options: { logInput: true }, link: 'log' },
-  { name: 'Poisson NLL (λ)', fn: 'poissonNllLoss', options: { logInput: false }, link: 'identity' },
-  { name: 'Poisson NLL full', fn: 'poissonNllLoss', options: { logInput: true, full: true }, link: 'log' },
+  // Poisson with `full` (the Stirling term): without it a sample's value lacks t·log t − t, can
+  // be negative and is not comparable across targets, so its mean and rankings would mislead.
+  { name: 'Poisson NLL (log λ)', fn: 'poissonNllLoss', options: { logInput: true, full: true }, link: 'log' },
+  { name: 'Poisson NLL (λ)', fn: 'poissonNllLoss', options: { logInput: false, full: true }, link: 'identity' },
 ];
 
 /** The target the curves are drawn at. */
@@ -85,7 +86,7 @@ export const regression: Family<RegressionData> & { specs: Spec[] } = {
       key: 'residual',
       title: `Loss against the residual (target t = ${t})`,
       xLabel: 'residual r = x − t (target units) →',
-      yLabel: '↑ loss per sample',
+      yLabel: '↑ loss per sample (target units, units² for MSE, nats for Poisson)',
       gradLabel: '↑ ∂loss/∂r (per target unit)',
       loss,
       grad,
