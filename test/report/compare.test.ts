@@ -169,6 +169,11 @@ describe('user data', () => {
     const shifted = boxes.map((b) => b.map((v) => v + r()));
     const l = await compare({ families: ['localization'], levels: [0.1], maxSamples: 100, input: shifted, target: boxes });
     expect(section(l.data, 'user-localization').samples).toBe(40);
+    // (N, 4) pairs are boxes by default, four regression outputs when only regression is asked for
+    const all = await compare({ levels: [0.1], maxSamples: 100, input: shifted, target: boxes });
+    expect(all.data.sections.map((s) => s.id).at(-1)).toBe('user-localization');
+    const reg = await compare({ families: ['regression'], levels: [0.1], maxSamples: 200, input: shifted, target: boxes });
+    expect(section(reg.data, 'user-regression').samples).toBe(160);
   });
 
   it('same options give the same bytes; another seed other bytes', async () => {

@@ -331,7 +331,7 @@ export async function compare(options?: CompareOptions): Promise<CompareResult> 
   if (o.user) {
     const { input, target } = o.user;
     const pool = o.explicitFamilies ? FAMILIES.filter((f) => o.families.includes(f.name)) : FAMILIES;
-    const fam = pool.find((f) => f.accepts(input.shape, target.shape));
+    const fam = pool.slice().sort((a, b) => b.specificity - a.specificity).find((f) => f.accepts(input.shape, target.shape));
     if (fam === undefined) {
       throw new CompareError(null, `argument '${o.inputName}': shapes [${input.shape}] (${o.inputName}) and [${target.shape}] (${o.targetName}) match no family of ${pool.map((f) => f.name).join(', ')} (regression: same shape; classification: (N, C) and (N); localization: (N, 4) and (N, 4))`);
     }

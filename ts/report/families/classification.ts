@@ -125,6 +125,7 @@ export const classification: Family<ClassificationData> & { specs: Spec[] } = {
     }
     return dataset(base.c, base.z, y, flags);
   },
+  specificity: 1,
   accepts: (input, target) => input.length === 2 && target.length === 1 && input[0] === target[0] && input[1] >= 2,
   fromUser(input: Dense, target: Dense, names) {
     const [n, c] = input.shape;

@@ -76,6 +76,11 @@ export interface Family<D extends Dataset = Dataset> {
   builtIn(n: number, seed: number): D;
   /** `base` with the samples `which` contaminated (the same draw for every loss). */
   contaminate(base: D, which: Uint32Array, seed: number): D;
+  /**
+   * Order of user-data inference: families are asked in decreasing specificity, so a narrow
+   * pattern ((N, 4) boxes) wins over a broad one (any matching shapes).
+   */
+  specificity: number;
   /** Whether (input, target) of these shapes is this family's data. */
   accepts(input: number[], target: number[]): boolean;
   /** The user's (input, target) as a dataset, or an Error naming the argument. */

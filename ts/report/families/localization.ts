@@ -135,6 +135,7 @@ export const localization: Family<LocalizationData> & { specs: Spec[] } = {
     }
     return dataset(pred, base.gt, flags);
   },
+  specificity: 2,
   accepts: (input, target) => input.length === 2 && target.length === 2 && input[1] === 4 && target[1] === 4 && input[0] === target[0],
   fromUser(input: Dense, target: Dense, names) {
     if (!localization.accepts(input.shape, target.shape)) {

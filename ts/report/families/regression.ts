@@ -112,7 +112,8 @@ export const regression: Family<RegressionData> & { specs: Spec[] } = {
     }
     return dataset(base.x, t, c);
   },
-  accepts: (input, target) => input.length === target.length && input.every((v, i) => v === target[i]) && !(input.length === 2 && input[1] === 4),
+  specificity: 0,
+  accepts: (input, target) => input.length === target.length && input.every((v, i) => v === target[i]),
   fromUser(input: Dense, target: Dense, names) {
     if (input.data.length !== target.data.length || input.shape.join() !== target.shape.join()) {
       throw new CompareError(null, `argument '${names.target}': regression needs input and target of the same shape, got [${input.shape}] and [${target.shape}]`);

@@ -190,6 +190,7 @@ export const sequence: Family<SequenceData> & { specs: Spec[] } = {
     }
     return dataset(base.ctc, base.rnnt, y, flags);
   },
+  specificity: 0,
   accepts: () => false,
   fromUser(_input, _target, names) {
     throw new CompareError(null, `argument '${names.input}': the sequence family does not read user data (lengths and the time axis are not in a plain input/target pair)`);
