@@ -89,7 +89,12 @@ describe('readings say what the data say', () => {
       expect(r.readingShare.startsWith(`At 10 % ${r.contamination}`)).toBe(true);
       const grow = r.losses.map((l) => l.relMean[last]);
       const gHi = r.losses.filter((l) => l.relMean[last] === Math.max(...grow));
-      expect(gHi.some((l) => r.readingMean.includes(`${l.name}'s mean loss grows`)), r.readingMean).toBe(true);
+      // …and states its ratio to 3 significant digits
+      expect(gHi.some((l) => {
+        const m = /'s mean loss is ×([0-9.e+-]+) its clean value/.exec(r.readingMean);
+        const want = l.relMean[last] as number;
+        return r.readingMean.includes(`${l.name}'s mean loss is ×`) && m !== null && Math.abs(Number(m[1]) - want) <= 5e-3 * want;
+      }), r.readingMean).toBe(true);
       expect(r.readingMean.startsWith(`At 20 % ${r.contamination}`)).toBe(true);
       // Agreement: the least alike pair with its ρ.
       const a = s.agreement;
@@ -154,6 +159,13 @@ describe('user data', () => {
     // agreement on the user's data as given: nothing marked contaminated
     expect(s.agreement.level).toBe(0);
     expect(s.agreement.top.every((t) => t.samples.every((x) => !x.contaminated))).toBe(true);
+    // the table names rows of the user's data: MSE's worst row is the largest |x − t| of all 200
+    // among the rows kept, and its loss is that row's squared error
+    const mse = s.agreement.top.find((t) => t.loss === 'MSE')?.samples[0];
+    expect(mse).toBeDefined();
+    const row = mse?.index ?? -1;
+    expect(row).toBeLessThan(N);
+    expect(Math.abs((mse?.value ?? NaN) - (input[row] - target[row]) ** 2)).toBeLessThanOrEqual(1e-12);
   });
 
   it('classification ((N, C) logits, (N) labels) and localization ((N, 4) boxes) are inferred', async () => {

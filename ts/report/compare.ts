@@ -253,7 +253,11 @@ function permutation(n: number, seed: number): Uint32Array {
   return p;
 }
 
-function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: number, user: boolean): { robustness: RobustnessData; agreement: AgreementData } {
+/**
+ * Robustness and agreement of a family's losses on `base`. `rowOf` maps a sample to the row of
+ * the user's data it came from (subsampled data), so the "penalised most" table names file rows.
+ */
+function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: number, user: boolean, rowOf?: Uint32Array): { robustness: RobustnessData; agreement: AgreementData } {
   const losses = fam.losses.filter((l) => l.applicable?.(base) ?? true);
   const perm = permutation(base.n, seed);
   const aLevel = agreementLevel(levels, user);
@@ -287,7 +291,7 @@ function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: nu
   const atFirst = levels[first] === 0 ? 'With no contamination' : `At ${pct(levels[first])} ${fam.contamination}`;
   const robustness: RobustnessData = {
     levels, contamination: fam.contamination, losses: rows,
-    readingMean: maxL === 0 ? 'Only the clean level was run: every mean is 1× its own.' : `${at}, ${mHi.name}'s mean loss grows ×${num(mHi.relMean[last])} and ${mLo.name}'s ×${num(mLo.relMean[last])}.`,
+    readingMean: maxL === 0 ? 'Only the clean level was run: every mean is 1× its own.' : `${at}, ${mHi.name}'s mean loss is ×${num(mHi.relMean[last])} its clean value and ${mLo.name}'s ×${num(mLo.relMean[last])}.`,
     readingShare: `${atFirst}, ${sHi.name} gives the worst 1 % of samples ${pct(sHi.worstShare[first])} of the gradient; ${sLo.name} gives ${pct(sLo.worstShare[first])}.`,
   };
   const a = agreementSet as unknown as { d: Dataset; per: Float64Array[] };
@@ -299,7 +303,7 @@ function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: nu
     level: aLevel, losses: names, spearman: sp, kendall: kt,
     top: a.per.map((v, i) => ({
       loss: names[i],
-      samples: topK(v, TOP_SAMPLES).map((s) => ({ index: s, value: v[s], contaminated: a.d.contaminated[s] === 1, sample: a.d.describe(s) })),
+      samples: topK(v, TOP_SAMPLES).map((s) => ({ index: rowOf ? rowOf[s] : s, value: v[s], contaminated: a.d.contaminated[s] === 1, sample: a.d.describe(s) })),
     })),
     readingSpearman: pairReading(names, sp, 'ρ'),
     readingKendall: pairReading(names, kt, 'τ-b'),
@@ -337,12 +341,13 @@ export async function compare(options?: CompareOptions): Promise<CompareResult> 
     }
     let d = fam.fromUser(input, target, { input: o.inputName, target: o.targetName });
     const rows = d.n;
+    let rowOf: Uint32Array | undefined;
     if (d.n > o.maxSamples) {
       // A seeded sample without replacement, kept in file order.
-      const idx = permutation(d.n, o.seed ^ 0x85ebca6b).slice(0, o.maxSamples).sort();
-      d = fam.subset(d, idx);
+      rowOf = permutation(d.n, o.seed ^ 0x85ebca6b).slice(0, o.maxSamples).sort();
+      d = fam.subset(d, rowOf);
     }
-    sections.push({ id: `user-${fam.name}`, family: fam.name, title: `Your data: ${o.inputName} against ${o.targetName} (${fam.title.toLowerCase()})`, source: 'user', samples: d.n, rows, curves: [], ...analyse(fam, d, o.levels, o.seed, true) });
+    sections.push({ id: `user-${fam.name}`, family: fam.name, title: `Your data: ${o.inputName} against ${o.targetName} (${fam.title.toLowerCase()})`, source: 'user', samples: d.n, rows, curves: [], ...analyse(fam, d, o.levels, o.seed, true, rowOf) });
   }
   const built: CompareData = {
     format: 'lossfn.compare', version: 1,

@@ -93,10 +93,11 @@ function heatmap(doc: Document, a: AgreementData, which: 'spearman' | 'kendall')
   return { kind: 'heatmap', series: cells.length, title, reading: which === 'spearman' ? a.readingSpearman : a.readingKendall, node };
 }
 
-function topTable(a: AgreementData): string {
+function topTable(a: AgreementData, user: boolean): string {
+  const rowWord = user ? 'row' : 'sample';
   const head = `<tr><th>loss</th>${Array.from({ length: a.top[0]?.samples.length ?? 0 }, (_, i) => `<th>#${i + 1}</th>`).join('')}</tr>`;
   const body = a.top.map((t) => `<tr><th scope="row">${esc(t.loss)}</th>${t.samples.map((s) =>
-    `<td class="${s.contaminated ? 'contaminated' : ''}">sample ${s.index}${s.contaminated ? ' <b>(contaminated)</b>' : ''}<br><small>${esc(s.sample)}; loss ${esc(s.value.toPrecision(4))}</small></td>`).join('')}</tr>`).join('');
+    `<td class="${s.contaminated ? 'contaminated' : ''}">${rowWord} ${s.index}${s.contaminated ? ' <b>(contaminated)</b>' : ''}<br><small>${esc(s.sample)}; loss ${esc(s.value.toPrecision(4))}</small></td>`).join('')}</tr>`).join('');
   return `<table class="top"><caption>The samples each loss penalises most (highest per-sample loss${a.level > 0 ? `, at ${Math.round(100 * a.level)} % contamination; contaminated samples marked` : ''})</caption>${head}${body}</table>`;
 }
 
@@ -113,7 +114,7 @@ ${figs.slice(0, figs.length - 2).map(figureHtml).join('\n')}
 ${figs.slice(-2).map(figureHtml).join('\n')}
 <h3>Agreement${s.agreement.level > 0 ? ` (at ${Math.round(100 * s.agreement.level)} % contamination)` : ''}</h3>
 ${heat.map(figureHtml).join('\n')}
-${topTable(s.agreement)}
+${topTable(s.agreement, s.source === 'user')}
 </section>`;
 }
 
