@@ -1,5 +1,6 @@
 // lossfn/report as users get it: the packed tarball installed offline in a throw-away project.
-//  - `import { compare } from 'lossfn/report'` gives the HTML compare() gives from the sources;
+//  - `import { compare } from 'lossfn/report'` gives the HTML compare() gives from the sources,
+//    in Node, Deno and Bun alike;
 //  - `lossfn compare` from the installed bin writes that HTML too;
 //  - the package keeps no runtime dependencies: dist/report's files import only each other and
 //    the library (Plot and linkedom are bundled), the licences ship in THIRD_PARTY_LICENSES.txt;
@@ -19,9 +20,9 @@ import { compare } from '../../ts/report/compare.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Proc { code: number | null; stdout: string; stderr: string }
-function run(cmd: string, args: string[], cwd: string): Promise<Proc> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
+function run(cmd: string, args: string[], cwd: string, extra: Record<string, string> = {}): Promise<Proc> {
+  const env: NodeJS.ProcessEnv = { ...extra };
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] ??= v;
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd, env, timeout: 180_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { code?: unknown }) | null;
@@ -29,8 +30,8 @@ function run(cmd: string, args: string[], cwd: string): Promise<Proc> {
     });
   });
 }
-async function mustRun(cmd: string, args: string[], cwd: string): Promise<Proc> {
-  const p = await run(cmd, args, cwd);
+async function mustRun(cmd: string, args: string[], cwd: string, extra: Record<string, string> = {}): Promise<Proc> {
+  const p = await run(cmd, args, cwd, extra);
   if (p.code !== 0) throw new Error(`${cmd} ${args.join(' ')} → ${p.code}\n${p.stdout.slice(-3000)}\n${p.stderr.slice(-3000)}`);
   return p;
 }
@@ -52,6 +53,9 @@ beforeAll(async () => {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'report-consumer', version: '0.0.0', private: true, type: 'module' }));
   await mustRun('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--cache', join(tmp, 'npm-cache')], consumer);
   pkgDir = join(consumer, 'node_modules', 'lossfn');
+  writeFileSync(join(consumer, 'run.mjs'), `import { compare } from 'lossfn/report';
+const r = await compare(${JSON.stringify(OPTS)});
+process.stdout.write(JSON.stringify({ html: r.html, summary: r.summary }));`);
 }, 300_000);
 
 afterAll(() => {
@@ -72,15 +76,34 @@ describe('the packed lossfn/report', () => {
   });
 
   it('compare() from the package gives the sources\' HTML', async () => {
-    writeFileSync(join(consumer, 'run.mjs'), `import { compare } from 'lossfn/report';
-const r = await compare(${JSON.stringify(OPTS)});
-process.stdout.write(JSON.stringify({ html: r.html, summary: r.summary }));`);
     const p = await mustRun(process.execPath, ['run.mjs'], consumer);
     const got = JSON.parse(p.stdout) as { html: string; summary: string };
     const want = await compare(OPTS);
     expect(got.summary).toBe(want.summary);
     expect(got.html).toBe(want.html);
   });
+
+  // The geometry is rounded to 1/100 px (render.ts), so engines that differ in the last bit of
+  // Math.log still write the same bytes. Deno resolves 'lossfn/report' from node_modules (the
+  // consumer has a package.json), as test/runtime.test.ts runs it.
+  for (const [name, cmd, args, env] of [
+    ['Deno', join(ROOT, 'node_modules', '.bin', 'deno'), ['run', '--allow-read', 'run.mjs'], { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' }],
+    ['Bun', join(ROOT, 'node_modules', '.bin', 'bun'), ['run.mjs'], {}],
+  ] as const) {
+    it(`compare() in ${name} gives Node's bytes`, async () => {
+      const v = await run(cmd, ['--version'], consumer);
+      if (v.code !== 0) {
+        // test/runtime.test.ts owns installing these runtimes (Bun's postinstall); say so here.
+        console.warn(`${name} unavailable (${v.stderr.trim().split('\n')[0]}): skipped`);
+        return;
+      }
+      const p = await mustRun(cmd, [...args], consumer, { ...env, DENO_DIR: join(tmp, 'deno-dir') });
+      const got = JSON.parse(p.stdout) as { html: string; summary: string };
+      const want = await compare(OPTS);
+      expect(got.summary).toBe(want.summary);
+      expect(got.html).toBe(want.html);
+    });
+  }
 
   it('`lossfn compare` from the installed bin writes that HTML', async () => {
     const p = await mustRun(join(consumer, 'node_modules', '.bin', 'lossfn'), ['compare', '--family', 'regression,sequence', '--max-samples', '60', '--levels', '0.1', '--seed', '9', '--out', 'r.html'], consumer);

@@ -27,7 +27,31 @@ interface Fig {
   node: Element;
 }
 
+/** Geometry attributes whose numbers are rounded to 1/100 px. */
+const GEOMETRY = ['d', 'transform', 'points', 'x', 'y', 'x1', 'x2', 'y1', 'y2', 'width', 'height', 'cx', 'cy', 'r'];
+
+/**
+ * Rounds the SVG geometry to 1/100 px: engines differ in the last bit of Math.log and friends
+ * (Plot's log scale), so full-precision coordinates would differ between Node, Deno and Bun;
+ * rounded, the same options give the same bytes in every runtime, and the page is smaller.
+ */
+function roundGeometry(root: Element): void {
+  const round = (v: string) => v.replace(/-?\d*\.\d+(?:e-?\d+)?/g, (m) => {
+    const r = Math.round(Number(m) * 100) / 100;
+    return String(Object.is(r, -0) ? 0 : r);
+  });
+  const walk = (el: Element) => {
+    for (const a of GEOMETRY) {
+      const v = el.getAttribute(a);
+      if (v !== null && /\d\.\d/.test(v)) el.setAttribute(a, round(v));
+    }
+    for (const c of Array.from(el.children)) walk(c);
+  };
+  walk(root);
+}
+
 function figureHtml(f: Fig): string {
+  roundGeometry(f.node);
   return `<div class="figure" data-kind="${f.kind}" data-series="${f.series}">${f.node.outerHTML}<p class="reading">${esc(f.reading)}</p></div>`;
 }
 
