@@ -122,7 +122,8 @@ function topTable(a: AgreementData, user: boolean): string {
   const head = `<tr><th>loss</th>${Array.from({ length: a.top[0]?.samples.length ?? 0 }, (_, i) => `<th>#${i + 1}</th>`).join('')}</tr>`;
   const body = a.top.map((t) => `<tr><th scope="row">${esc(t.loss)}</th>${t.samples.map((s) =>
     `<td class="${s.contaminated ? 'contaminated' : ''}">${rowWord} ${s.index}${s.contaminated ? ' <b>(contaminated)</b>' : ''}<br><small>${esc(s.sample)}; loss ${esc(s.value.toPrecision(4))}</small></td>`).join('')}</tr>`).join('');
-  return `<table class="top"><caption>The samples each loss penalises most (highest per-sample loss${a.level > 0 ? `, at ${Math.round(100 * a.level)} % contamination; contaminated samples marked` : ''})</caption>${head}${body}</table>`;
+  const note = a.level > 0 ? `, at ${Math.round(100 * a.level)} % contamination; contaminated samples marked` : user ? '; rows of your data counted from 0' : '';
+  return `<table class="top"><caption>The samples each loss penalises most (highest per-sample loss${note})</caption>${head}${body}</table>`;
 }
 
 function sectionHtml(doc: Document, s: SectionData): string {
