@@ -7,13 +7,11 @@
 //
 // Usage: npm start [-- --n 1000000] [-- --out report.html]   (--n: elements for the throughput column)
 
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { F, init, tensor } from 'lossfn';
-import { compare } from 'lossfn/report';
 import * as lossfn from 'lossfn';
 import { section as sequenceSection } from './main/sequence.mjs';
 import { section as localizationSection } from './main/localization.mjs';
+import { section as reportSection } from './main/report.mjs';
 
 const args = process.argv.slice(2);
 const N_SPEED = Number(args[args.indexOf('--n') + 1] ?? NaN) || 1_000_000;
@@ -261,9 +259,5 @@ report(
 await sequenceSection(lossfn);
 await localizationSection(lossfn);
 
-// ── how different are the losses: the report ─────────────────────────────────────────────────
-console.log('\n## How different are the losses (lossfn/report, built-in data of every family)\n');
-const comparison = await compare();
-process.stdout.write(comparison.summary);
-writeFileSync(OUT, comparison.html);
-console.log(`\nReport written to ${resolve(OUT)}`);
+// Last: the comparison report (lossfn/report).
+await reportSection(OUT);
