@@ -32,6 +32,9 @@ await build({
     setup(b) {
       // The library: dist/index.js beside dist/cli.js.
       b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: './index.js', external: true }));
+      // The report (lossfn compare): dist/report/index.js, loaded on demand, so Plot and
+      // linkedom stay in dist/report/ and `lossfn eval` never loads them.
+      b.onResolve({ filter: /^\.\.\/report\/index\.js$/ }, () => ({ path: './report/index.js', external: true }));
     },
   }],
 });

@@ -8,3 +8,4 @@ bash scripts/build-wasm.sh
 rm -rf dist/*.js dist/*.d.ts dist/functional dist/nn dist/wasm
 npx tsc -p .
 node scripts/build-cli.mjs
+node scripts/build-report.mjs

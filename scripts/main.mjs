@@ -2,15 +2,21 @@
 // generated below), prints each loss's value, float32 and float64, its throughput, and how
 // differently the losses rank the same predictions (which samples each penalises most).
 //
-// Usage: npm start [-- --n 1000000]   (--n: elements for the throughput column)
+// It ends with the comparison report (lossfn/report's compare(), every family on its built-in
+// data): the text summary, and the HTML page written to --out (default report.html).
+//
+// Usage: npm start [-- --n 1000000] [-- --out report.html]   (--n: elements for the throughput column)
 
 import { F, init, tensor } from 'lossfn';
 import * as lossfn from 'lossfn';
 import { section as sequenceSection } from './main/sequence.mjs';
 import { section as localizationSection } from './main/localization.mjs';
+import { section as rankingSection } from './main/ranking.mjs';
+import { section as reportSection } from './main/report.mjs';
 
 const args = process.argv.slice(2);
 const N_SPEED = Number(args[args.indexOf('--n') + 1] ?? NaN) || 1_000_000;
+const OUT = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'report.html';
 
 /** Deterministic xorshift32 in [0, 1). */
 function rng(seed) {
@@ -253,5 +259,7 @@ report(
 
 await sequenceSection(lossfn);
 await localizationSection(lossfn);
-import { section as rankingSection } from './main/ranking.mjs';
-await rankingSection(await import('lossfn'));
+await rankingSection(lossfn);
+
+// Last: the comparison report (lossfn/report).
+await reportSection(OUT);

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { metrics } from '../index.js';
+import { COMPARE_USAGE, cmdCompare } from './compare.js';
 import { DataError, UsageError } from './errors.js';
 import { defaultWorkers, GROUP_BATCHES, runEval, type ArgSource, type CliState, type Result } from './eval.js';
 import { formatOf, FORMATS, type Format } from './readers.js';
@@ -17,7 +18,8 @@ const USAGE = `usage: lossfn eval --loss <name>[,<name>…] --input <file> [--ta
                    [--batch-size N] [--workers N] [--per-sample out.npy] [--format table|json|csv]
                    [--shard i/n] [--save-state state.json] [--dtype float32|float64]
        lossfn merge <state.json>… [--format table|json|csv] [--save-state merged.json]
-       lossfn list [--format table|json]`;
+       lossfn list [--format table|json]
+${COMPARE_USAGE}`;
 
 const HELP = `${USAGE}
 
@@ -30,7 +32,11 @@ eval    scores prediction files with one or more losses, in batches on worker th
         --shard i/n scores batch groups g (${GROUP_BATCHES} batches each) with g mod n = i-1;
         --save-state writes a state that 'lossfn merge' combines exactly.
 merge   combines saved states into the result a single run over all the data gives.
-list    every loss, its arguments, options and defaults, reductions and 'mean' denominator.`;
+list    every loss, its arguments, options and defaults, reductions and 'mean' denominator.
+compare writes an HTML report of how different the losses are (curves, gradients, robustness to
+        contamination, agreement), for every family or --family ones, on built-in data and, with
+        --input/--target (same readers as eval), on yours; --levels 0.05,0.1 (or 5%,10%),
+        --seed N, --max-samples N (larger data are subsampled). Prints a summary and the path.`;
 
 type Fmt = 'table' | 'json' | 'csv';
 
@@ -241,6 +247,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'eval') await cmdEval(rest);
     else if (cmd === 'merge') await cmdMerge(rest);
     else if (cmd === 'list') cmdList(rest);
+    else if (cmd === 'compare') await cmdCompare(rest);
     else if (cmd === '--help' || cmd === '-h' || cmd === 'help') process.stdout.write(`${HELP}\n`);
     else throw new UsageError(cmd === undefined ? 'no command given' : `unknown command '${cmd}'`);
     return 0;

@@ -1,0 +1,151 @@
+// Every curve of the report equals lossfn at its sampled points: the value is F.<loss> on the
+// point's own tensors (built here from the curve's x, independently of the family code), the
+// gradient is lossfn's backward at that point through the x-axis's transform, and that gradient
+// also matches a central difference of F's values (so a wrong chain rule cannot pass).
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { F, init, tensor, type Tensor } from '../../ts/index.js';
+import { compare, type CurveData } from '../../ts/report/compare.js';
+import { CURVE_TARGET } from '../../ts/report/families/regression.js';
+
+type Fn = (...a: unknown[]) => Tensor;
+/** A point of a curve: its loss as a function of the input data, and d(input)/dx. */
+interface Point { input: number[]; shape: number[]; dinput: number[]; run: (x: Tensor) => Tensor }
+
+const f = (name: string): Fn => (F as unknown as Record<string, Fn>)[name];
+const none = (o: Record<string, unknown>) => ({ ...o, reduction: 'none' });
+
+function logSoftmax(z: number[], v: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < z.length; i += v) {
+    const row = z.slice(i, i + v);
+    const m = Math.max(...row);
+    const l = m + Math.log(row.reduce((a, b) => a + Math.exp(b - m), 0));
+    out.push(...row.map((x) => x - l));
+  }
+  return out;
+}
+
+/** The point at x of a curve of kind `key`, for the series' F function and options. */
+function point(key: string, fn: string, o: Record<string, unknown>, x: number): Point {
+  switch (key) {
+    case 'residual': {
+      // t = 5; the prediction λ = t + r, given as log λ to Poisson with logInput (its default).
+      const t = CURVE_TARGET;
+      const log = fn === 'poissonNllLoss' && o.logInput !== false;
+      return { input: [log ? Math.log(t + x) : t + x], shape: [1], dinput: [log ? 1 / (t + x) : 1], run: (p) => f(fn)(p, tensor([t], [1], { dtype: 'float64' }), none(o)) };
+    }
+    case 'margin': {
+      // Ten logits: the true class 0 at m, the rest 0; categoricalHinge takes a one-hot target.
+      const z = [x, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+      const target = fn === 'categoricalHinge' ? tensor([[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]], [1, 10], { dtype: 'float64' }) : tensor([0], [1], { dtype: 'int64' });
+      return { input: z, shape: [1, 10], dinput: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], run: (p) => f(fn)(p, target, none(o)) };
+    }
+    case 'offset': {
+      // Ground truth [0, 0, 10, 10]; the prediction shifted by x widths: [10x, 0, 10x + 10, 10].
+      return { input: [10 * x, 0, 10 * x + 10, 10], shape: [1, 4], dinput: [10, 0, 10, 0], run: (p) => f(fn)(p, tensor([[0, 0, 10, 10]], [1, 4], { dtype: 'float64' }), none(o)) };
+    }
+    case 'scale': {
+      // Same centre (5, 5), half side 5·2^s; d(half)/ds = half·ln 2.
+      const h = 5 * 2 ** x;
+      const d = h * Math.LN2;
+      return { input: [5 - h, 5 - h, 5 + h, 5 + h], shape: [1, 4], dinput: [-d, -d, d, d], run: (p) => f(fn)(p, tensor([[0, 0, 10, 10]], [1, 4], { dtype: 'float64' }), none(o)) };
+    }
+    case 'frame': {
+      // Transcript 1 2 3 over 6 classes. CTC: 6 frames aligned 1 1 2 2 3 3, that symbol's logit
+      // m; RNN-T: 4 frames × 4 nodes, the next symbol's and blank's (class 5) logits m.
+      const v = 6;
+      const tr = tensor([[1, 2, 3]], [1, 3], { dtype: 'int32' });
+      if (fn === 'ctcLoss') {
+        const z = new Array(6 * v).fill(0);
+        const d = new Array(6 * v).fill(0);
+        [1, 1, 2, 2, 3, 3].forEach((s, t) => ((z[t * v + s] = x), (d[t * v + s] = 1)));
+        // The input is the logits; CTC takes their log_softmax, and its gradient is PyTorch's,
+        // with respect to those logits, so the point runs on log_softmax of its input's data.
+        return { input: z, shape: [6, 1, v], dinput: d, run: (p) => f(fn)(tensor(logSoftmax(Array.from(p.data as Float64Array), v), [6, 1, v], { dtype: 'float64', requiresGrad: true }), tr, [6], [3], none(o)) };
+      }
+      const z = new Array(4 * 4 * v).fill(0);
+      const d = new Array(4 * 4 * v).fill(0);
+      for (let t = 0; t < 4; t++) {
+        for (let u = 0; u < 4; u++) {
+          if (u < 3) ((z[(t * 4 + u) * v + [1, 2, 3][u]] = x), (d[(t * 4 + u) * v + [1, 2, 3][u]] = 1));
+          z[(t * 4 + u) * v + 5] = x;
+          d[(t * 4 + u) * v + 5] = 1;
+        }
+      }
+      return { input: z, shape: [1, 4, 4, v], dinput: d, run: (p) => f(fn)(p, tr, [4], [3], none(o)) };
+    }
+  }
+  throw new Error(`no point construction for curve '${key}'`);
+}
+
+/** Value at x and lossfn's gradient along the curve's x. */
+function evaluate(key: string, fn: string, o: Record<string, unknown>, x: number): { value: number; grad: number } {
+  const p = point(key, fn, o, x);
+  const xt = tensor(p.input, p.shape, { dtype: 'float64', requiresGrad: true });
+  const out = p.run(xt);
+  if (key === 'frame' && fn === 'ctcLoss') {
+    // The CTC input is a fresh tensor inside run(): take its gradient from the graph's leaf.
+    const leaf = out.gradFn?.inputs[0] as Tensor;
+    out.backward(new Float64Array([1]));
+    const g = leaf.grad?.data as Float64Array;
+    return { value: out.item(), grad: p.dinput.reduce((a, d, i) => a + d * g[i], 0) };
+  }
+  out.backward(new Float64Array([1]));
+  const g = xt.grad?.data as Float64Array;
+  return { value: out.item(), grad: p.dinput.reduce((a, d, i) => a + d * g[i], 0) };
+}
+
+let curves: { family: string; c: CurveData }[] = [];
+beforeAll(async () => {
+  await init();
+  const { data } = await compare({ levels: [0], maxSamples: 10 });
+  curves = data.sections.flatMap((s) => s.curves.map((c) => ({ family: s.family, c })));
+});
+
+describe('report curves equal lossfn', () => {
+  it('every family of the build has curves', () => {
+    expect(new Set(curves.map((c) => c.family))).toEqual(new Set(['regression', 'classification', 'localization', 'sequence']));
+    expect(curves.map((c) => c.c.key).sort()).toEqual(['frame', 'margin', 'offset', 'residual', 'scale']);
+  });
+
+  it('values and gradients at every 10th point of every series', () => {
+    let checked = 0;
+    for (const { c } of curves) {
+      expect(c.loss.length).toBe(c.grad.length);
+      c.loss.forEach((s, k) => {
+        const g = c.grad[k];
+        expect(g.name).toBe(s.name);
+        for (let i = 0; i < s.x.length; i += 10) {
+          const want = evaluate(c.key, s.fn, s.options, s.x[i]);
+          expect(Math.abs(s.y[i] - want.value), `${c.key} ${s.name} value at ${s.x[i]}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want.value)));
+          expect(Math.abs(g.y[i] - want.grad), `${c.key} ${s.name} gradient at ${s.x[i]}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want.grad)));
+          checked++;
+        }
+      });
+    }
+    expect(checked).toBeGreaterThan(400);
+  });
+
+  it('the gradients match central differences of the values (chain rules)', () => {
+    const h = 1e-5;
+    let checked = 0;
+    for (const { c } of curves) {
+      for (const s of c.grad) {
+        // Documented non-gradients, checked against lossfn's backward above only: RNN-T's clamp
+        // clips the gradient, not the value; Focal-EIoU holds its iou^γ factor constant in the
+        // backward pass (ts/functional/efficient_box_iou_loss.ts, as the paper trains it).
+        if (s.options.clamp !== undefined || (s.options.gamma !== undefined && s.fn === 'efficientBoxIouLoss')) continue;
+        for (let i = 5; i < s.x.length; i += 10) {
+          const x = s.x[i];
+          const fd = (evaluate(c.key, s.fn, s.options, x + h).value - evaluate(c.key, s.fn, s.options, x - h).value) / (2 * h);
+          // Kinks (L1 at 0, hinge corners, box edges touching) are avoided by the odd offset;
+          // away from them the difference quotient is good to ~1e-7.
+          expect(Math.abs(s.y[i] - fd), `${c.key} ${s.name} at ${x}: ${s.y[i]} vs ${fd}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(fd)));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(400);
+  });
+});
