@@ -2,6 +2,7 @@
 // arguments (int tensors or number arrays), integer targets as int32, the kernels' lookup and
 // the scratch layout of one call. Kernels and their call protocol: crates/wasm/src/sequence.rs.
 
+import { describe } from './describe.js';
 import { Tensor, isFloatDType, type FloatDType } from './tensor.js';
 import { shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
@@ -10,8 +11,6 @@ import { scratch } from './wasm/runtime.js';
 /** Sequence lengths as accepted by ctcLoss / rnntLoss: an int tensor, a number array, or a number. */
 export type Lengths = Tensor | readonly number[] | number;
 
-const describe = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Object && v.constructor ? v.constructor.name : typeof v;
 
 /**
  * Reads a lengths argument as int32 values. `pyName` is PyTorch's name of the argument (its

@@ -7,6 +7,7 @@
 
 import type { Tensor } from './tensor.js';
 import { Tensor as TensorClass } from './tensor.js';
+import { describe } from './describe.js';
 
 export type Family = 'regression' | 'classification' | 'localization' | 'segmentation' | 'ranking' | 'sequence';
 
@@ -24,30 +25,8 @@ export interface OptionSpec<In, Out = In> {
   readonly _in?: In;
 }
 
-/** What an error message shows of a value a user passed: its type, and for a primitive its
- * value (`number 1`, `string "x"`, `bigint 3n`; `NaN`); safe for BigInt, symbols, objects. */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  switch (typeof v) {
-    case 'bigint':
-      return `bigint ${v}n`;
-    case 'number':
-      return Number.isNaN(v) ? 'NaN' : `number ${v}`;
-    case 'string':
-      return `string ${JSON.stringify(v)}`;
-    case 'boolean':
-      return `boolean ${v}`;
-    case 'symbol':
-      return `symbol ${v.description ?? ''}`;
-    case 'undefined':
-      return 'undefined';
-    case 'function':
-      return 'a function';
-    default:
-      return (v as object).constructor?.name ?? 'an object';
-  }
-}
+// What a message shows of a value a user passed: one helper for every message.
+export { describe };
 
 /** A number option: NaN is refused as "must be a number"; `ok` is its domain, worded `says`. */
 function number(dflt: number, ok?: (v: number) => boolean, says = '', bad: number[] = []): OptionSpec<number> {

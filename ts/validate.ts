@@ -1,15 +1,19 @@
 // Argument and option checks shared by every loss. Each error names the function and the
 // argument, uses PyTorch's wording where it has one, and is thrown before any kernel runs.
 
+import { describe } from './describe.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 
-const describe = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Object && v.constructor ? v.constructor.name : typeof v;
 
 /** `v` must be a Tensor. */
 export function checkTensor(fn: string, name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) {
     throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
+  }
+  // Its shape is frozen and matched its data when it was made; only a detached buffer (a
+  // transferred ArrayBuffer) can shrink the data since.
+  if (v.data.length !== v.numel()) {
+    throw new TypeError(`${fn}: argument '${name}' has a detached buffer (its ArrayBuffer was transferred); it has no data left`);
   }
   return v;
 }

@@ -137,6 +137,7 @@ export function wasm(fn: string): Exports {
   if (exportsRef === null) {
     throw new Error(`${fn}: lossfn is not initialised; call and await init() first`);
   }
+  caller = fn;
   return exportsRef;
 }
 
@@ -198,6 +199,14 @@ export function check(ex: Exports, fn: string, status: number): void {
 
 let arenaPtr = 0;
 let arenaBytes = 0;
+/** The public function of the call in progress (set by `wasm(fn)`, which every kernel call
+ * site takes its exports from), so the scratch arena's errors name it. */
+let caller = 'lossfn';
+
+/** Largest scratch request: `lossfn_alloc` takes a 32-bit size (a larger one would wrap to a
+ * small block treated as huge), and wasm32 memory ends at 4 GiB. The drivers stream, so only
+ * a bug or a hostile shape asks for more; refuse before the size reaches wasm. */
+export const MAX_SCRATCH_BYTES = 2 ** 31 - 2 ** 16;
 
 /**
  * The grow-only scratch arena: at least `bytes` bytes, 16-byte aligned, reused across calls so
@@ -205,14 +214,17 @@ let arenaBytes = 0;
  * (and views) again for each call.
  */
 export function scratch(ex: Exports, bytes: number): number {
+  if (!(bytes >= 0 && bytes <= MAX_SCRATCH_BYTES)) {
+    throw new RangeError(`${caller}: the call needs ${bytes} bytes of wasm scratch memory, more than the ${MAX_SCRATCH_BYTES} lossfn can allocate`);
+  }
   if (bytes > arenaBytes) {
     if (arenaPtr !== 0) ex.lossfn_free(arenaPtr, arenaBytes);
-    const size = Math.max(bytes, arenaBytes * 2);
+    const size = Math.min(MAX_SCRATCH_BYTES, Math.max(bytes, arenaBytes * 2));
     const ptr = ex.lossfn_alloc(size) >>> 0;
     if (ptr === 0) {
       arenaPtr = 0;
       arenaBytes = 0;
-      throw new Error(`lossfn: cannot allocate ${size} bytes of wasm memory`);
+      throw new Error(`${caller}: cannot allocate ${size} bytes of wasm memory`);
     }
     arenaPtr = ptr;
     arenaBytes = size;
