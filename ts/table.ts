@@ -6,7 +6,7 @@
 // (test/table.test.ts) and the README's loss table (scripts/gen-readme.mjs).
 
 import type { Tensor } from './tensor.js';
-import { Tensor as TensorClass } from './tensor.js';
+import { Tensor as TensorClass, isTensor, named } from './tensor.js';
 import { describe } from './describe.js';
 
 export type Family = 'regression' | 'classification' | 'localization' | 'segmentation' | 'ranking' | 'sequence';
@@ -106,7 +106,7 @@ function tensorOption(): OptionSpec<Tensor | null> {
     bad: [[1, 2], 1, 'w'],
     parse(fn, name, v) {
       if (v === null) return null;
-      if (!(v instanceof TensorClass)) throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
+      if (!isTensor(v)) throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
       return v;
     },
   };
@@ -190,22 +190,41 @@ export type LossOptions<F> = F extends LossFn<any, infer S, any, any> ? OptionsO
 /** Validates an options object against the specs: an object, known keys, each value parsed. */
 export function parseOptions<S extends Specs>(fn: string, specs: S, options: unknown): ConfigOf<S> {
   const out: Record<string, unknown> = {};
-  if (options !== undefined) {
-    if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof TensorClass) {
-      throw new TypeError(`${fn}: argument 'options' must be an object, got ${describe(options)}`);
-    }
-    for (const k of Object.keys(options)) {
-      if (!(k in specs)) {
-        throw new TypeError(`${fn}: unknown option '${k}' (expected ${Object.keys(specs).map((a) => `'${a}'`).join(', ')})`);
-      }
-    }
-  }
-  const given = (options ?? {}) as Record<string, unknown>;
+  const given = readOptions(fn, options, Object.keys(specs));
   for (const [k, spec] of Object.entries(specs)) {
     const v = given[k];
     out[k] = v === undefined ? spec.default : spec.parse(fn, k, v);
   }
   return out as ConfigOf<S>;
+}
+
+/**
+ * An options object read once, as a plain copy of its own enumerable keys (each of `allowed`):
+ * a getter or a proxy trap runs once, so the value checked is the value used, and one that
+ * throws (a revoked proxy, a throwing getter) becomes an error naming `fn`.
+ */
+export function readOptions(fn: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  if (options === undefined) return copy;
+  const notObject = (): TypeError => new TypeError(`${fn}: argument 'options' must be an object, got ${describe(options)}`);
+  let keys: string[];
+  try {
+    if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof TensorClass) throw notObject();
+    keys = Object.keys(options);
+  } catch (e) {
+    throw e instanceof TypeError && e.message.startsWith(`${fn}: `) ? e : notObject();
+  }
+  for (const k of keys) {
+    if (!allowed.includes(k)) {
+      throw new TypeError(`${fn}: unknown option '${k}' (expected ${allowed.map((a) => `'${a}'`).join(', ')})`);
+    }
+    try {
+      copy[k] = (options as Record<string, unknown>)[k];
+    } catch (e) {
+      throw new TypeError(`${fn}: option '${k}' could not be read (${e instanceof Error ? e.message : describe(e)})`);
+    }
+  }
+  return copy;
 }
 
 /** Defines a loss: returns its `F` function, which carries the descriptor as `.spec`. */
@@ -217,8 +236,10 @@ export function defineLoss<const A extends readonly string[], S extends Specs, c
     if (args.length > n + 1) {
       throw new TypeError(`${spec.name}: takes ${n} tensor argument${n === 1 ? '' : 's'} (${spec.args.join(', ')}) and an options object, got ${args.length} arguments`);
     }
-    const o = parseOptions(spec.name, spec.options, args[n]);
-    return spec.run(spec.name, args.slice(0, n) as unknown as X, o);
+    return named(spec.name, () => {
+      const o = parseOptions(spec.name, spec.options, args[n]);
+      return spec.run(spec.name, args.slice(0, n) as unknown as X, o);
+    });
   };
   Object.defineProperty(f, 'name', { value: spec.name });
   Object.defineProperty(f, 'spec', { value: spec, enumerable: false });
@@ -242,13 +263,13 @@ export function lossModule<A extends readonly string[], S extends Specs, X exten
   const cls = class {
     readonly options: Readonly<ConfigOf<S>>;
     constructor(options?: OptionsOf<S>) {
-      this.options = Object.freeze(parseOptions(name, spec.options, options));
+      this.options = Object.freeze(named(name, () => parseOptions(name, spec.options, options)));
     }
     forward(...args: X): Tensor {
       if (args.length !== spec.args.length) {
         throw new TypeError(`${name}.forward: takes ${spec.args.length} tensor arguments (${spec.args.join(', ')}), got ${args.length}`);
       }
-      return spec.run(name, args, this.options);
+      return named(name, () => spec.run(name, args, this.options));
     }
   };
   Object.defineProperty(cls, 'name', { value: name });

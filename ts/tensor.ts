@@ -65,7 +65,11 @@ function numel(shape: readonly number[]): number {
 
 /** Whether `data` is the typed array of `dtype`, of this realm. */
 function holds(data: unknown, dtype: DType): boolean {
-  return data instanceof ARRAY_CTOR[dtype];
+  try {
+    return data instanceof ARRAY_CTOR[dtype];
+  } catch {
+    return false; // a revoked proxy
+  }
 }
 
 /** Largest size of one dimension: lengths and offsets reach wasm as 32-bit values, products
@@ -346,6 +350,27 @@ export class Tensor<D extends DType = DType> {
 
 registerTensorClass(Tensor);
 
+/** `v instanceof Tensor`, false for values that throw when inspected (a revoked proxy). */
+export function isTensor(v: unknown): v is Tensor {
+  try {
+    return v instanceof Tensor;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `body`; an error not already naming `fn` (an engine TypeError from a hostile value)
+ * gets the name in front, keeping its class and the original as `cause`. */
+export function named<T>(fn: string, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith(`${fn}: `)) throw e;
+    const Ctor = (e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error) as ErrorConstructor;
+    throw new Ctor(`${fn}: ${e instanceof Error ? e.message : describe(e)}`, { cause: e });
+  }
+}
+
 /** backward()'s `gradient` as a tensor: a Tensor; a typed array (it has no shape: read as
  * `like`'s when the lengths match); or nested numbers (their nesting is their shape). */
 function gradientTensor(fn: string, gradient: unknown, like: Tensor): Tensor {
@@ -386,6 +411,15 @@ function accumulate(leaf: Tensor, g: Tensor): void {
   const acc = leaf.grad.data as FloatArray;
   const add = g.data as FloatArray;
   for (let i = 0; i < acc.length; i++) acc[i] += add[i];
+}
+
+/** Array.isArray, false for a revoked proxy (which makes it throw). */
+function isArray(v: unknown): v is readonly NestedNumbers[] {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return false;
+  }
 }
 
 function inferShape(data: NestedNumbers, fn: string): number[] {
@@ -442,6 +476,12 @@ function dtypeOfArray(a: AnyTypedArray): DType {
  * const target = tensor(new Float32Array([0, 1, 1, 0]), [2, 2]);
  */
 export function tensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | ForeignTensor, shape?: readonly number[], options: TensorOptions = {}): Tensor {
+  // Hostile values (revoked proxies, throwing getters of tensor-like objects) still give an
+  // error naming tensor().
+  return named('tensor', () => makeTensor(data, shape, options));
+}
+
+function makeTensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | ForeignTensor, shape: readonly number[] | undefined, options: TensorOptions): Tensor {
   const fn = 'tensor';
   // Read once, as a copy: a proxy or a getter runs once and cannot change its answer later.
   let dtypeOpt: unknown;
@@ -467,7 +507,7 @@ export function tensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | For
     const native = nativeOf(fn, data, want);
     arr = want === undefined || holds(native, want) ? native : convert(native, want, fn);
     inferred = [arr.length];
-  } else if (typeof data === 'number' || Array.isArray(data)) {
+  } else if (typeof data === 'number' || isArray(data)) {
     inferred = inferShape(data, fn);
     const flat = flatten(data, inferred as number[], fn);
     arr = convert(flat, want ?? 'float32', fn);

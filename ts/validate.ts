@@ -2,12 +2,13 @@
 // argument, uses PyTorch's wording where it has one, and is thrown before any kernel runs.
 
 import { describe } from './describe.js';
-import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
+import { readOptions } from './table.js';
+import { Tensor, isFloatDType, isTensor, type FloatArray, type FloatDType } from './tensor.js';
 
 
 /** `v` must be a Tensor. */
 export function checkTensor(fn: string, name: string, v: unknown): Tensor {
-  if (!(v instanceof Tensor)) {
+  if (!isTensor(v)) {
     throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
   }
   // Its shape is frozen and matched its data when it was made; only a detached buffer (a
@@ -62,18 +63,9 @@ export function checkSameShape(fn: string, ref: [string, Tensor], other: [string
   }
 }
 
-/** `options` is a plain object whose keys are all in `allowed`. */
+/** `options` is a plain object whose keys are all in `allowed`: a copy, read once (ts/table.ts). */
 export function checkOptions<T extends object>(fn: string, options: T | undefined, allowed: readonly string[]): Partial<T> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
-    throw new TypeError(`${fn}: argument 'options' must be an object, got ${describe(options)}`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new TypeError(`${fn}: unknown option '${k}' (expected ${allowed.map((a) => `'${a}'`).join(', ')})`);
-    }
-  }
-  return options;
+  return readOptions(fn, options, allowed) as Partial<T>;
 }
 
 /** A finite-number option with a default; `ok` says whether the value is in its domain. */
