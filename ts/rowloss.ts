@@ -169,11 +169,12 @@ export function rowLoss(call: RowLossCall): Tensor {
   const { fn, input: x, layout } = call;
   const ex = wasm(fn);
   const dtype = x.dtype;
-  const k: Kernels = {
-    fwd: kernel(ex, call.stem, 'forward', dtype),
-    bwd: kernel(ex, call.stem, 'backward', dtype),
-    piece: kernel(ex, call.stem, 'piece', dtype),
-  };
+  const kernelsOf = (e: Exports): Kernels => ({
+    fwd: kernel(e, call.stem, 'forward', dtype),
+    bwd: kernel(e, call.stem, 'backward', dtype),
+    piece: kernel(e, call.stem, 'piece', dtype),
+  });
+  const k = kernelsOf(ex);
   const per = call.perElement === true;
   const values = call.reduction === 'none' ? resultArray(fn, dtype, per ? x.numel() : layout.rows) : null;
   // An empty input (no classes, or no rows) costs O(1) whatever its other sizes: every row's
@@ -205,7 +206,8 @@ export function rowLoss(call: RowLossCall): Tensor {
     const wantX = call.gradOf ? true : x.requiresGrad;
     const gx = wantX ? new Ctor(x.numel()) : null;
     const gt = call.target?.requiresGrad ? new Ctor(x.numel()) : null;
-    if (x.numel() > 0) runBackward(ex2, k, call, g, scale, gx, gt);
+    // The instance's own kernels: release() may have swapped the instance since the forward.
+    if (x.numel() > 0) runBackward(ex2, kernelsOf(ex2), call, g, scale, gx, gt);
     if (call.gradOf) return call.gradOf(gx, gt);
     return [gx ? new Tensor(gx, x.shape.slice(), dtype) : null, gt ? new Tensor(gt, x.shape.slice(), dtype) : null]
       .slice(0, inputs.length);

@@ -44,3 +44,37 @@ describe('integers do not wrap (finding 3)', () => {
     expect(Array.from(tensor([2 ** 53], undefined, { dtype: 'int64' }).data as BigInt64Array)).toEqual([2n ** 53n]);
   });
 });
+
+describe('masks as they come (finding 9)', () => {
+  // Segmentation: logits (N=1, C=3, H=1, W=4) and a mask of class indices per pixel.
+  const seg = () => tensor([[[[2, 0, 1, 0]], [[0, 3, 0, 1]], [[1, 0, 2, 4]]]], undefined, { dtype: 'float64' });
+  const want = () => F.crossEntropy(seg(), tensor([[[0, 1, 2, 2]]], undefined, { dtype: 'int64' })).item();
+
+  it.each([
+    ['Uint8Array', new Uint8Array([0, 1, 2, 2])],
+    ['Uint8ClampedArray', new Uint8ClampedArray([0, 1, 2, 2])],
+    ['Int8Array', new Int8Array([0, 1, 2, 2])],
+    ['Int16Array', new Int16Array([0, 1, 2, 2])],
+    ['Uint16Array', new Uint16Array([0, 1, 2, 2])],
+    ['Uint32Array', new Uint32Array([0, 1, 2, 2])],
+  ] as const)('%s: widened to int32 once, a class-index target', (_, mask) => {
+    const t = tensor(mask, [1, 1, 4]);
+    expect(t.dtype).toBe('int32');
+    expect(t.data).toBeInstanceOf(Int32Array);
+    expect(Array.from(t.data as Int32Array)).toEqual([0, 1, 2, 2]);
+    expect(F.crossEntropy(seg(), t).item()).toBe(want());
+  });
+
+  it('an Int8 mask with −100 pixels is ignored as PyTorch\'s ignore_index', () => {
+    const t = tensor(new Int8Array([0, -100, 2, -100]), [1, 1, 4]);
+    const both = F.crossEntropy(seg(), tensor([[[0, -100, 2, -100]]], undefined, { dtype: 'int64' })).item();
+    expect(F.crossEntropy(seg(), t).item()).toBe(both);
+  });
+
+  it('Uint32 values past int32 are an error suggesting int64; with dtype int64 they convert', () => {
+    expect(() => tensor(new Uint32Array([1, 2 ** 31]))).toThrow(/^tensor: argument 'data': Uint32Array value 2147483648 at index 1 does not fit int32; pass \{ dtype: 'int64' \}/);
+    const t = tensor(new Uint32Array([1, 2 ** 32 - 1]), undefined, { dtype: 'int64' });
+    expect(Array.from(t.data as BigInt64Array)).toEqual([1n, 2n ** 32n - 1n]);
+    expect(tensor(new Uint8Array([1, 255]), undefined, { dtype: 'float32' }).data).toEqual(new Float32Array([1, 255]));
+  });
+});

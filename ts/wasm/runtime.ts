@@ -30,6 +30,8 @@ const SIMD_PROBE = new Uint8Array([
 ]);
 
 let exportsRef: Exports | null = null;
+/** The compiled module, kept so that `release()` can instantiate it afresh. */
+let moduleRef: WebAssembly.Module | null = null;
 /** The module `init()` uses when given none: the inlined bytes (set by ts/index.ts), or none
  * in the `lossfn/slim` entry point, which ships without them. */
 let defaultBase64: string | null = null;
@@ -67,16 +69,36 @@ async function load(source: WasmSource | undefined): Promise<void> {
         'requires (Node >= 16.4, Deno, Bun, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4).',
     );
   }
-  const { instance } = await instantiate(source);
+  const { instance, module } = await instantiate(source);
   const ex = instance.exports as unknown as Exports;
   const abi = ex.lossfn_abi_version();
   if (abi !== ABI_VERSION) {
     throw new Error(`lossfn: the wasm module speaks ABI ${abi}, this build of lossfn expects ${ABI_VERSION}`);
   }
   exportsRef = ex;
+  moduleRef = module;
 }
 
-async function instantiate(source: WasmSource | undefined): Promise<{ instance: WebAssembly.Instance }> {
+/**
+ * Gives the wasm memory back: swaps in a fresh instance of the same compiled module (a wasm
+ * memory cannot shrink, so the old instance and its memory are left to the garbage collector)
+ * and resolves to the bytes released (the old memory's size minus the new one's). Tensors,
+ * results and pending backward passes are unaffected: they live in JS, and every call takes
+ * the current instance. Before `init()` it resolves to 0.
+ */
+export async function release(): Promise<number> {
+  if (pending !== null) await pending.catch(() => undefined);
+  if (exportsRef === null || moduleRef === null) return 0;
+  const before = exportsRef.memory.buffer.byteLength;
+  const instance = await WebAssembly.instantiate(moduleRef, {});
+  exportsRef = instance.exports as unknown as Exports;
+  arenaPtr = 0;
+  arenaBytes = 0;
+  viewsCache = null;
+  return before - exportsRef.memory.buffer.byteLength;
+}
+
+async function instantiate(source: WasmSource | undefined): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
   if (source === undefined) {
     if (defaultBase64 === null) {
       throw new TypeError(
@@ -87,7 +109,7 @@ async function instantiate(source: WasmSource | undefined): Promise<{ instance: 
     return WebAssembly.instantiate(decodeBase64(defaultBase64), {});
   }
   if (source instanceof WebAssembly.Module) {
-    return { instance: await WebAssembly.instantiate(source, {}) };
+    return { instance: await WebAssembly.instantiate(source, {}), module: source };
   }
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     return WebAssembly.instantiate(source as BufferSource, {});
@@ -109,7 +131,7 @@ function isResponse(v: unknown): v is Response {
   return typeof Response !== 'undefined' && v instanceof Response;
 }
 
-async function fromResponse(r: Response | PromiseLike<Response>): Promise<{ instance: WebAssembly.Instance }> {
+async function fromResponse(r: Response | PromiseLike<Response>): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
   const res = await r;
   if (!res.ok) throw new Error(`init: fetching the wasm module failed with HTTP ${res.status}`);
   const streaming = typeof WebAssembly.instantiateStreaming === 'function' &&
