@@ -8,6 +8,7 @@
 import type { Tensor } from './tensor.js';
 import { Tensor as TensorClass, isTensor, named } from './tensor.js';
 import { describe } from './describe.js';
+import { guardInputs } from './fingerprint.js';
 
 export type Family = 'regression' | 'classification' | 'localization' | 'segmentation' | 'ranking' | 'sequence';
 
@@ -227,6 +228,20 @@ export function readOptions(fn: string, options: unknown, allowed: readonly stri
   return copy;
 }
 
+/** Runs a loss; when its result records a graph, backward first checks that no tensor argument
+ * or tensor option changed since (ts/fingerprint.ts). */
+function runGuarded<X extends readonly unknown[]>(spec: LossSpec<readonly string[], Specs, string, X>, fn: string, args: X, o: ConfigOf<Specs>): Tensor {
+  const result = spec.run(fn, args, o);
+  if (result.gradFn === null) return result;
+  const saved: [string, Tensor][] = [];
+  spec.args.forEach((name, i) => {
+    if (isTensor(args[i])) saved.push([name, args[i] as Tensor]);
+  });
+  for (const [name, v] of Object.entries(o)) if (isTensor(v)) saved.push([name, v]);
+  guardInputs(fn, result, saved);
+  return result;
+}
+
 /** Defines a loss: returns its `F` function, which carries the descriptor as `.spec`. */
 export function defineLoss<const A extends readonly string[], S extends Specs, const N extends string, X extends readonly unknown[] = Tensors<A>>(
   spec: LossSpec<A, S, N, X>,
@@ -238,7 +253,7 @@ export function defineLoss<const A extends readonly string[], S extends Specs, c
     }
     return named(spec.name, () => {
       const o = parseOptions(spec.name, spec.options, args[n]);
-      return spec.run(spec.name, args.slice(0, n) as unknown as X, o);
+      return runGuarded(spec, spec.name, args.slice(0, n) as unknown as X, o);
     });
   };
   Object.defineProperty(f, 'name', { value: spec.name });
@@ -269,7 +284,7 @@ export function lossModule<A extends readonly string[], S extends Specs, X exten
       if (args.length !== spec.args.length) {
         throw new TypeError(`${name}.forward: takes ${spec.args.length} tensor arguments (${spec.args.join(', ')}), got ${args.length}`);
       }
-      return named(name, () => spec.run(name, args, this.options));
+      return named(name, () => runGuarded(spec, name, args, this.options));
     }
   };
   Object.defineProperty(cls, 'name', { value: name });
