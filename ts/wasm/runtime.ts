@@ -2,6 +2,7 @@
 // arena, and turning non-zero statuses into Errors.
 
 import { ABI_VERSION, STATUS_OK, type Exports } from './abi.js';
+import { describe } from '../describe.js';
 import type { FloatArray, FloatDType } from '../tensor.js';
 
 /** What `init({ wasm })` accepts. */
@@ -32,25 +33,24 @@ const SIMD_PROBE = new Uint8Array([
 let exportsRef: Exports | null = null;
 /** The compiled module, kept so that `release()` can instantiate it afresh. */
 let moduleRef: WebAssembly.Module | null = null;
-/** The module `init()` uses when given none: the inlined bytes (set by ts/index.ts), or none
- * in the `lossfn/slim` entry point, which ships without them. */
-let defaultBase64: string | null = null;
-
-/** Registers the inlined module (base64) as init()'s default. */
-export function setDefaultWasm(base64: string): void {
-  defaultBase64 = base64;
-}
 let pending: Promise<void> | null = null;
 
 /**
- * Compiles and instantiates the kernels. Call once and await it before any loss; later calls
- * return the same promise (a failed attempt can be retried).
+ * Compiles and instantiates the kernels: the module `options.wasm`, else `inlined` (the
+ * base64 bytes the `lossfn` entry point passes; `lossfn/slim` has none). Each entry point's
+ * `init()` calls this with its own module, so the inlined bytes are reachable from `init`
+ * itself: no module-level side effect a bundler could drop under `"sideEffects": false`.
+ * Later calls return the same promise (a failed attempt can be retried).
  */
-export function init(options: InitOptions = {}): Promise<void> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`init: options must be an object, got ${typeof options}`);
+export function initWith(options: InitOptions, inlined: string | null): Promise<void> {
+  let source: WasmSource | undefined;
+  try {
+    if (typeof options !== 'object' || options === null) throw new Error();
+    source = options.wasm;
+  } catch {
+    return Promise.reject(new TypeError(`init: options must be an object like { wasm }, got ${describe(options)}`));
   }
-  pending ??= load(options.wasm).catch((e: unknown) => {
+  pending ??= load(source, inlined).catch((e: unknown) => {
     pending = null;
     throw e;
   });
@@ -62,14 +62,14 @@ export function isInitialized(): boolean {
   return exportsRef !== null;
 }
 
-async function load(source: WasmSource | undefined): Promise<void> {
+async function load(source: WasmSource | undefined, inlined: string | null): Promise<void> {
   if (!WebAssembly.validate(SIMD_PROBE)) {
     throw new Error(
       'lossfn: this JavaScript engine does not support WebAssembly SIMD128, which lossfn ' +
         'requires (Node >= 16.4, Deno, Bun, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4).',
     );
   }
-  const { instance, module } = await instantiate(source);
+  const { instance, module } = await instantiate(source, inlined);
   const ex = instance.exports as unknown as Exports;
   const abi = ex.lossfn_abi_version();
   if (abi !== ABI_VERSION) {
@@ -98,15 +98,16 @@ export async function release(): Promise<number> {
   return before - exportsRef.memory.buffer.byteLength;
 }
 
-async function instantiate(source: WasmSource | undefined): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
+async function instantiate(source: WasmSource | undefined, inlined: string | null): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
   if (source === undefined) {
-    if (defaultBase64 === null) {
+    if (inlined === null) {
       throw new TypeError(
-        "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }) " +
-          "(e.g. fetch(new URL('lossfn/lossfn.wasm', import.meta.url)) or the bytes)",
+        "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }), e.g. " +
+          "init({ wasm: import.meta.resolve('lossfn/lossfn.wasm') }) (Node, Deno, Bun; a bundler: its URL of the " +
+          "asset), fetch(url) of the served file, or the bytes",
       );
     }
-    return WebAssembly.instantiate(decodeBase64(defaultBase64), {});
+    return WebAssembly.instantiate(decodeBase64(inlined), {});
   }
   if (source instanceof WebAssembly.Module) {
     return { instance: await WebAssembly.instantiate(source, {}), module: source };
