@@ -4,7 +4,8 @@
 // (`F.mseLoss(x, t, { reduction: 'none' }).mul(w).mean()`) train as in PyTorch. Exposed as
 // Tensor methods (ts/tensor.ts). Float tensors only; no dtype promotion (an Error, as the losses).
 
-import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
+import { describe } from './describe.js';
+import { Tensor, isFloatDType, isTensor, type FloatArray, type FloatDType } from './tensor.js';
 
 /** The right-hand side of an arithmetic method. */
 export type Operand = Tensor | number;
@@ -23,7 +24,7 @@ export function arith(op: ArithOp, a: Tensor, b: Operand): Tensor {
   checkFloat(fn, 'self', a);
   const dtype = a.dtype as FloatDType;
   let bt: Tensor | null = null;
-  if (b instanceof Tensor) {
+  if (isTensor(b)) {
     checkFloat(fn, 'other', b);
     if (b.dtype !== dtype) throw new TypeError(`${fn}: argument 'other' has dtype ${b.dtype} but the tensor has dtype ${dtype} (mixing dtypes is an error)`);
     const same = b.shape.length === a.shape.length && b.shape.every((s, i) => s === a.shape[i]);
@@ -32,7 +33,7 @@ export function arith(op: ArithOp, a: Tensor, b: Operand): Tensor {
     }
     bt = b;
   } else if (typeof b !== 'number') {
-    throw new TypeError(`${fn}: argument 'other' must be a Tensor or a number, got ${b === null ? 'null' : typeof b}`);
+    throw new TypeError(`${fn}: argument 'other' must be a Tensor or a number, got ${describe(b)}`);
   }
   // The result has the larger shape (a 0-d operand broadcasts).
   const outShape = bt !== null && a.ndim === 0 ? bt.shape.slice() : a.shape.slice();

@@ -218,6 +218,11 @@ export class Tensor<D extends DType = DType> {
    * the tensor has one element (it defaults to 1); it must match this tensor's shape and dtype.
    */
   backward(gradient?: Tensor | NestedNumbers | AnyTypedArray, options?: BackwardOptions): void {
+    // Every error names backward (a hostile argument's engine TypeError, a node's refusal).
+    named('backward', () => this.runBackward(gradient, options));
+  }
+
+  private runBackward(gradient: Tensor | NestedNumbers | AnyTypedArray | undefined, options: BackwardOptions | undefined): void {
     const fn = 'backward';
     let retain = false;
     if (options !== undefined) {
@@ -374,7 +379,7 @@ export function named<T>(fn: string, body: () => T): T {
 /** backward()'s `gradient` as a tensor: a Tensor; a typed array (it has no shape: read as
  * `like`'s when the lengths match); or nested numbers (their nesting is their shape). */
 function gradientTensor(fn: string, gradient: unknown, like: Tensor): Tensor {
-  if (gradient instanceof Tensor) return gradient;
+  if (isTensor(gradient)) return gradient;
   if (ArrayBuffer.isView(gradient) && (gradient as AnyTypedArray).length === like.numel()) {
     return renamed(fn, 'gradient', () => tensor(gradient as AnyTypedArray, like.shape, { dtype: like.dtype }));
   }
