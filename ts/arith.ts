@@ -5,6 +5,7 @@
 // Tensor methods (ts/tensor.ts). Float tensors only; no dtype promotion (an Error, as the losses).
 
 import { describe } from './describe.js';
+import { guardInputs } from './fingerprint.js';
 import { Tensor, isFloatDType, isTensor, type FloatArray, type FloatDType } from './tensor.js';
 
 /** The right-hand side of an arithmetic method. */
@@ -82,6 +83,9 @@ export function arith(op: ArithOp, a: Tensor, b: Operand): Tensor {
       return bt === null ? [ga] : [ga, gb];
     },
   };
+  // mul and div re-read their operands in backward: changing one after the forward pass is
+  // refused, as by the losses (ts/fingerprint.ts); add and sub read neither.
+  if (op === 'mul' || op === 'div') guardInputs(fn, result, bt === null ? [['self', a]] : [['self', a], ['other', bt]]);
   return result;
 }
 

@@ -52,6 +52,14 @@ describe('inputs changed after the forward pass (finding 6)', () => {
     expect(m[1]).toBe(1); // not accumulated a second time
   });
 
+  it('tensor arithmetic: mul and div refuse a changed operand (sample weights on a none loss)', () => {
+    const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
+    const w = tensor([1, 1, 1]);
+    const loss = F.mseLoss(x, tensor([0, 0, 0]), { reduction: 'none' }).mul(w).sum();
+    (w.data as Float32Array)[2] = 0;
+    expect(() => loss.backward()).toThrow(/^backward: one of the variables needed for gradient computation has been modified: argument 'other' of mul/);
+  });
+
   it('a graph without requiresGrad records nothing; changing inputs after backward is fine', () => {
     const xa = new Float32Array([1, 2]);
     const x = tensor(xa, undefined, { requiresGrad: true });
