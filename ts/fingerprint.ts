@@ -6,48 +6,84 @@
 // them before any gradient is computed. docs/reliability.md says what this covers and costs.
 
 import type { AnyTypedArray, GradFn, Tensor } from './tensor.js';
+import type { Exports } from './wasm/abi.js';
 import { scratch, views, wasm } from './wasm/runtime.js';
+
+let enabled = true;
+/** For bench/reliability.mjs only: turns the guard off (false) to measure what it costs. */
+export function setFingerprinting(on: boolean): void {
+  enabled = on;
+}
+/** Whether results record fingerprints (always, outside the benchmark). */
+export const fingerprinting = (): boolean => enabled;
 
 /** Arrays from this size on are fingerprinted in wasm (SIMD), 64 KiB at a time. */
 const WASM_BYTES = 64 * 1024;
 
 /**
- * A fingerprint of an array's bytes: two position-weighted sums of its 32-bit words,
- * h1 = Σ w_i·(2i + 1) and h2 = Σ (w_i ⊕ i)·φ (mod 2^32) (crates/kernels/src/fingerprint.rs).
- * Any change of one word changes h1 (2i + 1 is odd, so invertible mod 2^32); several changes
- * go unnoticed only if both sums cancel. In JS below 64 KiB; above, 64 KiB pieces are copied
- * into the scratch area and summed by the `lossfn_fingerprint` export (SIMD).
+ * A fingerprint of an array's bytes: the position-weighted sum of its 32-bit words,
+ * Σ w_i·(2i + 1) mod 2^32 (crates/kernels/src/fingerprint.rs), with the length. Any change of
+ * one word changes it (2i + 1 is odd, so invertible mod 2^32); several changes go unnoticed
+ * only if their weighted sum cancels. In JS below 64 KiB; above, 64 KiB pieces are copied into
+ * the scratch area and summed by the `lossfn_fingerprint` export (SIMD).
  */
 export function fingerprint(fn: string, a: AnyTypedArray): number {
   const n = a.byteLength >>> 2;
-  let h1 = 0;
-  let h2 = 0;
+  let h = 0;
   if (a.byteLength < WASM_BYTES) {
     const w = new Int32Array(a.buffer, a.byteOffset, n);
-    for (let i = 0; i < n; i++) {
-      const v = w[i];
-      h1 = (h1 + Math.imul(v, 2 * i + 1)) | 0;
-      h2 = (h2 + Math.imul(v ^ i, 0x9e3779b1)) | 0;
-    }
+    for (let i = 0; i < n; i++) h = (h + Math.imul(w[i], 2 * i + 1)) | 0;
   } else {
     const ex = wasm(fn);
     const base = scratch(ex, WASM_BYTES + 16);
     const acc = base + WASM_BYTES;
     const words = WASM_BYTES / 4;
     const src = new Uint32Array(a.buffer, a.byteOffset, n);
-    views(ex).i32.fill(0, acc / 4, acc / 4 + 2);
+    views(ex).i32[acc / 4] = 0;
     for (let at = 0; at < n; at += words) {
       const len = Math.min(words, n - at);
-      const v = views(ex);
-      new Uint32Array(v.u8.buffer, base, len).set(src.subarray(at, at + len));
+      new Uint32Array(views(ex).u8.buffer, base, len).set(src.subarray(at, at + len));
       ex.lossfn_fingerprint(base, len, at, acc);
     }
-    const v = views(ex).i32;
-    h1 = v[acc / 4];
-    h2 = v[acc / 4 + 1];
+    h = views(ex).i32[acc / 4];
   }
-  // Both halves in one exact double (20 + 32 bits), with the length.
-  return ((h2 >>> 12) ^ (n & 0xfffff)) * 2 ** 32 + (h1 >>> 0);
+  // The sum and the length in one exact double.
+  return (n % 2 ** 20) * 2 ** 32 + (h >>> 0);
+}
+
+/** The error of a tensor changed between forward and backward (PyTorch's version counter). */
+export function modifiedError(fn: string, name: string, t: Tensor): Error {
+  return new Error(
+    `backward: one of the variables needed for gradient computation has been modified: argument '${name}' of ${fn} ` +
+      `(${t.dtype} [${t.shape.join(', ')}]) changed after the forward pass (PyTorch's "modified by an inplace operation"); ` +
+      'compute the loss again from the changed data',
+  );
+}
+
+/** Per result: the tensors its driver fingerprints itself, from the chunks it stages anyway
+ * (the elementwise driver), so that `guardInputs` skips them. */
+const covered = new WeakMap<Tensor, ReadonlySet<Tensor>>();
+export function markCovered(result: Tensor, tensors: readonly Tensor[]): void {
+  covered.set(result, new Set(tensors));
+}
+
+/**
+ * Fingerprints of operands as a driver stages them into wasm, chunk by chunk: `acc` is a
+ * 4-byte aligned scratch slot of 4·`count` bytes, zeroed here; `add(k, ptr, elems, at)` adds
+ * the chunk at `ptr` (`elems` elements of `bytes` bytes, at element `at` of operand k).
+ */
+export function stagedPrints(ex: Exports, acc: number, count: number, bytes: number) {
+  views(ex).i32.fill(0, acc / 4, acc / 4 + count);
+  const words = bytes / 4;
+  return {
+    add(k: number, ptr: number, elems: number, at: number): void {
+      ex.lossfn_fingerprint(ptr, elems * words, at * words, acc + 4 * k);
+    },
+    values(): number[] {
+      const v = views(ex).i32;
+      return Array.from({ length: count }, (_, k) => v[acc / 4 + k] >>> 0);
+    },
+  };
 }
 
 /**
@@ -57,20 +93,16 @@ export function fingerprint(fn: string, a: AnyTypedArray): number {
  */
 export function guardInputs(fn: string, result: Tensor, saved: readonly (readonly [string, Tensor])[]): void {
   const node = result.gradFn;
-  if (node === null || saved.length === 0) return;
+  const done = covered.get(result);
+  if (done) saved = saved.filter(([, t]) => !done.has(t));
+  if (node === null || saved.length === 0 || !enabled) return;
   const prints = saved.map(([, t]) => fingerprint(fn, t.data));
   const guarded: GradFn = {
     name: node.name,
     inputs: node.inputs,
     backward(g: Tensor): (Tensor | null)[] {
       saved.forEach(([name, t], i) => {
-        if (t.data.length !== t.numel() || fingerprint(fn, t.data) !== prints[i]) {
-          throw new Error(
-            `backward: one of the variables needed for gradient computation has been modified: argument '${name}' of ${fn} ` +
-              `(${t.dtype} [${t.shape.join(', ')}]) changed after the forward pass (PyTorch's "modified by an inplace operation"); ` +
-              'compute the loss again from the changed data',
-          );
-        }
+        if (t.data.length !== t.numel() || fingerprint(fn, t.data) !== prints[i]) throw modifiedError(fn, name, t);
       });
       return node.backward(g);
     },
