@@ -81,7 +81,9 @@ export function stagedPrints(ex: Exports, acc: number, count: number, bytes: num
     },
     values(): number[] {
       const v = views(ex).i32;
-      return Array.from({ length: count }, (_, k) => v[acc / 4 + k] >>> 0);
+      const out: number[] = [];
+      for (let k = 0; k < count; k++) out.push(v[acc / 4 + k] >>> 0);
+      return out;
     },
   };
 }

@@ -24,7 +24,7 @@ export function boxFormatOption(fn: string, name: string, value: unknown, fallba
   if (typeof value !== 'string' || !(BOX_FORMATS as readonly string[]).includes(value)) {
     // torchvision: "Unsupported Bounding Box Conversions for given in_fmt and out_fmt"
     throw new RangeError(
-      `${fn}: option '${name}': Unsupported Bounding Box format ${describe(value)} (expected 'xyxy', 'xywh' or 'cxcywh')`,
+      `${fn}: option '${name}': Unsupported Bounding Box format ${typeof value === 'string' ? JSON.stringify(value) : describe(value)} (expected 'xyxy', 'xywh' or 'cxcywh')`,
     );
   }
   return value as BoxFormat;

@@ -77,22 +77,29 @@ function holds(data: unknown, dtype: DType): boolean {
 const MAX_DIM = Number.MAX_SAFE_INTEGER;
 
 /** Checks a shape (an array of non-negative safe integers) and returns a frozen copy. */
+/** Shapes checkedShape returned (frozen copies). */
+const checkedShapes = new WeakSet<object>();
+
 function checkedShape(fn: string, shape: unknown): readonly number[] {
+  // A shape this function returned before (another tensor's): frozen and valid, shared as is.
+  if (checkedShapes.has(shape as object)) return shape as readonly number[];
   let copy: number[];
   try {
     if (!Array.isArray(shape)) throw new Error();
-    copy = Array.from(shape as unknown[]) as number[];
+    copy = (shape as number[]).slice();
   } catch {
     throw new TypeError(`${fn}: argument 'shape' must be an array of non-negative integers, got ${describe(shape)}`);
   }
-  copy.forEach((s, i) => {
+  for (let i = 0; i < copy.length; i++) {
+    const s = copy[i];
     if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > MAX_DIM) {
       throw new TypeError(`${fn}: argument 'shape' must be an array of non-negative integers, got ${describe(s)} at dim ${i}`);
     }
-  });
-  return Object.freeze(copy);
+  }
+  Object.freeze(copy);
+  checkedShapes.add(copy);
+  return copy;
 }
-
 /** A dense, row-major n-dimensional array, as `torch.Tensor`. */
 export class Tensor<D extends DType = DType> {
   readonly #shape: number[];

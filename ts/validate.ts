@@ -5,7 +5,6 @@ import { describe } from './describe.js';
 import { readOptions } from './table.js';
 import { Tensor, isFloatDType, isTensor, type FloatArray, type FloatDType } from './tensor.js';
 
-
 /** `v` must be a Tensor. */
 export function checkTensor(fn: string, name: string, v: unknown): Tensor {
   if (!isTensor(v)) {

@@ -76,4 +76,3 @@ describe('inputs changed after the forward pass (finding 6)', () => {
     expect(fingerprint('probe', a)).toBe(n * 2 ** 32 + (h >>> 0));
   });
 });
-});

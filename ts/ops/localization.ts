@@ -158,7 +158,7 @@ function formatArgument(fn: string, name: string, v: unknown): BoxFormat {
     // torchvision: "Unsupported Bounding Box Conversions for given in_fmt and out_fmt"
     throw new RangeError(
       `${fn}: argument '${name}': Unsupported Bounding Box Conversions for given in_fmt and out_fmt ` +
-        `(got ${describe(v)}; expected 'xyxy', 'xywh' or 'cxcywh')`,
+        `(got ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}; expected 'xyxy', 'xywh' or 'cxcywh')`,
     );
   }
   return v as BoxFormat;
