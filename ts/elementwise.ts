@@ -112,7 +112,8 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const requiresGrad = operands.some((o) => o.requiresGrad);
   // With a graph, the staged chunks are fingerprinted as they pass (backward compares: inputs
   // changed in between are refused, ts/fingerprint.ts); the slot after the f64 sum holds them.
-  const prints = requiresGrad && fingerprinting() ? stagedPrints(ex, psum + 16, 4, bytes) : null;
+  // Below one chunk, the generic guard's JS fingerprint is cheaper than four wasm calls.
+  const prints = requiresGrad && fingerprinting() && n > chunk ? stagedPrints(ex, psum + 16, 4, bytes) : null;
   for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
@@ -129,7 +130,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
   }
   let result: Tensor;
   if (out) {
-    result = new Tensor(out, x.shape.slice(), dtype, requiresGrad);
+    result = new Tensor(out, x.shape, dtype, requiresGrad);
   } else {
     const v = new (floatArray(dtype))(1);
     v[0] = reduceSum(reduction as 'mean' | 'sum', total.value(), call.denominator ?? n);
@@ -137,7 +138,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
   }
   if (requiresGrad) {
     result.gradFn = elementwiseGradFn(call, x, t, operands, aux, weight, prints?.values() ?? null);
-    markCovered(result, [x, t, ...(aux ? [aux.op.tensor] : []), ...(weight ? [weight.op.tensor] : [])]);
+    if (prints) markCovered(result, [x, t, ...(aux ? [aux.op.tensor] : []), ...(weight ? [weight.op.tensor] : [])]);
   }
   return result;
 }
@@ -171,8 +172,13 @@ function elementwiseGradFn(
       const base = scratch(ex, SLOTS * CHUNK_BYTES);
       const [px, pt, pa, pw, pg, pgx, pgt, pga, pacc] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((s) => base + s * CHUNK_BYTES);
       const outPtrs = [pgx, pgt, pga];
-      const named: [string, Tensor][] = [['input', x], ['target', t], [aux?.op.name ?? '', aux?.op.tensor ?? x], [weight?.op.name ?? '', weight?.op.tensor ?? x]];
-      for (const [name, o] of named) if (o.data.length !== o.numel()) throw modifiedError(fn, name, o);
+      const operand = (k: number): [string, Tensor] =>
+        k === 0 ? ['input', x] : k === 1 ? ['target', t] : k === 2 ? [aux!.op.name, aux!.op.tensor] : [weight!.op.name, weight!.op.tensor];
+      for (let k = 0; k < 4; k++) {
+        if ((k === 2 && !aux) || (k === 3 && !weight)) continue;
+        const [name, o] = operand(k);
+        if (o.data.length !== o.numel()) throw modifiedError(fn, name, o);
+      }
       const prints = forwardPrints ? stagedPrints(ex, pacc + 16, 4, bytes) : null;
       for (let off = 0; off < n; off += chunk) {
         const len = Math.min(chunk, n - off);
@@ -204,8 +210,8 @@ function elementwiseGradFn(
       }
       // The operands staged now must be the forward's: otherwise these gradients are of changed data.
       const now = prints?.values() ?? [];
-      for (let k = 0; k < now.length; k++) if (now[k] !== forwardPrints![k]) throw modifiedError(fn, named[k][0], named[k][1]);
-      return grads.map((gk, i) => (gk === null ? null : new Tensor(gk, inputs[i].shape.slice(), dtype)));
+      for (let k = 0; k < now.length; k++) if (now[k] !== forwardPrints![k]) throw modifiedError(fn, ...operand(k));
+      return grads.map((gk, i) => (gk === null ? null : new Tensor(gk, inputs[i].shape, dtype)));
     },
   };
 }

@@ -19,6 +19,16 @@ export const fingerprinting = (): boolean => enabled;
 
 /** Arrays from this size on are fingerprinted in wasm (SIMD), 64 KiB at a time. */
 const WASM_BYTES = 64 * 1024;
+/** One buffer, four views: smaller arrays are copied in and read back as 32-bit words. */
+const SMALL = new ArrayBuffer(WASM_BYTES);
+const SMALL_VIEWS = { f32: new Float32Array(SMALL), f64: new Float64Array(SMALL), i64: new BigInt64Array(SMALL), i32: new Int32Array(SMALL) };
+
+function wordsOf(a: AnyTypedArray): Int32Array {
+  if (a instanceof Float32Array) SMALL_VIEWS.f32.set(a);
+  else if (a instanceof Float64Array) SMALL_VIEWS.f64.set(a);
+  else SMALL_VIEWS.i64.set(a as BigInt64Array);
+  return SMALL_VIEWS.i32;
+}
 
 /**
  * A fingerprint of an array's bytes: the position-weighted sum of its 32-bit words,
@@ -31,7 +41,9 @@ export function fingerprint(fn: string, a: AnyTypedArray): number {
   const n = a.byteLength >>> 2;
   let h = 0;
   if (a.byteLength < WASM_BYTES) {
-    const w = new Int32Array(a.buffer, a.byteOffset, n);
+    // Through a copy in a preallocated buffer: a new Int32Array view per call costs more than
+    // hashing a small array.
+    const w = a instanceof Int32Array ? a : wordsOf(a);
     for (let i = 0; i < n; i++) h = (h + Math.imul(w[i], 2 * i + 1)) | 0;
   } else {
     const ex = wasm(fn);
@@ -60,11 +72,15 @@ export function modifiedError(fn: string, name: string, t: Tensor): Error {
   );
 }
 
-/** Per result: the tensors its driver fingerprints itself, from the chunks it stages anyway
- * (the elementwise driver), so that `guardInputs` skips them. */
-const covered = new WeakMap<Tensor, ReadonlySet<Tensor>>();
+/** The last result whose driver fingerprints its operands itself, from the chunks it stages
+ * anyway (the elementwise driver), and those operands: `guardInputs`, called on that result
+ * right after the loss ran, skips them. (One slot, not a WeakMap: a WeakMap entry per call
+ * costs more than a small loss.) */
+let coveredResult: Tensor | null = null;
+let coveredTensors: readonly Tensor[] = [];
 export function markCovered(result: Tensor, tensors: readonly Tensor[]): void {
-  covered.set(result, new Set(tensors));
+  coveredResult = result;
+  coveredTensors = tensors;
 }
 
 /**
@@ -95,8 +111,12 @@ export function stagedPrints(ex: Exports, acc: number, count: number, bytes: num
  */
 export function guardInputs(fn: string, result: Tensor, saved: readonly (readonly [string, Tensor])[]): void {
   const node = result.gradFn;
-  const done = covered.get(result);
-  if (done) saved = saved.filter(([, t]) => !done.has(t));
+  if (coveredResult === result) {
+    const done = coveredTensors;
+    saved = saved.filter(([, t]) => !done.includes(t));
+    coveredResult = null;
+    coveredTensors = [];
+  }
   if (node === null || saved.length === 0 || !enabled) return;
   const prints = saved.map(([, t]) => fingerprint(fn, t.data));
   const guarded: GradFn = {

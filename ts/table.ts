@@ -6,7 +6,7 @@
 // (test/table.test.ts) and the README's loss table (scripts/gen-readme.mjs).
 
 import type { Tensor } from './tensor.js';
-import { Tensor as TensorClass, isTensor, named } from './tensor.js';
+import { Tensor as TensorClass, isTensor, named, namedError } from './tensor.js';
 import { describe } from './describe.js';
 import { guardInputs } from './fingerprint.js';
 
@@ -188,10 +188,12 @@ export type LossFn<
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LossOptions<F> = F extends LossFn<any, infer S, any, any> ? OptionsOf<S> : never;
 
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** Validates an options object against the specs: an object, known keys, each value parsed. */
 export function parseOptions<S extends Specs>(fn: string, specs: S, options: unknown): ConfigOf<S> {
   const out: Record<string, unknown> = {};
-  const given = readOptions(fn, options, Object.keys(specs));
+  const given = options === undefined ? NO_OPTIONS : readOptions(fn, options, Object.keys(specs));
   for (const [k, spec] of Object.entries(specs)) {
     const v = given[k];
     out[k] = v === undefined ? spec.default : spec.parse(fn, k, v);
@@ -228,16 +230,25 @@ export function readOptions(fn: string, options: unknown, allowed: readonly stri
   return copy;
 }
 
+/** The option keys of a spec that hold tensors (class weights, posWeight), found once. */
+const tensorOptionKeys = new WeakMap<object, string[]>();
+
 /** Runs a loss; when its result records a graph, backward first checks that no tensor argument
  * or tensor option changed since (ts/fingerprint.ts). */
 function runGuarded<X extends readonly unknown[]>(spec: LossSpec<readonly string[], Specs, string, X>, fn: string, args: X, o: ConfigOf<Specs>): Tensor {
   const result = spec.run(fn, args, o);
   if (result.gradFn === null) return result;
+  let keys = tensorOptionKeys.get(spec);
+  if (keys === undefined) {
+    keys = Object.keys(spec.options).filter((k) => spec.options[k].domain === 'a Tensor');
+    tensorOptionKeys.set(spec, keys);
+  }
   const saved: [string, Tensor][] = [];
-  spec.args.forEach((name, i) => {
-    if (isTensor(args[i])) saved.push([name, args[i] as Tensor]);
-  });
-  for (const [name, v] of Object.entries(o)) if (isTensor(v)) saved.push([name, v]);
+  for (let i = 0; i < spec.args.length; i++) if (isTensor(args[i])) saved.push([spec.args[i], args[i] as Tensor]);
+  for (const k of keys) {
+    const v = (o as Record<string, unknown>)[k];
+    if (isTensor(v)) saved.push([k, v]);
+  }
   guardInputs(fn, result, saved);
   return result;
 }
@@ -251,10 +262,12 @@ export function defineLoss<const A extends readonly string[], S extends Specs, c
     if (args.length > n + 1) {
       throw new TypeError(`${spec.name}: takes ${n} tensor argument${n === 1 ? '' : 's'} (${spec.args.join(', ')}) and an options object, got ${args.length} arguments`);
     }
-    return named(spec.name, () => {
+    try {
       const o = parseOptions(spec.name, spec.options, args[n]);
       return runGuarded(spec, spec.name, args.slice(0, n) as unknown as X, o);
-    });
+    } catch (e) {
+      throw namedError(spec.name, e);
+    }
   };
   Object.defineProperty(f, 'name', { value: spec.name });
   Object.defineProperty(f, 'spec', { value: spec, enumerable: false });
@@ -284,7 +297,11 @@ export function lossModule<A extends readonly string[], S extends Specs, X exten
       if (args.length !== spec.args.length) {
         throw new TypeError(`${name}.forward: takes ${spec.args.length} tensor arguments (${spec.args.join(', ')}), got ${args.length}`);
       }
-      return named(name, () => runGuarded(spec, name, args, this.options));
+      try {
+        return runGuarded(spec, name, args, this.options);
+      } catch (e) {
+        throw namedError(name, e);
+      }
     }
   };
   Object.defineProperty(cls, 'name', { value: name });

@@ -65,10 +65,28 @@ function numel(shape: readonly number[]): number {
 
 /** Whether `data` is the typed array of `dtype`, of this realm. */
 function holds(data: unknown, dtype: DType): boolean {
+  const Ctor = ctorOf(dtype);
+  if (Ctor === undefined) return false;
   try {
-    return data instanceof ARRAY_CTOR[dtype];
+    return data instanceof Ctor;
   } catch {
     return false; // a revoked proxy
+  }
+}
+
+/** The typed-array constructor of a dtype, undefined for anything else (no prototype lookups). */
+function ctorOf(dtype: unknown): (typeof ARRAY_CTOR)[DType] | undefined {
+  switch (dtype) {
+    case 'float32':
+      return Float32Array;
+    case 'float64':
+      return Float64Array;
+    case 'int32':
+      return Int32Array;
+    case 'int64':
+      return BigInt64Array;
+    default:
+      return undefined;
   }
 }
 
@@ -77,29 +95,45 @@ function holds(data: unknown, dtype: DType): boolean {
 const MAX_DIM = Number.MAX_SAFE_INTEGER;
 
 /** Checks a shape (an array of non-negative safe integers) and returns a frozen copy. */
-/** Shapes checkedShape returned (frozen copies). */
-const checkedShapes = new WeakSet<object>();
+/** The shape of every 0-d tensor. */
+const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
+/** Frozen shapes by their sizes, shared between tensors: freezing a new array costs ~0.1 µs,
+ * a sizeable part of a small loss call, and most programs use a handful of shapes. */
+const interned = new Map<string | number, readonly number[]>();
+const MAX_INTERNED = 4096;
+
+/** The interned shapes themselves (a membership test is cheaper than validating again). */
+const internedSet = new WeakSet<object>();
 
 function checkedShape(fn: string, shape: unknown): readonly number[] {
-  // A shape this function returned before (another tensor's): frozen and valid, shared as is.
-  if (checkedShapes.has(shape as object)) return shape as readonly number[];
-  let copy: number[];
+  if (internedSet.has(shape as object)) return shape as readonly number[];
+  let src: readonly unknown[];
   try {
     if (!Array.isArray(shape)) throw new Error();
-    copy = (shape as number[]).slice();
+    if (shape.length === 0) return SCALAR_SHAPE;
+    // A frozen array (another tensor's shape) cannot change under us: read as it is.
+    src = Object.isFrozen(shape) ? shape : shape.slice();
   } catch {
     throw new TypeError(`${fn}: argument 'shape' must be an array of non-negative integers, got ${describe(shape)}`);
   }
-  for (let i = 0; i < copy.length; i++) {
-    const s = copy[i];
+  if (src.length === 0) return SCALAR_SHAPE;
+  for (let i = 0; i < src.length; i++) {
+    const s = src[i];
     if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > MAX_DIM) {
       throw new TypeError(`${fn}: argument 'shape' must be an array of non-negative integers, got ${describe(s)} at dim ${i}`);
     }
   }
-  Object.freeze(copy);
-  checkedShapes.add(copy);
-  return copy;
+  const key = src.length === 1 ? (src[0] as number) : src.join(',');
+  let out = interned.get(key);
+  if (out === undefined) {
+    if (interned.size >= MAX_INTERNED) interned.clear();
+    out = Object.freeze(src.slice() as number[]);
+    interned.set(key, out);
+    internedSet.add(out);
+  }
+  return out;
 }
+
 /** A dense, row-major n-dimensional array, as `torch.Tensor`. */
 export class Tensor<D extends DType = DType> {
   readonly #shape: number[];
@@ -120,14 +154,15 @@ export class Tensor<D extends DType = DType> {
    */
   constructor(data: TypedArrayOf<D>, shape: readonly number[], dtype: D, requiresGrad = false, gradFn: GradFn | null = null) {
     const fn = 'Tensor';
-    if (!DTYPES.includes(dtype)) {
+    if (ctorOf(dtype) === undefined) {
       throw new TypeError(`${fn}: argument 'dtype' must be one of ${DTYPES.join(', ')}, got ${describe(dtype)}`);
     }
     if (!holds(data, dtype)) {
       throw new TypeError(`${fn}: argument 'data' must be a ${ARRAY_CTOR[dtype].name} for dtype ${dtype}, got ${describe(data)}`);
     }
     const sh = checkedShape(fn, shape);
-    const n = numel(sh);
+    let n = 1;
+    for (let i = 0; i < sh.length; i++) n *= sh[i];
     if (n !== data.length) {
       throw new Error(`${fn}: shape '[${sh.join(', ')}]' is invalid for input of size ${data.length}`);
     }
@@ -174,7 +209,7 @@ export class Tensor<D extends DType = DType> {
       if (!(g instanceof Tensor)) throw new TypeError(`grad: assigned grad must be a Tensor or null, got ${describe(g)}`);
       // PyTorch: "assigned grad has data of a different type" / "... of a different size"
       if (g.dtype !== this.#dtype) throw new TypeError(`grad: assigned grad has data of a different type (${g.dtype}, the tensor is ${this.#dtype})`);
-      if (g.shape.length !== this.#shape.length || g.shape.some((s, i) => s !== this.#shape[i])) {
+      if (g.shape !== this.#shape && (g.shape.length !== this.#shape.length || g.shape.some((s, i) => s !== this.#shape[i]))) {
         throw new Error(`grad: assigned grad has data of a different size ([${g.shape.join(', ')}], the tensor is [${this.#shape.join(', ')}])`);
       }
     }
@@ -226,7 +261,11 @@ export class Tensor<D extends DType = DType> {
    */
   backward(gradient?: Tensor | NestedNumbers | AnyTypedArray, options?: BackwardOptions): void {
     // Every error names backward (a hostile argument's engine TypeError, a node's refusal).
-    named('backward', () => this.runBackward(gradient, options));
+    try {
+      this.runBackward(gradient, options);
+    } catch (e) {
+      throw namedError('backward', e);
+    }
   }
 
   private runBackward(gradient: Tensor | NestedNumbers | AnyTypedArray | undefined, options: BackwardOptions | undefined): void {
@@ -377,10 +416,16 @@ export function named<T>(fn: string, body: () => T): T {
   try {
     return body();
   } catch (e) {
-    if (e instanceof Error && e.message.startsWith(`${fn}: `)) throw e;
-    const Ctor = (e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error) as ErrorConstructor;
-    throw new Ctor(`${fn}: ${e instanceof Error ? e.message : describe(e)}`, { cause: e });
+    throw namedError(fn, e);
   }
+}
+
+/** `e` if its message starts with `fn`, else an error of its class whose message does. Hot
+ * paths use it in their own try/catch (no closure per call). */
+export function namedError(fn: string, e: unknown): Error {
+  if (e instanceof Error && e.message.startsWith(`${fn}: `)) return e;
+  const Ctor = (e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error) as ErrorConstructor;
+  return new Ctor(`${fn}: ${e instanceof Error ? e.message : describe(e)}`, { cause: e });
 }
 
 /** backward()'s `gradient` as a tensor: a Tensor; a typed array (it has no shape: read as
@@ -417,7 +462,7 @@ function addGrads(a: Tensor, b: Tensor): Tensor {
 
 function accumulate(leaf: Tensor, g: Tensor): void {
   if (leaf.grad === null) {
-    leaf.grad = new Tensor(g.data.slice() as never, leaf.shape.slice(), leaf.dtype);
+    leaf.grad = new Tensor(g.data.slice() as never, leaf.shape, leaf.dtype);
     return;
   }
   const acc = leaf.grad.data as FloatArray;
@@ -490,7 +535,11 @@ function dtypeOfArray(a: AnyTypedArray): DType {
 export function tensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | ForeignTensor, shape?: readonly number[], options: TensorOptions = {}): Tensor {
   // Hostile values (revoked proxies, throwing getters of tensor-like objects) still give an
   // error naming tensor().
-  return named('tensor', () => makeTensor(data, shape, options));
+  try {
+    return makeTensor(data, shape, options);
+  } catch (e) {
+    throw namedError('tensor', e);
+  }
 }
 
 function makeTensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | ForeignTensor, shape: readonly number[] | undefined, options: TensorOptions): Tensor {

@@ -49,7 +49,12 @@ export function optionTensor(fn: string, name: string, v: unknown, x: Tensor<Flo
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+  // Tensors of one shape usually share its (interned, frozen) array; a plain loop otherwise
+  // (Array.prototype.every is slow on frozen arrays).
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** `other` has exactly `ref`'s shape (PyTorch would broadcast with a warning; we refuse). */
