@@ -112,8 +112,8 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const requiresGrad = operands.some((o) => o.requiresGrad);
   // With a graph, the staged chunks are fingerprinted as they pass (backward compares: inputs
   // changed in between are refused, ts/fingerprint.ts); the slot after the f64 sum holds them.
-  // Below one chunk, the generic guard's JS fingerprint is cheaper than four wasm calls.
-  const prints = requiresGrad && fingerprinting() && n > chunk ? stagedPrints(ex, psum + 16, 4, bytes) : null;
+  // Below 1 KiB, the generic guard's JS fingerprint is cheaper than the wasm calls.
+  const prints = requiresGrad && fingerprinting() && n * bytes >= 1024 ? stagedPrints(ex, psum + 16, 4, bytes) : null;
   for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
