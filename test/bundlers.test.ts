@@ -1,8 +1,9 @@
 // Issue 8, finding 1: a bundled app works with no configuration. One app,
 // `import { init, F, tensor } from 'lossfn'; init().then(...)`, bundled as users do — esbuild
 // (platform node and browser), rolldown and `bun build`, each bundle run in Node; a vite build
-// of an index.html app, run in headless Chromium (playwright-core + Debian's chromium, as
-// test/runtime.test.ts) — must compute the mseLoss value and gradient below. `"sideEffects":
+// of an index.html app and a webpack production build, run in headless Chromium
+// (playwright-core + Debian's chromium, as test/runtime.test.ts) — must compute the mseLoss
+// value and gradient below. `"sideEffects":
 // false` stays: the inlined module is reached from `init` itself (ts/index.ts), so no bundler
 // can drop it. The package is the built one (dist/; `npm test` builds first), linked into a
 // throw-away consumer's node_modules as an installed dependency is.
@@ -98,27 +99,46 @@ describe('a bundled app works with no configuration (finding 1)', () => {
     const js = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js'));
     const bytes = js.reduce((s, f) => s + statSync(join(outDir, 'assets', f)).size, 0);
     expect(bytes, 'vite bundle size').toBeGreaterThan(500_000);
-    const server = await serve(outDir);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: 60_000,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    check(await inChromium(outDir), 'vite build in Chromium');
+  }, TIMEOUT);
+
+  it.skipIf(!HAVE_CHROMIUM && !process.env.CI)('webpack (production mode, no configuration file), run in Chromium', async () => {
+    expect(HAVE_CHROMIUM, `${CHROMIUM} is missing on CI (scripts/setup-chromium.sh should install it)`).toBe(true);
+    const { default: webpack } = await import('webpack');
+    const outDir = join(dir, 'webpack-out');
+    // What `npx webpack ./app.js` does: production mode, the default output (main.js).
+    const stats = await new Promise<import('webpack').Stats>((resolve, reject) => {
+      webpack({ mode: 'production', context: dir, entry: './app.js', output: { path: outDir }, infrastructureLogging: { level: 'none' } }, (err, s) =>
+        err || !s ? reject(err ?? new Error('webpack: no stats')) : resolve(s));
     });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`);
-      await page.waitForFunction(() => document.title === 'done', undefined, { timeout: 30_000 });
-      const out = (await page.evaluate(() => (window as unknown as { __result: string }).__result)) as string;
-      expect(errors).toEqual([]);
-      check(out, 'vite build in Chromium');
-    } finally {
-      await browser.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    expect(stats.hasErrors(), stats.toString('errors-only')).toBe(false);
+    writeFileSync(join(outDir, 'index.html'), '<!doctype html><title>app</title><script src="./main.js"></script>\n');
+    check(await inChromium(outDir), 'webpack in Chromium');
   }, TIMEOUT);
 });
+
+/** Serves `root` and loads its index.html in headless Chromium; the app's JSON result. */
+async function inChromium(root: string): Promise<string> {
+  const server = await serve(root);
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true, timeout: 60_000,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`);
+    await page.waitForFunction(() => document.title === 'done', undefined, { timeout: 30_000 });
+    const out = (await page.evaluate(() => (window as unknown as { __result: string }).__result)) as string;
+    expect(errors).toEqual([]);
+    return out;
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
 
 /** A static file server over `root` (the vite output). */
 function serve(root: string): Promise<Server> {
