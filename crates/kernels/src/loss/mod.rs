@@ -72,11 +72,33 @@ pub(crate) fn splat<V: Vector>(c: f64) -> V {
     V::splat(V::Elem::from_f64(c))
 }
 
-/// sign(d) as torch.sign: −1, 0 (keeping the zero's sign) or 1; NaN stays NaN.
+/// sign(d) as torch.sign: −1, 0 (keeping the zero's sign) or 1; NaN gives 0, as torch.sign
+/// (`(0 < d) − (d < 0)`), so l1Loss's gradient at a NaN input is 0 as PyTorch's.
 #[inline(always)]
 pub(crate) fn sign<V: Vector>(d: V) -> V {
     let one = splat::<V>(1.0);
-    V::select(d.gt(splat(0.0)), one, V::select(d.lt(splat(0.0)), -one, d))
+    let zero = splat::<V>(0.0);
+    V::select(
+        d.gt(zero),
+        one,
+        V::select(d.lt(zero), -one, V::select(d.eq(d), d, zero)),
+    )
+}
+
+/// NaN where `x` is −∞, else ±0: added to a value whose formula PyTorch evaluates with
+/// `max(−x, 0) = +∞` on both sides of a sum (BCE with logits at x = −∞ gives NaN there).
+#[inline(always)]
+pub(crate) fn nan_at_neg_inf<V: Vector>(x: V) -> V {
+    let zero = splat::<V>(0.0);
+    x.pmin(zero) * zero
+}
+
+/// NaN where `z` is +∞, else ±0: PyTorch's gradient of log(1 + exp(z)) is
+/// exp(z)/(1 + exp(z)) = ∞/∞ there.
+#[inline(always)]
+pub(crate) fn nan_at_pos_inf<V: Vector>(z: V) -> V {
+    let zero = splat::<V>(0.0);
+    z.pmax(zero) * zero
 }
 
 /// `g` where `m` holds, else 0: the gradient of a clamp's pass-through branch.
