@@ -40,3 +40,6 @@ export * from './generalized_box_iou_loss.js';
 export * from './quality_focal_loss.js';
 export * from './scylla_box_iou_loss.js';
 export * from './varifocal_loss.js';
+export * from './dice_loss.js';
+export * from './jaccard_loss.js';
+export * from './tversky_loss.js';

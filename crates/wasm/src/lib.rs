@@ -275,6 +275,7 @@ pub const fn sig_bytes<const N: usize>(s: &str) -> [u8; N] {
 mod elementwise;
 mod localization;
 mod rows;
+mod segmentation;
 mod sequence;
 #[cfg(test)]
 mod tests;

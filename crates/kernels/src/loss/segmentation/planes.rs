@@ -1,0 +1,335 @@
+//! The one pass over `(C, S)` planes that every overlap loss (Dice, Jaccard, Tversky,
+//! generalized Dice, MCC) reduces to, and its gradient.
+//!
+//! One image's block is `x[c·s + i]`, `c < C` classes, `i < s` pixels (the caller stages a
+//! block of pixels of one image, so sums add across blocks and images). Pixels are the SIMD
+//! lanes; classes are looped over. Per pixel the activation gives `p` and `q = 1 − p`, both
+//! without cancellation:
+//! - softmax over the classes, centred on the pixel's first maximal logit `m`: with
+//!   `r = Σ_{c ≠ argmax} e^(x_c − m)`, `p_c = e^(x_c − m)/(1 + r)` and, at the argmax,
+//!   `q = r/(1 + r)` (not `1 − p`, which is 0 in float32 once `r < 6e-8`);
+//! - sigmoid: `p = σ(x)`, `q = σ(−x)` from one `t = e^(−|x|)`;
+//! - none: `p = x`, `q = 1 − x`.
+//!
+//! The target is class indices (`g_c = [label = c]`, label < 0: ignored) or dense values
+//! (`g = t`, ignored where `t == ignore`); an ignored element has `p = q = g = 0` (smp zeroes
+//! predictions and targets under its mask), so it adds nothing to any sum and gets gradient 0.
+//!
+//! Per class the sums are [`TP`] `Σ p·g`, [`FP`] `Σ p·(1 − g)`, [`FN`] `Σ q·g`, [`TN`]
+//! `Σ q·(1 − g)` and [`G`] `Σ g`. Every overlap score is a function of these; `FP` and `FN`
+//! are summed directly (not as `Σp − TP`), so `1 − score` keeps its digits for a nearly
+//! perfect prediction.
+//!
+//! Summation: lanes accumulate in the element type over [`FLUSH_BLOCKS`] pixel vectors, then
+//! each block's lane sum goes into a compensated f64 [`Sum`] (as the elementwise driver).
+
+use crate::driver::Sum;
+use crate::math::exp;
+use crate::simd::{Element, Vector};
+
+/// Sums per class, in this order.
+pub const SUMS: usize = 5;
+pub const TP: usize = 0;
+pub const FP: usize = 1;
+pub const FN: usize = 2;
+pub const TN: usize = 3;
+pub const G: usize = 4;
+
+/// Pixel vectors accumulated in the element type before flushing into f64.
+pub const FLUSH_BLOCKS: usize = 16;
+
+/// The activation applied to the logits along the class dimension.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Act {
+    /// Probabilities as given.
+    None,
+    /// Per element.
+    Sigmoid,
+    /// Over the `C` classes of each pixel.
+    Softmax,
+}
+
+impl Act {
+    /// The ABI code: 0 none, 1 sigmoid, 2 softmax.
+    pub fn from_code(code: u32) -> Option<Act> {
+        match code {
+            0 => Some(Act::None),
+            1 => Some(Act::Sigmoid),
+            2 => Some(Act::Softmax),
+            _ => None,
+        }
+    }
+}
+
+/// The target of one block.
+#[derive(Clone, Copy)]
+pub enum Target<'a, E> {
+    /// One class index per pixel (`s` entries); negative: ignored.
+    Labels(&'a [i32]),
+    /// One value per element (`C·s` entries, laid out as `x`); equal to `ignore`: ignored
+    /// (NaN: nothing is).
+    Dense(&'a [E], f64),
+}
+
+#[inline(always)]
+fn load_at<V: Vector>(s: &[V::Elem], at: usize, k: usize) -> V {
+    if k == V::LANES {
+        V::load(&s[at..at + k])
+    } else {
+        let mut buf = [V::Elem::default(); 8];
+        buf[..k].copy_from_slice(&s[at..at + k]);
+        V::load(&buf)
+    }
+}
+
+#[inline(always)]
+fn store_at<V: Vector>(v: V, s: &mut [V::Elem], at: usize, k: usize) {
+    if k == V::LANES {
+        v.store(&mut s[at..at + k]);
+    } else {
+        let mut buf = [V::Elem::default(); 8];
+        v.store(&mut buf);
+        s[at..at + k].copy_from_slice(&buf[..k]);
+    }
+}
+
+/// Labels of pixels `i .. i + k` as a vector (padding lanes −1: ignored).
+#[inline(always)]
+fn labels_at<V: Vector>(labels: &[i32], i: usize, k: usize) -> V {
+    let mut buf = [V::Elem::from_f64(-1.0); 8];
+    for (b, &l) in buf.iter_mut().zip(&labels[i..i + k]) {
+        *b = V::Elem::from_f64(if l < 0 { -1.0 } else { l as f64 });
+    }
+    V::load(&buf)
+}
+
+/// One pixel vector's activation: fills `p[c]`, `q[c]` for every class (softmax) or is used
+/// per class (sigmoid, none). Returns nothing; see [`probs_softmax`].
+#[inline(always)]
+fn sigmoid_pq<V: Vector>(x: V) -> (V, V) {
+    let one = V::splat(V::Elem::from_f64(1.0));
+    let t = exp(-x.abs());
+    let inv = one / (one + t);
+    let ti = t * inv;
+    let pos = x.ge(V::splat(V::Elem::from_f64(0.0)));
+    (V::select(pos, inv, ti), V::select(pos, ti, inv))
+}
+
+/// Softmax of one pixel vector over the classes: `p[c]`, `q[c]` for `c < C`, and the argmax
+/// (as a float lane value) for the centred backward.
+#[inline(always)]
+fn probs_softmax<V: Vector>(
+    x: &[V::Elem],
+    s: usize,
+    i: usize,
+    k: usize,
+    p: &mut [V],
+    q: &mut [V],
+) -> V {
+    let classes = p.len();
+    let zero = V::splat(V::Elem::from_f64(0.0));
+    let one = V::splat(V::Elem::from_f64(1.0));
+    let mut m = load_at::<V>(x, i, k);
+    let mut am = zero;
+    for c in 1..classes {
+        let v = load_at::<V>(x, c * s + i, k);
+        let gt = v.gt(m);
+        m = V::select(gt, v, m);
+        am = V::select(gt, V::splat(V::Elem::from_f64(c as f64)), am);
+    }
+    let mut r = zero;
+    for (c, pc) in p.iter_mut().enumerate() {
+        let v = load_at::<V>(x, c * s + i, k);
+        let e = V::select(
+            am.eq(V::splat(V::Elem::from_f64(c as f64))),
+            zero,
+            exp(v - m),
+        );
+        *pc = e;
+        r = r + e;
+    }
+    let inv = one / (one + r);
+    let rq = r * inv;
+    for (c, (pc, qc)) in p.iter_mut().zip(q.iter_mut()).enumerate() {
+        let is_m = am.eq(V::splat(V::Elem::from_f64(c as f64)));
+        let pv = V::select(is_m, inv, *pc * inv);
+        *pc = pv;
+        *qc = V::select(is_m, rq, one - pv);
+    }
+    am
+}
+
+/// Adds one block's per-class sums into `out[c·SUMS + k]` (compensated; the caller zeroes
+/// `out` before the first block).
+///
+/// `x`: `C·s` values. Panics if the operands are shorter than the shapes say (the shim checks).
+pub fn sums<E: Element>(
+    x: &[E],
+    classes: usize,
+    s: usize,
+    act: Act,
+    target: Target<E>,
+    out: &mut [Sum],
+) {
+    type V<E> = <E as Element>::V;
+    let lanes = V::<E>::LANES;
+    assert!(x.len() >= classes * s && out.len() >= classes * SUMS);
+    match target {
+        Target::Labels(l) => assert!(l.len() >= s),
+        Target::Dense(t, _) => assert!(t.len() >= classes * s),
+    }
+    let zero = V::<E>::splat(E::from_f64(0.0));
+    let one = V::<E>::splat(E::from_f64(1.0));
+    let mut acc = vec![zero; classes * SUMS];
+    let mut p = vec![zero; classes];
+    let mut q = vec![zero; classes];
+    let mut blocks = 0;
+    let mut i = 0;
+    while i < s {
+        let k = lanes.min(s - i);
+        let lab = match target {
+            Target::Labels(l) => labels_at::<V<E>>(l, i, k),
+            Target::Dense(..) => zero,
+        };
+        if act == Act::Softmax {
+            probs_softmax::<V<E>>(x, s, i, k, &mut p, &mut q);
+        }
+        let lane_ok = V::<E>::mask_first(k);
+        for c in 0..classes {
+            let (pc, qc) = match act {
+                Act::Softmax => (p[c], q[c]),
+                Act::Sigmoid => sigmoid_pq(load_at::<V<E>>(x, c * s + i, k)),
+                Act::None => {
+                    let v = load_at::<V<E>>(x, c * s + i, k);
+                    (v, one - v)
+                }
+            };
+            let (g, ok) = match target {
+                Target::Labels(_) => (
+                    V::<E>::select(lab.eq(V::<E>::splat(E::from_f64(c as f64))), one, zero),
+                    V::<E>::mask_and(lane_ok, lab.ge(zero)),
+                ),
+                Target::Dense(t, ignore) => {
+                    let g = load_at::<V<E>>(t, c * s + i, k);
+                    let ign = g.eq(V::<E>::splat(E::from_f64(ignore)));
+                    (g, V::<E>::mask_and(lane_ok, V::<E>::mask_not(ign)))
+                }
+            };
+            let pc = V::<E>::select(ok, pc, zero);
+            let qc = V::<E>::select(ok, qc, zero);
+            let g = V::<E>::select(ok, g, zero);
+            let h = one - g;
+            let a = &mut acc[c * SUMS..c * SUMS + SUMS];
+            a[TP] = a[TP] + pc * g;
+            a[FP] = a[FP] + pc * h;
+            a[FN] = a[FN] + qc * g;
+            a[TN] = a[TN] + qc * h;
+            a[G] = a[G] + g;
+        }
+        blocks += 1;
+        if blocks == FLUSH_BLOCKS {
+            flush(&mut acc, out);
+            blocks = 0;
+        }
+        i += k;
+    }
+    flush(&mut acc, out);
+}
+
+fn flush<V: Vector>(acc: &mut [V], out: &mut [Sum]) {
+    let zero = V::splat(V::Elem::from_f64(0.0));
+    for (a, o) in acc.iter_mut().zip(out.iter_mut()) {
+        o.add(a.sum_f64());
+        *a = zero;
+    }
+}
+
+/// The gradient of a loss of the sums with respect to the logits of one block.
+///
+/// `coef[2c], coef[2c+1]` = `(u_c, v_c)`: the loss's derivative with respect to `p` at an
+/// element of class `c` with target `g` is `u_c + v_c·g` (for a loss of TP, FP, FN, TN:
+/// `u = ∂FP − ∂TN`, `v = ∂TP − ∂FP − ∂FN + ∂TN`). Ignored elements get 0. Then through the
+/// activation: sigmoid `·p·q`; softmax centred on the pixel's argmax `m`, with
+/// `e_c = d_c − d_m` and `t = Σ_c p_c·e_c`, `∂x_c = p_c·(e_c − t)` (the argmax's own term is
+/// exactly 0, so a confident pixel's gradient keeps its digits); none: `d` itself.
+pub fn backward<E: Element>(
+    x: &[E],
+    classes: usize,
+    s: usize,
+    act: Act,
+    target: Target<E>,
+    coef: &[f64],
+    gx: &mut [E],
+) {
+    type V<E> = <E as Element>::V;
+    let lanes = V::<E>::LANES;
+    assert!(x.len() >= classes * s && gx.len() >= classes * s && coef.len() >= 2 * classes);
+    match target {
+        Target::Labels(l) => assert!(l.len() >= s),
+        Target::Dense(t, _) => assert!(t.len() >= classes * s),
+    }
+    let zero = V::<E>::splat(E::from_f64(0.0));
+    let one = V::<E>::splat(E::from_f64(1.0));
+    let mut p = vec![zero; classes];
+    let mut q = vec![zero; classes];
+    let mut d = vec![zero; classes];
+    let uv: Vec<(V<E>, V<E>)> = (0..classes)
+        .map(|c| {
+            (
+                V::<E>::splat(E::from_f64(coef[2 * c])),
+                V::<E>::splat(E::from_f64(coef[2 * c + 1])),
+            )
+        })
+        .collect();
+    let mut i = 0;
+    while i < s {
+        let k = lanes.min(s - i);
+        let lab = match target {
+            Target::Labels(l) => labels_at::<V<E>>(l, i, k),
+            Target::Dense(..) => zero,
+        };
+        let am = if act == Act::Softmax {
+            probs_softmax::<V<E>>(x, s, i, k, &mut p, &mut q)
+        } else {
+            zero
+        };
+        let lane_ok = V::<E>::mask_first(k);
+        let mut dm = zero;
+        for c in 0..classes {
+            let (g, ok) = match target {
+                Target::Labels(_) => (
+                    V::<E>::select(lab.eq(V::<E>::splat(E::from_f64(c as f64))), one, zero),
+                    V::<E>::mask_and(lane_ok, lab.ge(zero)),
+                ),
+                Target::Dense(t, ignore) => {
+                    let g = load_at::<V<E>>(t, c * s + i, k);
+                    let ign = g.eq(V::<E>::splat(E::from_f64(ignore)));
+                    (g, V::<E>::mask_and(lane_ok, V::<E>::mask_not(ign)))
+                }
+            };
+            let dc = V::<E>::select(ok, uv[c].0 + uv[c].1 * g, zero);
+            match act {
+                Act::Softmax => {
+                    d[c] = dc;
+                    dm = V::<E>::select(am.eq(V::<E>::splat(E::from_f64(c as f64))), dc, dm);
+                }
+                Act::Sigmoid => {
+                    let (pc, qc) = sigmoid_pq(load_at::<V<E>>(x, c * s + i, k));
+                    store_at(dc * pc * qc, gx, c * s + i, k);
+                }
+                Act::None => store_at(dc, gx, c * s + i, k),
+            }
+        }
+        if act == Act::Softmax {
+            let mut t = zero;
+            for c in 0..classes {
+                d[c] = d[c] - dm;
+                t = t + p[c] * d[c];
+            }
+            for c in 0..classes {
+                store_at(p[c] * (d[c] - t), gx, c * s + i, k);
+            }
+        }
+        i += k;
+    }
+}
