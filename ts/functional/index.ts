@@ -43,3 +43,4 @@ export * from './varifocal_loss.js';
 export * from './dice_loss.js';
 export * from './jaccard_loss.js';
 export * from './tversky_loss.js';
+export * from './mcc_loss.js';
