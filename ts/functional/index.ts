@@ -44,3 +44,4 @@ export * from './dice_loss.js';
 export * from './jaccard_loss.js';
 export * from './tversky_loss.js';
 export * from './mcc_loss.js';
+export * from './generalized_dice_loss.js';
