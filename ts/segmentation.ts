@@ -351,3 +351,22 @@ export function overlapLoss(
     return planeGrad(fn, stem, p, () => coef);
   });
 }
+
+/** Stages `arrays` (each a typed array) one after another in the scratch arena; returns their addresses. */
+export function stageAll(ex: ReturnType<typeof wasm>, arrays: (FloatArray | Int32Array | Float64Array)[], extra: number[]): number[] {
+  const sizes = [...arrays.map((a) => a.byteLength), ...extra].map(align16);
+  const base = scratch(ex, sizes.reduce((a, b) => a + b, 0) + 16);
+  const at: number[] = [];
+  let p = base;
+  for (const b of sizes) {
+    at.push(p);
+    p += b;
+  }
+  const v = views(ex);
+  arrays.forEach((a, i) => {
+    if (a instanceof Int32Array) v.i32.set(a, at[i] / 4);
+    else if (a instanceof Float32Array) v.f32.set(a, at[i] / 4);
+    else v.f64.set(a, at[i] / 8);
+  });
+  return at;
+}
