@@ -45,3 +45,5 @@ export * from './jaccard_loss.js';
 export * from './tversky_loss.js';
 export * from './mcc_loss.js';
 export * from './generalized_dice_loss.js';
+export * from './lovasz_hinge_loss.js';
+export * from './lovasz_softmax_loss.js';
