@@ -148,13 +148,13 @@ export function overlapPlanes(fn: string, input: unknown, target: unknown, o: Ov
   const s = prod(spatial);
   const intTarget = !isFloatDType(t.dtype);
   const mode: SegMode = o.mode ?? (intTarget ? 'multiclass' : 'multilabel');
-  if (mode === 'binary' && o.classes !== null) {
+  if (mode === 'binary' && o.classes != null) {
     // smp's assertion, word for word.
     throw new Error(`${fn}: option 'classes': Masking classes is not supported with mode=binary`);
   }
   if (o.classes) for (const k of o.classes) if (k >= c) throw new RangeError(`${fn}: option 'classes': class ${k} is out of bounds for ${c} classes`);
   if (!o.fromLogits) checkProbabilities(fn, 'input', x, 'with fromLogits: false');
-  const ign = o.ignoreIndex;
+  const ign = o.ignoreIndex ?? null;
   let labels: Int32Array | null = null;
   let dense: FloatArray | null = null;
   if (mode === 'multiclass') {
@@ -302,41 +302,61 @@ export function result(x: Tensor<FloatDType>, values: ArrayLike<number>, shape: 
   return out;
 }
 
+/** The scalar options of an overlap score (Tversky's alpha, beta; 0.5 otherwise unused). */
+export interface ScoreConfig {
+  smooth: number;
+  eps: number;
+  logLoss: boolean;
+  alpha?: number;
+  beta?: number;
+}
+
+type DiceFinish = KernelExports['lossfn_dice_loss_finish'];
+type TverskyFinish = KernelExports['lossfn_tversky_loss_finish'];
+
+/** Per class `[loss, ∂TP, ∂FP, ∂FN]` (`4C` values) of stem's score from the summed `(C, 5)` sums. */
+export function finishClasses(fn: string, stem: 'dice_loss' | 'jaccard_loss' | 'tversky_loss', sums: Float64Array, c: number, o: ScoreConfig): Float64Array {
+  const ex = wasm(fn);
+  const base = scratch(ex, align16(8 * SUMS * c) + align16(32 * c) + 16);
+  const outAt = base + align16(8 * SUMS * c);
+  views(ex).f64.set(sums, base / 8);
+  const log = o.logLoss ? 1 : 0;
+  const status = stem === 'tversky_loss'
+    ? finishKernel<TverskyFinish>(fn, 'tversky_loss_finish')(base, c, o.alpha ?? 0.5, o.beta ?? 0.5, o.smooth, o.eps, log, outAt)
+    : finishKernel<DiceFinish>(fn, `${stem}_finish`)(base, c, o.smooth, o.eps, log, outAt);
+  check(ex, fn, status);
+  return views(ex).f64.slice(outAt / 8, outAt / 8 + 4 * c);
+}
+
+/** `'mean'` of the selected classes' losses, `^γ` (Tversky). */
+export function overlapMean(fin: Float64Array, c: number, classes: number[] | null, gamma = 1): { mean: number; value: number; sel: number[] } {
+  const sel = classes ?? Array.from({ length: c }, (_, k) => k);
+  const s = new Sum();
+  for (const k of sel) s.add(fin[4 * k]);
+  const mean = s.value() / sel.length;
+  return { mean, value: gamma === 1 ? mean : mean ** gamma, sel };
+}
+
 /**
- * An smp-style overlap loss (Dice, Jaccard, Tversky) from its stem's finish: per-class losses
- * from the summed planes, `classes` selected, `'mean'` → `(mean)^γ`, `'none'` → `l_c^γ`.
+ * An smp-style overlap loss (Dice, Jaccard, Tversky): per-class losses from the summed planes,
+ * `classes` selected, `'mean'` → `(mean)^γ`, `'none'` → `l_c^γ`.
  */
 export function overlapLoss(
   fn: string,
-  stem: string,
+  stem: 'dice_loss' | 'jaccard_loss' | 'tversky_loss',
   gradName: string,
   input: unknown,
   target: unknown,
-  o: OverlapConfig & { reduction: 'mean' | 'none' },
-  finish: (sums: number, c: number, out: number) => number,
+  o: OverlapConfig & ScoreConfig & { reduction: 'mean' | 'none' },
   gamma = 1,
 ): Tensor {
   const p = overlapPlanes(fn, input, target, o);
-  const ex = wasm(fn);
-  const sums = classSums(p, planeSums(fn, stem, p));
-  const base = scratch(ex, align16(8 * SUMS * p.c) + align16(32 * p.c) + 16);
-  const outAt = base + align16(8 * SUMS * p.c);
-  views(ex).f64.set(sums, base / 8);
-  check(ex, fn, finish(base, p.c, outAt));
-  const fin = views(ex).f64.slice(outAt / 8, outAt / 8 + 4 * p.c);
-  const sel = o.classes ?? Array.from({ length: p.c }, (_, k) => k);
+  const fin = finishClasses(fn, stem, classSums(p, planeSums(fn, stem, p)), p.c, o);
   const pow = (v: number): number => (gamma === 1 ? v : v ** gamma);
   // d(v^γ)/dv, 0 at v = 0 (PyTorch's autograd gives NaN there for γ < 1).
   const dpow = (v: number): number => (gamma === 1 ? 1 : v === 0 ? 0 : gamma * v ** (gamma - 1));
-  let values: number[];
-  let mean = 0;
-  if (o.reduction === 'none') values = sel.map((k) => pow(fin[4 * k]));
-  else {
-    const s = new Sum();
-    for (const k of sel) s.add(fin[4 * k]);
-    mean = s.value() / sel.length;
-    values = [pow(mean)];
-  }
+  const { mean, value, sel } = overlapMean(fin, p.c, o.classes, gamma);
+  const values = o.reduction === 'none' ? sel.map((k) => pow(fin[4 * k])) : [value];
   return result(p.x, values, o.reduction === 'none' ? [sel.length] : [], gradName, (up) => {
     const w = new Float64Array(p.c);
     sel.forEach((k, i) => {
@@ -369,4 +389,31 @@ export function stageAll(ex: ReturnType<typeof wasm>, arrays: (FloatArray | Int3
     else v.f64.set(a, at[i] / 8);
   });
   return at;
+}
+
+type GdlFinish = KernelExports['lossfn_generalized_dice_loss_finish'];
+/** The kernels' weight codes of generalizedDiceLoss. */
+export const W_TYPE = { square: 0, simple: 1, uniform: 2 } as const;
+
+/** Generalized Dice of `groups` groups of `(C, 5)` sums: `f` per group, `(u, v)` per group and class. */
+export function gdlFinish(fn: string, sums: Float64Array, groups: number, c: number, c0: number, wType: keyof typeof W_TYPE, smoothNr: number, smoothDr: number): { f: Float64Array; uv: Float64Array } {
+  const ex = wasm(fn);
+  const bs = align16(8 * groups * c * SUMS);
+  const bo = align16(8 * groups);
+  const base = scratch(ex, bs + bo + align16(16 * groups * c) + 16);
+  views(ex).f64.set(sums, base / 8);
+  check(ex, fn, finishKernel<GdlFinish>(fn, 'generalized_dice_loss_finish')(base, groups, c, c0, W_TYPE[wType], smoothNr, smoothDr, base + bs, base + bs + bo));
+  const f64 = views(ex).f64;
+  return { f: f64.slice((base + bs) / 8, (base + bs) / 8 + groups), uv: f64.slice((base + bs + bo) / 8, (base + bs + bo) / 8 + 2 * groups * c) };
+}
+
+/** Sums over the images of `(N, C, 5)` per-image sums: `(C, 5)`. */
+export function batchSums(perImage: Float64Array, n: number, c: number): Float64Array {
+  const out = new Float64Array(c * SUMS);
+  for (let j = 0; j < c * SUMS; j++) {
+    const acc = new Sum();
+    for (let img = 0; img < n; img++) acc.add(perImage[img * c * SUMS + j]);
+    out[j] = acc.value();
+  }
+  return out;
 }

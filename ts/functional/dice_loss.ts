@@ -1,8 +1,5 @@
 import { defineLoss, type LossOptions } from '../table.js';
-import { finishKernel, overlapLoss, overlapOptions } from '../segmentation.js';
-import type { KernelExports } from '../wasm/abi.js';
-
-type Finish = KernelExports['lossfn_dice_loss_finish'];
+import { overlapLoss, overlapOptions } from '../segmentation.js';
 
 /**
  * Dice loss, as `segmentation_models_pytorch.losses.DiceLoss` (smp ≤ 0.3, Milletari's product
@@ -37,8 +34,7 @@ export const diceLoss = defineLoss({
   notes: 'logits (N, C, *); mode from the target dtype; per-class sums over batch and pixels; empty classes give 0',
   mean: 'the number of selected classes (empty classes included)',
   run(fn, [input, target], o) {
-    const fin = finishKernel<Finish>(fn, 'dice_loss_finish');
-    return overlapLoss(fn, 'dice_loss', 'DiceLossBackward', input, target, o, (s, c, out) => fin(s, c, o.smooth, o.eps, o.logLoss ? 1 : 0, out));
+    return overlapLoss(fn, 'dice_loss', 'DiceLossBackward', input, target, o);
   },
 });
 

@@ -1,13 +1,7 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { ACT, SUMS, checkProbabilities, finishKernel, labelsOf, planeGrad, planeSums, result, unitTarget, type Planes } from '../segmentation.js';
+import { ACT, batchSums, checkProbabilities, gdlFinish, labelsOf, planeGrad, planeSums, result, unitTarget, type Planes } from '../segmentation.js';
 import { Sum } from '../reduction.js';
 import { checkFloatTensor, checkTensor, shapeStr } from '../validate.js';
-import type { KernelExports } from '../wasm/abi.js';
-import { check, scratch, views, wasm } from '../wasm/runtime.js';
-
-type Finish = KernelExports['lossfn_generalized_dice_loss_finish'];
-
-const W_TYPE = { square: 0, simple: 1, uniform: 2 } as const;
 
 /**
  * Generalized Dice loss (Sudre et al. 2017), as MONAI's `monai.losses.GeneralizedDiceLoss`
@@ -77,25 +71,8 @@ export const generalizedDiceLoss = defineLoss({
       : { x, n, c, s, act, labels: null, dense: unitTarget(fn, 'target', t, x.dtype, null), ignore: Number.NaN };
     const perImage = planeSums(fn, 'generalized_dice_loss', p);
     const groups = o.batch ? 1 : n;
-    let sums = perImage;
-    if (o.batch) {
-      sums = new Float64Array(c * SUMS);
-      for (let j = 0; j < c * SUMS; j++) {
-        const acc = new Sum();
-        for (let img = 0; img < n; img++) acc.add(perImage[img * c * SUMS + j]);
-        sums[j] = acc.value();
-      }
-    }
-    const ex = wasm(fn);
-    const bytesSums = Math.ceil((8 * groups * c * SUMS) / 16) * 16;
-    const bytesOut = Math.ceil((8 * Math.max(groups, 1)) / 16) * 16;
-    const base = scratch(ex, bytesSums + bytesOut + 16 * groups * c + 16);
-    views(ex).f64.set(sums, base / 8);
-    const outAt = base + bytesSums;
-    const uvAt = outAt + bytesOut;
-    check(ex, fn, finishKernel<Finish>(fn, 'generalized_dice_loss_finish')(base, groups, c, c0, W_TYPE[o.wType], o.smoothNr, o.smoothDr, outAt, uvAt));
-    const f = views(ex).f64.slice(outAt / 8, outAt / 8 + groups);
-    const uv = views(ex).f64.slice(uvAt / 8, uvAt / 8 + 2 * groups * c);
+    const sums = o.batch ? batchSums(perImage, n, c) : perImage;
+    const { f, uv } = gdlFinish(fn, sums, groups, c, c0, o.wType, o.smoothNr, o.smoothDr);
     let values: number[];
     let shape: number[];
     if (o.reduction === 'none') {

@@ -1,8 +1,5 @@
 import { defineLoss, type LossOptions } from '../table.js';
-import { finishKernel, overlapLoss, overlapOptions } from '../segmentation.js';
-import type { KernelExports } from '../wasm/abi.js';
-
-type Finish = KernelExports['lossfn_jaccard_loss_finish'];
+import { overlapLoss, overlapOptions } from '../segmentation.js';
 
 /**
  * Jaccard (IoU) loss, as `segmentation_models_pytorch.losses.JaccardLoss` (smp ≤ 0.3): per
@@ -24,8 +21,7 @@ export const jaccardLoss = defineLoss({
   notes: 'as diceLoss, with the IoU score',
   mean: 'the number of selected classes (empty classes included)',
   run(fn, [input, target], o) {
-    const fin = finishKernel<Finish>(fn, 'jaccard_loss_finish');
-    return overlapLoss(fn, 'jaccard_loss', 'JaccardLossBackward', input, target, o, (s, c, out) => fin(s, c, o.smooth, o.eps, o.logLoss ? 1 : 0, out));
+    return overlapLoss(fn, 'jaccard_loss', 'JaccardLossBackward', input, target, o);
   },
 });
 

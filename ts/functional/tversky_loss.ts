@@ -1,8 +1,5 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { finishKernel, overlapLoss, overlapOptions } from '../segmentation.js';
-import type { KernelExports } from '../wasm/abi.js';
-
-type Finish = KernelExports['lossfn_tversky_loss_finish'];
+import { overlapLoss, overlapOptions } from '../segmentation.js';
 
 /**
  * Tversky loss and focal Tversky, as `segmentation_models_pytorch.losses.TverskyLoss`
@@ -32,8 +29,7 @@ export const tverskyLoss = defineLoss({
   notes: 'alpha on false positives, beta on false negatives; gamma \u2260 1: focal Tversky, (mean)^gamma',
   mean: 'the number of selected classes, then ^gamma',
   run(fn, [input, target], o) {
-    const fin = finishKernel<Finish>(fn, 'tversky_loss_finish');
-    return overlapLoss(fn, 'tversky_loss', 'TverskyLossBackward', input, target, o, (s, c, out) => fin(s, c, o.alpha, o.beta, o.smooth, o.eps, o.logLoss ? 1 : 0, out), o.gamma);
+    return overlapLoss(fn, 'tversky_loss', 'TverskyLossBackward', input, target, o, o.gamma);
   },
 });
 
