@@ -8,6 +8,7 @@ import { F, init, tensor } from 'lossfn';
 import * as lossfn from 'lossfn';
 import { section as sequenceSection } from './main/sequence.mjs';
 import { section as localizationSection } from './main/localization.mjs';
+import { section as segmentationSection } from './main/segmentation.mjs';
 
 const args = process.argv.slice(2);
 const N_SPEED = Number(args[args.indexOf('--n') + 1] ?? NaN) || 1_000_000;
@@ -253,3 +254,4 @@ report(
 
 await sequenceSection(lossfn);
 await localizationSection(lossfn);
+await segmentationSection(lossfn);
