@@ -16,6 +16,7 @@
 
 import { sequenceEntries } from './sequence.mjs';
 import { localizationEntries } from './localization.mjs';
+import { segmentationEntries } from './segmentation.mjs';
 
 // ── seeded data ────────────────────────────────────────────────────────────────────────────
 
@@ -538,6 +539,7 @@ export function makeEntries({ F, tensor }) {
 
   entries.push(...sequenceEntries({ F, tensor }));
   entries.push(...localizationEntries({ F, tensor }));
+  entries.push(...segmentationEntries({ F, tensor }));
   for (const e of entries) {
     e.label ??= e.name;
     e.unit ??= 'elements';
