@@ -17,6 +17,13 @@ function sameUpToDim1(a: readonly number[], b: readonly number[]): boolean {
   return eq(a, b) || (da !== null && eq(da, b)) || (db !== null && eq(a, db));
 }
 
+/** The mean of the groups' losses. */
+function mean(v: Float64Array): number {
+  let s = 0;
+  for (const x of v) s += x;
+  return s / v.length;
+}
+
 /** 0/1 labels (int or float), `ignore` → −1. */
 function binaryLabels(fn: string, t: Tensor, ignore: number | null): Int32Array {
   const d = t.data as ArrayLike<number | bigint>;
@@ -72,19 +79,20 @@ export const lovaszHingeLoss = defineLoss({
     const per = groups === 0 ? 0 : x.numel() / groups;
     if (groups === 0) return result(x, [0], [], 'LovaszHingeLossBackward', () => new (floatArray(x.dtype))(0));
     const ex = wasm(fn);
-    const [xa, la, out] = stageAll(ex, [x.data, labels], [8 * groups]);
-    check(ex, fn, kernel<Forward>(ex, 'lovasz_hinge_loss', 'forward', x.dtype)(xa, la, groups, per, out));
-    const losses = views(ex).f64.slice(out / 8, out / 8 + groups);
-    let sum = 0;
-    for (const v of losses) sum += v;
-    return result(x, [sum / groups], [], 'LovaszHingeLossBackward', (up) => {
-      const ex2 = wasm(fn);
-      const bytes = floatBytes(x.dtype);
-      const g = new Float64Array(groups).fill(up[0] / groups);
-      const [xb, lb, gb, gx] = stageAll(ex2, [x.data, labels, g], [x.numel() * bytes]);
-      check(ex2, fn, kernel<Backward>(ex2, 'lovasz_hinge_loss', 'backward', x.dtype)(xb, lb, groups, per, gb, gx));
-      return heapOf(ex2, x.dtype).slice(gx / bytes, gx / bytes + x.numel());
-    });
+    const bytes = floatBytes(x.dtype);
+    if (!x.requiresGrad) {
+      const [xa, la, out] = stageAll(ex, [x.data, labels], [8 * groups]);
+      check(ex, fn, kernel<Forward>(ex, 'lovasz_hinge_loss', 'forward', x.dtype)(xa, la, groups, per, out));
+      return result(x, [mean(views(ex).f64.subarray(out / 8, out / 8 + groups))], [], 'LovaszHingeLossBackward', () => new (floatArray(x.dtype))(0));
+    }
+    // The sort serves the value and the gradient: one call computes both (the gradient for an
+    // upstream of 1, scaled in the backward).
+    const g = new Float64Array(groups).fill(1 / groups);
+    const [xb, lb, gb, gx, out] = stageAll(ex, [x.data, labels, g], [x.numel() * bytes, 8 * groups]);
+    check(ex, fn, kernel<Backward>(ex, 'lovasz_hinge_loss', 'backward', x.dtype)(xb, lb, groups, per, gb, gx, out));
+    const unit = heapOf(ex, x.dtype).slice(gx / bytes, gx / bytes + x.numel());
+    const value = mean(views(ex).f64.subarray(out / 8, out / 8 + groups));
+    return result(x, [value], [], 'LovaszHingeLossBackward', (up) => unit.map((v) => v * up[0]));
   },
 });
 

@@ -63,20 +63,22 @@ export const lovaszSoftmaxLoss = defineLoss({
     const images = o.perImage ? 1 : n;
     if (groups === 0 || c === 0) return result(x, [0], [], 'LovaszSoftmaxLossBackward', () => new (floatArray(x.dtype))(x.numel()));
     const ex = wasm(fn);
+    const bytes = floatBytes(x.dtype);
     const listArr = list.length ? list : Int32Array.of(0);
-    const [xa, la, ca, out] = stageAll(ex, [x.data, labels, listArr], [8 * groups]);
-    check(ex, fn, kernel<Forward>(ex, 'lovasz_softmax_loss', 'forward', x.dtype)(xa, la, groups, images, c, s, ca, list.length, present, out));
-    const losses = views(ex).f64.slice(out / 8, out / 8 + groups);
-    let sum = 0;
-    for (const v of losses) sum += v;
-    return result(x, [sum / groups], [], 'LovaszSoftmaxLossBackward', (up) => {
-      const ex2 = wasm(fn);
-      const bytes = floatBytes(x.dtype);
-      const g = new Float64Array(groups).fill(up[0] / groups);
-      const [xb, lb, cb, gb, gx] = stageAll(ex2, [x.data, labels, listArr, g], [x.numel() * bytes]);
-      check(ex2, fn, kernel<Backward>(ex2, 'lovasz_softmax_loss', 'backward', x.dtype)(xb, lb, groups, images, c, s, cb, list.length, present, gb, gx));
-      return heapOf(ex2, x.dtype).slice(gx / bytes, gx / bytes + x.numel());
-    });
+    const mean = (v: Float64Array): number => v.reduce((u, w) => u + w, 0) / v.length;
+    if (!x.requiresGrad) {
+      const [xa, la, ca, out] = stageAll(ex, [x.data, labels, listArr], [8 * groups]);
+      check(ex, fn, kernel<Forward>(ex, 'lovasz_softmax_loss', 'forward', x.dtype)(xa, la, groups, images, c, s, ca, list.length, present, out));
+      return result(x, [mean(views(ex).f64.slice(out / 8, out / 8 + groups))], [], 'LovaszSoftmaxLossBackward', () => new (floatArray(x.dtype))(0));
+    }
+    // One call for the value and the gradient (for an upstream of 1, scaled in the backward):
+    // the sorts serve both.
+    const g = new Float64Array(groups).fill(1 / groups);
+    const [xb, lb, cb, gb, gx, out] = stageAll(ex, [x.data, labels, listArr, g], [x.numel() * bytes, 8 * groups]);
+    check(ex, fn, kernel<Backward>(ex, 'lovasz_softmax_loss', 'backward', x.dtype)(xb, lb, groups, images, c, s, cb, list.length, present, gb, gx, out));
+    const unit = heapOf(ex, x.dtype).slice(gx / bytes, gx / bytes + x.numel());
+    const value = mean(views(ex).f64.slice(out / 8, out / 8 + groups));
+    return result(x, [value], [], 'LovaszSoftmaxLossBackward', (up) => unit.map((v) => v * up[0]));
   },
 });
 

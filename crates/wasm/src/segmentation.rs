@@ -24,12 +24,13 @@
 //! The Lovász losses take the whole group in memory (they sort it):
 //! - `lossfn_lovasz_hinge_loss_forward_<t>(x, labels, groups, per, out)`: `groups` groups of
 //!   `per` logits, labels 0/1 (negative: ignored); `out[group]` its loss;
-//! - `lossfn_lovasz_hinge_loss_backward_<t>(x, labels, groups, per, g, gx)`: `g[group]` the
-//!   group's upstream gradient;
+//! - `lossfn_lovasz_hinge_loss_backward_<t>(x, labels, groups, per, g, gx, out)`: `g[group]`
+//!   the group's upstream gradient; also writes the losses into `out` when non-null (the
+//!   forward and the gradient share the sort, so a loss requiring grad makes one call);
 //! - `lossfn_lovasz_softmax_loss_forward_<t>(x, labels, groups, images, classes, s, list,
 //!   list_len, present, out)`: groups of `images` images `(classes, s)`, labels `(images, s)`;
 //!   `list` the classes averaged over (with `present != 0`, those occurring in the group);
-//! - `lossfn_lovasz_softmax_loss_backward_<t>(…same…, g, gx)`.
+//! - `lossfn_lovasz_softmax_loss_backward_<t>(…same…, g, gx, out)`, as the hinge's.
 
 use crate::{fail, operand, output, product, required, STATUS_BAD_PARAM};
 use lossfn_kernels::driver::Sum;
@@ -245,16 +246,20 @@ macro_rules! lovasz_exports {
         });
 
         export!(concat!("lossfn_lovasz_hinge_loss_backward_", stringify!($t)),
-            (x: u32, labels: u32, groups: u32, per: u32, g: u32, gx: u32) {
+            (x: u32, labels: u32, groups: u32, per: u32, g: u32, gx: u32, out: u32) {
             let n = product("groups × per", &[groups, per])?;
             let xs = required("input", operand::<$t>("input", x, n)?)?;
             let ls = required("labels", operand::<i32>("labels", labels, n)?)?;
             let gs = required("g", operand::<f64>("g", g, groups)?)?;
             let gx = required("gx", output::<$t>("gx", gx, n)?)?;
+            let mut out = output::<f64>("out", out, groups)?;
             let (mut ws, mut b) = (Workspace::default(), lovasz_hinge_loss::Buffers::default());
             let per = per as usize;
             for k in 0..groups as usize {
-                lovasz_hinge_loss::group(&mut ws, &mut b, &xs[k * per..][..per], &ls[k * per..][..per], Some(&mut gx[k * per..][..per]), gs[k]);
+                let l = lovasz_hinge_loss::group(&mut ws, &mut b, &xs[k * per..][..per], &ls[k * per..][..per], Some(&mut gx[k * per..][..per]), gs[k]);
+                if let Some(o) = out.as_deref_mut() {
+                    o[k] = l;
+                }
             }
             Ok(())
         });
@@ -277,7 +282,7 @@ macro_rules! lovasz_exports {
         });
 
         export!(concat!("lossfn_lovasz_softmax_loss_backward_", stringify!($t)),
-            (x: u32, labels: u32, groups: u32, images: u32, classes: u32, s: u32, list: u32, list_len: u32, present: i32, g: u32, gx: u32) {
+            (x: u32, labels: u32, groups: u32, images: u32, classes: u32, s: u32, list: u32, list_len: u32, present: i32, g: u32, gx: u32, out: u32) {
             let px = product("groups × images × s", &[groups, images, s])?;
             let n = product("pixels × classes", &[px, classes])?;
             let xs = required("input", operand::<$t>("input", x, n)?)?;
@@ -285,12 +290,16 @@ macro_rules! lovasz_exports {
             let list = class_list(list, list_len, classes)?;
             let gs = required("g", operand::<f64>("g", g, groups)?)?;
             let gx = required("gx", output::<$t>("gx", gx, n)?)?;
+            let mut out = output::<f64>("out", out, groups)?;
             let sel = if present != 0 { Classes::Present(list) } else { Classes::All(list) };
             let (mut ws, mut b) = (Workspace::default(), lovasz_softmax_loss::Buffers::default());
             let (im, c, s) = (images as usize, classes as usize, s as usize);
             for k in 0..groups as usize {
                 let span = im * c * s;
-                lovasz_softmax_loss::group(&mut ws, &mut b, &xs[k * span..][..span], &ls[k * im * s..][..im * s], im, c, s, sel, Some(&mut gx[k * span..][..span]), gs[k]);
+                let l = lovasz_softmax_loss::group(&mut ws, &mut b, &xs[k * span..][..span], &ls[k * im * s..][..im * s], im, c, s, sel, Some(&mut gx[k * span..][..span]), gs[k]);
+                if let Some(o) = out.as_deref_mut() {
+                    o[k] = l;
+                }
             }
             Ok(())
         });

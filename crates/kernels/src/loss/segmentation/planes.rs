@@ -24,7 +24,7 @@
 //! each block's lane sum goes into a compensated f64 [`Sum`] (as the elementwise driver).
 
 use crate::driver::Sum;
-use crate::math::exp;
+use crate::math::{exp, exp_ftz_nonpos};
 use crate::simd::{Element, Vector};
 
 /// Sums per class, in this order.
@@ -103,8 +103,6 @@ fn labels_at<V: Vector>(labels: &[i32], i: usize, k: usize) -> V {
     V::load(&buf)
 }
 
-/// One pixel vector's activation: fills `p[c]`, `q[c]` for every class (softmax) or is used
-/// per class (sigmoid, none). Returns nothing; see [`probs_softmax`].
 #[inline(always)]
 fn sigmoid_pq<V: Vector>(x: V) -> (V, V) {
     let one = V::splat(V::Elem::from_f64(1.0));
@@ -115,48 +113,48 @@ fn sigmoid_pq<V: Vector>(x: V) -> (V, V) {
     (V::select(pos, inv, ti), V::select(pos, ti, inv))
 }
 
-/// Softmax of one pixel vector over the classes: `p[c]`, `q[c]` for `c < C`, and the argmax
-/// (as a float lane value) for the centred backward.
+/// One pixel vector's softmax, centred on its first maximal logit: fills `e[c] = e^(x_c − m)`
+/// (0 at the argmax, whose own term is 1) and returns `(argmax, 1/(1 + r), r/(1 + r))` with
+/// `r = Σ e`. Then `p_c = e_c·inv` and, at the argmax, `p = inv`, `q = r·inv`.
 #[inline(always)]
-fn probs_softmax<V: Vector>(
+fn softmax_parts<V: Vector>(
     x: &[V::Elem],
     s: usize,
     i: usize,
     k: usize,
-    p: &mut [V],
-    q: &mut [V],
-) -> V {
-    let classes = p.len();
+    cls: &[V],
+    e: &mut [V],
+) -> (V, V, V) {
     let zero = V::splat(V::Elem::from_f64(0.0));
     let one = V::splat(V::Elem::from_f64(1.0));
     let mut m = load_at::<V>(x, i, k);
     let mut am = zero;
-    for c in 1..classes {
+    for (c, &cv) in cls.iter().enumerate().skip(1) {
         let v = load_at::<V>(x, c * s + i, k);
         let gt = v.gt(m);
         m = V::select(gt, v, m);
-        am = V::select(gt, V::splat(V::Elem::from_f64(c as f64)), am);
+        am = V::select(gt, cv, am);
     }
     let mut r = zero;
-    for (c, pc) in p.iter_mut().enumerate() {
+    for (c, (ec, &cv)) in e.iter_mut().zip(cls).enumerate() {
         let v = load_at::<V>(x, c * s + i, k);
-        let e = V::select(
-            am.eq(V::splat(V::Elem::from_f64(c as f64))),
-            zero,
-            exp(v - m),
-        );
-        *pc = e;
-        r = r + e;
+        // x − m ≤ 0: the branch-free exponential (terms below e^−86.5 in f32 flush to 0,
+        // far below an ulp of 1 + r).
+        let t = V::select(am.eq(cv), zero, exp_ftz_nonpos(v - m));
+        *ec = t;
+        r = r + t;
     }
     let inv = one / (one + r);
-    let rq = r * inv;
-    for (c, (pc, qc)) in p.iter_mut().zip(q.iter_mut()).enumerate() {
-        let is_m = am.eq(V::splat(V::Elem::from_f64(c as f64)));
-        let pv = V::select(is_m, inv, *pc * inv);
-        *pc = pv;
-        *qc = V::select(is_m, rq, one - pv);
-    }
-    am
+    (am, inv, r * inv)
+}
+
+/// `(p_c, q_c)` of class c from [`softmax_parts`].
+#[inline(always)]
+fn softmax_pq<V: Vector>(am: V, cv: V, ec: V, inv: V, rq: V) -> (V, V) {
+    let one = V::splat(V::Elem::from_f64(1.0));
+    let is_m = am.eq(cv);
+    let p = V::select(is_m, inv, ec * inv);
+    (p, V::select(is_m, rq, one - p))
 }
 
 /// Adds one block's per-class sums into `out[c·SUMS + k]` (compensated; the caller zeroes
@@ -180,51 +178,79 @@ pub fn sums<E: Element>(
     }
     let zero = V::<E>::splat(E::from_f64(0.0));
     let one = V::<E>::splat(E::from_f64(1.0));
-    let mut acc = vec![zero; classes * SUMS];
-    let mut p = vec![zero; classes];
-    let mut q = vec![zero; classes];
+    let cls: Vec<V<E>> = (0..classes)
+        .map(|c| V::<E>::splat(E::from_f64(c as f64)))
+        .collect();
+    let mut acc = vec![[zero; SUMS]; classes];
+    let mut e = vec![zero; classes];
+    let mut counts = vec![0.0f64; classes];
     let mut blocks = 0;
     let mut i = 0;
     while i < s {
         let k = lanes.min(s - i);
-        let lab = match target {
-            Target::Labels(l) => labels_at::<V<E>>(l, i, k),
-            Target::Dense(..) => zero,
+        let (am, inv, rq) = if act == Act::Softmax {
+            softmax_parts::<V<E>>(x, s, i, k, &cls, &mut e)
+        } else {
+            (zero, zero, zero)
         };
-        if act == Act::Softmax {
-            probs_softmax::<V<E>>(x, s, i, k, &mut p, &mut q);
-        }
-        let lane_ok = V::<E>::mask_first(k);
-        for c in 0..classes {
-            let (pc, qc) = match act {
-                Act::Softmax => (p[c], q[c]),
-                Act::Sigmoid => sigmoid_pq(load_at::<V<E>>(x, c * s + i, k)),
-                Act::None => {
-                    let v = load_at::<V<E>>(x, c * s + i, k);
-                    (v, one - v)
+        match target {
+            Target::Labels(l) => {
+                // Hard labels: g is a mask, every sum a select; ignored lanes (label −1, and
+                // the padding) have p = q = 0 and match no class.
+                let lab = labels_at::<V<E>>(l, i, k);
+                let ok = lab.ge(zero);
+                let all_ok = V::<E>::all(ok);
+                // G by counting the labels (exact integers), not by a select per class.
+                for &y in &l[i..i + k] {
+                    if y >= 0 {
+                        counts[y as usize] += 1.0;
+                    }
                 }
-            };
-            let (g, ok) = match target {
-                Target::Labels(_) => (
-                    V::<E>::select(lab.eq(V::<E>::splat(E::from_f64(c as f64))), one, zero),
-                    V::<E>::mask_and(lane_ok, lab.ge(zero)),
-                ),
-                Target::Dense(t, ignore) => {
+                for (c, a) in acc.iter_mut().enumerate() {
+                    let (mut pc, mut qc) = match act {
+                        Act::Softmax => softmax_pq(am, cls[c], e[c], inv, rq),
+                        Act::Sigmoid => sigmoid_pq(load_at::<V<E>>(x, c * s + i, k)),
+                        Act::None => {
+                            let v = load_at::<V<E>>(x, c * s + i, k);
+                            (v, one - v)
+                        }
+                    };
+                    if !all_ok {
+                        pc = V::<E>::select(ok, pc, zero);
+                        qc = V::<E>::select(ok, qc, zero);
+                    }
+                    let g = lab.eq(cls[c]);
+                    a[TP] = a[TP] + V::<E>::select(g, pc, zero);
+                    a[FP] = a[FP] + V::<E>::select(g, zero, pc);
+                    a[FN] = a[FN] + V::<E>::select(g, qc, zero);
+                    a[TN] = a[TN] + V::<E>::select(g, zero, qc);
+                }
+            }
+            Target::Dense(t, ignore) => {
+                let ign = V::<E>::splat(E::from_f64(ignore));
+                let lane_ok = V::<E>::mask_first(k);
+                for (c, a) in acc.iter_mut().enumerate() {
+                    let (pc, qc) = match act {
+                        Act::Softmax => softmax_pq(am, cls[c], e[c], inv, rq),
+                        Act::Sigmoid => sigmoid_pq(load_at::<V<E>>(x, c * s + i, k)),
+                        Act::None => {
+                            let v = load_at::<V<E>>(x, c * s + i, k);
+                            (v, one - v)
+                        }
+                    };
                     let g = load_at::<V<E>>(t, c * s + i, k);
-                    let ign = g.eq(V::<E>::splat(E::from_f64(ignore)));
-                    (g, V::<E>::mask_and(lane_ok, V::<E>::mask_not(ign)))
+                    let ok = V::<E>::mask_and(lane_ok, V::<E>::mask_not(g.eq(ign)));
+                    let pc = V::<E>::select(ok, pc, zero);
+                    let qc = V::<E>::select(ok, qc, zero);
+                    let g = V::<E>::select(ok, g, zero);
+                    let h = one - g;
+                    a[TP] = a[TP] + pc * g;
+                    a[FP] = a[FP] + pc * h;
+                    a[FN] = a[FN] + qc * g;
+                    a[TN] = a[TN] + qc * h;
+                    a[G] = a[G] + g;
                 }
-            };
-            let pc = V::<E>::select(ok, pc, zero);
-            let qc = V::<E>::select(ok, qc, zero);
-            let g = V::<E>::select(ok, g, zero);
-            let h = one - g;
-            let a = &mut acc[c * SUMS..c * SUMS + SUMS];
-            a[TP] = a[TP] + pc * g;
-            a[FP] = a[FP] + pc * h;
-            a[FN] = a[FN] + qc * g;
-            a[TN] = a[TN] + qc * h;
-            a[G] = a[G] + g;
+            }
         }
         blocks += 1;
         if blocks == FLUSH_BLOCKS {
@@ -234,11 +260,16 @@ pub fn sums<E: Element>(
         i += k;
     }
     flush(&mut acc, out);
+    if let Target::Labels(_) = target {
+        for (c, &n) in counts.iter().enumerate() {
+            out[c * SUMS + G].add(n);
+        }
+    }
 }
 
-fn flush<V: Vector>(acc: &mut [V], out: &mut [Sum]) {
+fn flush<V: Vector>(acc: &mut [[V; SUMS]], out: &mut [Sum]) {
     let zero = V::splat(V::Elem::from_f64(0.0));
-    for (a, o) in acc.iter_mut().zip(out.iter_mut()) {
+    for (a, o) in acc.iter_mut().flatten().zip(out.iter_mut()) {
         o.add(a.sum_f64());
         *a = zero;
     }
@@ -269,9 +300,10 @@ pub fn backward<E: Element>(
         Target::Dense(t, _) => assert!(t.len() >= classes * s),
     }
     let zero = V::<E>::splat(E::from_f64(0.0));
-    let one = V::<E>::splat(E::from_f64(1.0));
-    let mut p = vec![zero; classes];
-    let mut q = vec![zero; classes];
+    let cls: Vec<V<E>> = (0..classes)
+        .map(|c| V::<E>::splat(E::from_f64(c as f64)))
+        .collect();
+    let mut e = vec![zero; classes];
     let mut d = vec![zero; classes];
     let uv: Vec<(V<E>, V<E>)> = (0..classes)
         .map(|c| {
@@ -284,50 +316,61 @@ pub fn backward<E: Element>(
     let mut i = 0;
     while i < s {
         let k = lanes.min(s - i);
-        let lab = match target {
-            Target::Labels(l) => labels_at::<V<E>>(l, i, k),
-            Target::Dense(..) => zero,
-        };
-        let am = if act == Act::Softmax {
-            probs_softmax::<V<E>>(x, s, i, k, &mut p, &mut q)
-        } else {
-            zero
+        let (lab, lab_ok) = match target {
+            Target::Labels(l) => {
+                let lab = labels_at::<V<E>>(l, i, k);
+                (lab, lab.ge(zero))
+            }
+            Target::Dense(..) => (zero, zero.eq(zero)),
         };
         let lane_ok = V::<E>::mask_first(k);
-        let mut dm = zero;
-        for c in 0..classes {
-            let (g, ok) = match target {
-                Target::Labels(_) => (
-                    V::<E>::select(lab.eq(V::<E>::splat(E::from_f64(c as f64))), one, zero),
-                    V::<E>::mask_and(lane_ok, lab.ge(zero)),
-                ),
+        // ∂loss/∂p of class c at these pixels: u + v·g, 0 where ignored.
+        let dp = |c: usize| -> V<E> {
+            match target {
+                Target::Labels(_) => {
+                    let g = lab.eq(cls[c]);
+                    V::<E>::select(lab_ok, V::<E>::select(g, uv[c].0 + uv[c].1, uv[c].0), zero)
+                }
                 Target::Dense(t, ignore) => {
                     let g = load_at::<V<E>>(t, c * s + i, k);
-                    let ign = g.eq(V::<E>::splat(E::from_f64(ignore)));
-                    (g, V::<E>::mask_and(lane_ok, V::<E>::mask_not(ign)))
+                    let ok = V::<E>::mask_and(
+                        lane_ok,
+                        V::<E>::mask_not(g.eq(V::<E>::splat(E::from_f64(ignore)))),
+                    );
+                    V::<E>::select(ok, uv[c].0 + uv[c].1 * g, zero)
                 }
-            };
-            let dc = V::<E>::select(ok, uv[c].0 + uv[c].1 * g, zero);
-            match act {
-                Act::Softmax => {
-                    d[c] = dc;
-                    dm = V::<E>::select(am.eq(V::<E>::splat(E::from_f64(c as f64))), dc, dm);
+            }
+        };
+        match act {
+            Act::Softmax => {
+                let (am, inv, rq) = softmax_parts::<V<E>>(x, s, i, k, &cls, &mut e);
+                let mut dm = zero;
+                for (c, dc) in d.iter_mut().enumerate() {
+                    *dc = dp(c);
+                    dm = V::<E>::select(am.eq(cls[c]), *dc, dm);
                 }
-                Act::Sigmoid => {
+                // Centred on the argmax: e_c = d_c − d_m, t = Σ p_c·e_c, ∂x_c = p_c·(e_c − t).
+                let mut t = zero;
+                for c in 0..classes {
+                    let (pc, _) = softmax_pq(am, cls[c], e[c], inv, rq);
+                    d[c] = d[c] - dm;
+                    e[c] = pc;
+                    t = t + pc * d[c];
+                }
+                for c in 0..classes {
+                    store_at(e[c] * (d[c] - t), gx, c * s + i, k);
+                }
+            }
+            Act::Sigmoid => {
+                for c in 0..classes {
                     let (pc, qc) = sigmoid_pq(load_at::<V<E>>(x, c * s + i, k));
-                    store_at(dc * pc * qc, gx, c * s + i, k);
+                    store_at(dp(c) * pc * qc, gx, c * s + i, k);
                 }
-                Act::None => store_at(dc, gx, c * s + i, k),
             }
-        }
-        if act == Act::Softmax {
-            let mut t = zero;
-            for c in 0..classes {
-                d[c] = d[c] - dm;
-                t = t + p[c] * d[c];
-            }
-            for c in 0..classes {
-                store_at(p[c] * (d[c] - t), gx, c * s + i, k);
+            Act::None => {
+                for c in 0..classes {
+                    store_at(dp(c), gx, c * s + i, k);
+                }
             }
         }
         i += k;

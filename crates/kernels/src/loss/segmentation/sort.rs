@@ -7,6 +7,11 @@
 //! exponent bytes of errors in [0, 2]), where a comparison sort costs O(n log n) compares.
 //! LSD radix is stable by construction (each pass keeps the order of equal digits), so
 //! ties keep pixel order — the order autograd sees on the reference with a stable sort.
+//!
+//! Only the top 32 bits of the 64-bit keys are radix-sorted (4 passes of 8 bits instead of 8);
+//! runs of keys that agree in those bits — rare, a few elements, unless the values tie — are
+//! then put in full-key order by a stable insertion sort, so the result is exactly the stable
+//! order of the full keys.
 
 /// The key of `e` for a descending sort: larger errors get smaller keys; −0 and +0 differ
 /// (as the bit patterns), NaN sorts before +inf.
@@ -27,13 +32,13 @@ pub fn radix_sort(keys: &mut [u64], vals: &mut [u32], tk: &mut [u64], tv: &mut [
     }
     let mut hist = [[0u32; 256]; 8];
     for &k in keys.iter() {
-        for (b, h) in hist.iter_mut().enumerate() {
+        for (b, h) in hist.iter_mut().enumerate().skip(4) {
             h[((k >> (8 * b)) & 0xff) as usize] += 1;
         }
     }
     // Ping-pong between (keys, vals) and (tk, tv); `in_scratch` says where the data is.
     let mut in_scratch = false;
-    for (b, h) in hist.iter().enumerate() {
+    for (b, h) in hist.iter().enumerate().skip(4) {
         if h.iter().any(|&c| c as usize == n) {
             continue;
         }
@@ -63,6 +68,27 @@ pub fn radix_sort(keys: &mut [u64], vals: &mut [u32], tk: &mut [u64], tv: &mut [
         keys.copy_from_slice(tk);
         vals.copy_from_slice(tv);
     }
+    // Runs equal in the top 32 bits: stable insertion sort on the full keys.
+    let mut a = 0;
+    while a < n {
+        let top = keys[a] >> 32;
+        let mut b = a + 1;
+        while b < n && keys[b] >> 32 == top {
+            b += 1;
+        }
+        for j in a + 1..b {
+            let (kj, vj) = (keys[j], vals[j]);
+            let mut p = j;
+            while p > a && keys[p - 1] > kj {
+                keys[p] = keys[p - 1];
+                vals[p] = vals[p - 1];
+                p -= 1;
+            }
+            keys[p] = kj;
+            vals[p] = vj;
+        }
+        a = b;
+    }
 }
 
 #[cfg(test)]
@@ -77,6 +103,21 @@ mod tests {
         let (mut tk, mut tv) = (vec![0; errs.len()], vec![0; errs.len()]);
         radix_sort(&mut keys, &mut vals, &mut tk, &mut tv);
         assert_eq!(vals, vec![1, 6, 0, 3, 9, 7, 4, 5, 2, 8]);
+    }
+
+    #[test]
+    fn keys_equal_in_their_top_bits_are_ordered_by_the_rest() {
+        // Errors one ulp apart share the top 32 bits of their keys.
+        let base = 0.7f64;
+        let errs: Vec<f64> = [3u64, 0, 5, 1, 5, 2, 0]
+            .iter()
+            .map(|&d| f64::from_bits(base.to_bits() + d))
+            .collect();
+        let mut keys: Vec<u64> = errs.iter().map(|&e| desc_key(e)).collect();
+        let mut vals: Vec<u32> = (0..errs.len() as u32).collect();
+        let (mut tk, mut tv) = (vec![0; errs.len()], vec![0; errs.len()]);
+        radix_sort(&mut keys, &mut vals, &mut tk, &mut tv);
+        assert_eq!(vals, vec![2, 4, 0, 5, 3, 1, 6]);
     }
 
     #[test]
