@@ -92,6 +92,16 @@ export interface Planes {
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
+/** The target tensor: no gradient flows to it (the kernels differentiate the input only), so
+ * one that requires grad is refused rather than left without its gradient. */
+export function targetOf(fn: string, target: unknown): Tensor {
+  const t = checkTensor(fn, 'target', target);
+  if (t.requiresGrad) {
+    throw new Error(`${fn}: the function is not differentiable with respect to argument 'target'; it cannot have requiresGrad true`);
+  }
+  return t;
+}
+
 /** PyTorch's wording for a class index outside [0, C). */
 export function outOfBounds(fn: string, name: string, v: number, c: number): never {
   throw new RangeError(`${fn}: argument '${name}': Target ${v} is out of bounds (class indices must be in [0, ${c}))`);
@@ -141,7 +151,7 @@ export function checkProbabilities(fn: string, name: string, x: Tensor<FloatDTyp
  */
 export function overlapPlanes(fn: string, input: unknown, target: unknown, o: OverlapConfig): Planes & { mode: SegMode } {
   const x = checkFloatTensor(fn, 'input', input);
-  const t = checkTensor(fn, 'target', target);
+  const t = targetOf(fn, target);
   if (x.ndim < 2) throw new Error(`${fn}: argument 'input' must have shape (N, C, *), got ${shapeStr(x.shape)}`);
   const [n, c] = x.shape;
   const spatial = x.shape.slice(2);

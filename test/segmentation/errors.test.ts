@@ -51,6 +51,10 @@ describe.each(overlap)('%s rejects bad input', (name, fn) => {
     expect(() => fn(x, y, { reduction: 'sum' as never })).toThrow(re('"sum" is not a valid value for reduction'));
     expect(() => fn(x, y, { ignoreIndex: 1.5 })).toThrow(re("option 'ignoreIndex' must be null or an integer"));
   });
+  it('a target requiring grad is refused (no gradient flows to it)', () => {
+    const soft = tensor(new Array(24).fill(0.5), [2, 3, 2, 2], { requiresGrad: true });
+    expect(() => fn(x, soft)).toThrow(re("the function is not differentiable with respect to argument 'target'"));
+  });
   it('the module is still usable after each error', () => {
     expect(() => fn(x, ints([0, 1, 2, 7, 1, 1, 2, 0], [2, 2, 2]))).toThrow();
     const xr = logits([2, 3, 2, 2], true);
@@ -80,6 +84,7 @@ describe('mccLoss', () => {
     expect(() => F.mccLoss(p, floats([0, 1, 1], [3]))).toThrow(/^mccLoss: argument 'target' must have the input's shape \[2, 2\]/);
     expect(() => F.mccLoss(p, tensor([0, 1, 1, 0], [2, 2], { dtype: 'float64' }))).toThrow(/^mccLoss: expected argument 'target' to have dtype float32/);
     expect(() => F.mccLoss(p, p, { eps: -1 })).toThrow(/^mccLoss: option 'eps' must be finite and >= 0/);
+    expect(() => F.mccLoss(p, tensor([0, 1, 1, 0], [2, 2], { requiresGrad: true }))).toThrow(/^mccLoss: the function is not differentiable with respect to argument 'target'/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { ACT, batchSums, checkProbabilities, gdlFinish, labelsOf, planeGrad, planeSums, result, unitTarget, type Planes } from '../segmentation.js';
+import { ACT, batchSums, checkProbabilities, gdlFinish, labelsOf, planeGrad, planeSums, result, unitTarget, type Planes, targetOf } from '../segmentation.js';
 import { Sum } from '../reduction.js';
-import { checkFloatTensor, checkTensor, shapeStr } from '../validate.js';
+import { checkFloatTensor, shapeStr } from '../validate.js';
 
 /**
  * Generalized Dice loss (Sudre et al. 2017), as MONAI's `monai.losses.GeneralizedDiceLoss`
@@ -48,7 +48,7 @@ export const generalizedDiceLoss = defineLoss({
       throw new Error(`${fn}: options 'sigmoid' and 'softmax': Incompatible values: more than 1 of [sigmoid=True, softmax=True, other_act is not None].`);
     }
     const x = checkFloatTensor(fn, 'input', input);
-    const t = checkTensor(fn, 'target', target);
+    const t = targetOf(fn, target);
     if (x.ndim < 3) throw new Error(`${fn}: argument 'input' must have shape (B, C, *spatial) with at least one spatial dimension, got ${shapeStr(x.shape)}`);
     const [n, c] = x.shape;
     const spatial = x.shape.slice(2);

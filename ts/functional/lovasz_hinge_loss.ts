@@ -1,7 +1,7 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { ignoreIndexOption, result, stageAll } from '../segmentation.js';
+import { ignoreIndexOption, result, stageAll, targetOf } from '../segmentation.js';
 import { Tensor } from '../tensor.js';
-import { checkFloatTensor, checkTensor, shapeStr } from '../validate.js';
+import { checkFloatTensor, shapeStr } from '../validate.js';
 import type { KernelExports } from '../wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from '../wasm/runtime.js';
 
@@ -68,7 +68,7 @@ export const lovaszHingeLoss = defineLoss({
   mean: 'perImage: the number of images; else one value',
   run(fn, [input, target], o) {
     const x = checkFloatTensor(fn, 'input', input);
-    const t = checkTensor(fn, 'target', target);
+    const t = targetOf(fn, target);
     if (x.ndim < 1) throw new Error(`${fn}: argument 'input' must have shape (N, *), got ${shapeStr(x.shape)}`);
     if (!sameUpToDim1(x.shape, t.shape)) {
       throw new Error(`${fn}: argument 'target' must have the input's shape ${shapeStr(x.shape)} (up to a size-1 dimension 1), got ${shapeStr(t.shape)}`);

@@ -1,7 +1,7 @@
 import { defineLoss, opt, describe, type LossOptions } from '../table.js';
-import { classListOf, ignoreIndexOption, labelsOf, result, stageAll } from '../segmentation.js';
+import { classListOf, ignoreIndexOption, labelsOf, result, stageAll, targetOf } from '../segmentation.js';
 import { isFloatDType } from '../tensor.js';
-import { checkFloatTensor, checkTensor, shapeStr } from '../validate.js';
+import { checkFloatTensor, shapeStr } from '../validate.js';
 import type { KernelExports } from '../wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from '../wasm/runtime.js';
 
@@ -45,7 +45,7 @@ export const lovaszSoftmaxLoss = defineLoss({
   mean: 'the classes counted, then (perImage) the images',
   run(fn, [input, target], o) {
     const x = checkFloatTensor(fn, 'input', input);
-    const t = checkTensor(fn, 'target', target);
+    const t = targetOf(fn, target);
     if (x.ndim < 2) throw new Error(`${fn}: argument 'input' must have shape (N, C, *), got ${shapeStr(x.shape)}`);
     const [n, c] = x.shape;
     const spatial = x.shape.slice(2);

@@ -1,7 +1,7 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { ACT, checkProbabilities, coefFrom, finishKernel, planeGrad, planeSums, result, unitTarget } from '../segmentation.js';
+import { ACT, checkProbabilities, coefFrom, finishKernel, planeGrad, planeSums, result, unitTarget, targetOf } from '../segmentation.js';
 import { isFloatDType } from '../tensor.js';
-import { checkFloatTensor, checkSameDType, checkTensor, sameShape, shapeStr } from '../validate.js';
+import { checkFloatTensor, checkSameDType, sameShape, shapeStr } from '../validate.js';
 import type { KernelExports } from '../wasm/abi.js';
 import { check, scratch, views, wasm } from '../wasm/runtime.js';
 
@@ -34,7 +34,7 @@ export const mccLoss = defineLoss({
   mean: 'none: one value over every element',
   run(fn, [input, target], o) {
     const x = checkFloatTensor(fn, 'input', input);
-    const t = checkTensor(fn, 'target', target);
+    const t = targetOf(fn, target);
     if (x.ndim < 1) throw new Error(`${fn}: argument 'input' must have shape (N, *), got ${shapeStr(x.shape)}`);
     if (!sameShape(x.shape, t.shape)) {
       throw new Error(`${fn}: argument 'target' must have the input's shape ${shapeStr(x.shape)}, got ${shapeStr(t.shape)}`);
