@@ -25,6 +25,7 @@
 
 use crate::driver::Sum;
 use crate::math::{exp, exp_ftz_nonpos};
+use crate::simd::pair::X2;
 use crate::simd::{Element, Vector};
 
 /// Sums per class, in this order.
@@ -169,7 +170,8 @@ pub fn sums<E: Element>(
     target: Target<E>,
     out: &mut [Sum],
 ) {
-    type V<E> = <E as Element>::V;
+    // Pairs of vectors: two pixel vectors in flight hide the exponential's latency.
+    type V<E> = X2<<E as Element>::V>;
     let lanes = V::<E>::LANES;
     assert!(x.len() >= classes * s && out.len() >= classes * SUMS);
     match target {
@@ -292,7 +294,8 @@ pub fn backward<E: Element>(
     coef: &[f64],
     gx: &mut [E],
 ) {
-    type V<E> = <E as Element>::V;
+    // Pairs of vectors: two pixel vectors in flight hide the exponential's latency.
+    type V<E> = X2<<E as Element>::V>;
     let lanes = V::<E>::LANES;
     assert!(x.len() >= classes * s && gx.len() >= classes * s && coef.len() >= 2 * classes);
     match target {
