@@ -91,7 +91,7 @@ impl Workspace {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
 
@@ -115,7 +115,7 @@ mod tests {
         loss
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn matches_bermans_formula() {
         let errors = [0.3, 1.7, -0.2, 0.9, 0.9, 2.5, 0.05];
         let fg = [true, false, true, true, false, false, true];

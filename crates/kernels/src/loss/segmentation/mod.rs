@@ -152,7 +152,7 @@ pub fn gdl_group(
     f
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
 
@@ -160,7 +160,7 @@ mod tests {
         (a - b).abs() <= tol * b.abs().max(1e-300)
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn tversky_half_is_dice_and_one_is_jaccard() {
         let (tp, fp, fn_) = (3.25, 1.5, 0.75);
         let dice = Overlap {
@@ -194,7 +194,7 @@ mod tests {
         assert!(close(jac.loss, (fp + fn_) / (tp + fp + fn_), 1e-15));
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn overlap_partials_match_differences() {
         for log_loss in [false, true] {
             let o = Overlap {
@@ -219,7 +219,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn nearly_perfect_prediction_keeps_its_digits() {
         // FP = FN = 1e-20 against TP = 100: 1 − score = 2e-20/200 exactly, not 0.
         let c = Overlap {
@@ -244,7 +244,7 @@ mod tests {
         assert!(close(l.loss, 1e-22, 1e-15));
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn empty_class_is_zero() {
         let c = Overlap {
             k: 1.0,
@@ -258,7 +258,7 @@ mod tests {
         assert_eq!(c, ClassLoss::default());
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn mcc_partials_match_differences() {
         let (l, g) = mcc(5.0, 2.0, 1.5, 9.0, 1e-5);
         let m = |d: [f64; 4]| mcc(5.0 + d[0], 2.0 + d[1], 1.5 + d[2], 9.0 + d[3], 1e-5).0;

@@ -379,3 +379,138 @@ pub fn backward<E: Element>(
         i += k;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
+    /// Scalar float64 `(p, q)` of element (c, i).
+    fn pq(x: &[f64], c: usize, s: usize, i: usize, classes: usize, act: Act) -> (f64, f64) {
+        let v = x[c * s + i];
+        match act {
+            Act::None => (v, 1.0 - v),
+            Act::Sigmoid => (1.0 / (1.0 + (-v).exp()), 1.0 / (1.0 + v.exp())),
+            Act::Softmax => {
+                let m = (0..classes)
+                    .map(|k| x[k * s + i])
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let z: f64 = (0..classes).map(|k| (x[k * s + i] - m).exp()).sum();
+                let p = (v - m).exp() / z;
+                (p, 1.0 - p)
+            }
+        }
+    }
+
+    /// Every length around the lane multiples (pairs of vectors: 8 f32 / 4 f64 lanes), both
+    /// target kinds, every activation: sums and gradients against a scalar float64 loop.
+    fn check<E: Element>(tol: f64) {
+        let mut seed = 7u64;
+        let classes = 3;
+        for s in 0..=19 {
+            for act in [Act::None, Act::Sigmoid, Act::Softmax] {
+                let x64: Vec<f64> = (0..classes * s)
+                    .map(|_| {
+                        if act == Act::None {
+                            lcg(&mut seed)
+                        } else {
+                            6.0 * lcg(&mut seed) - 3.0
+                        }
+                    })
+                    .collect();
+                let x: Vec<E> = x64.iter().map(|&v| E::from_f64(v)).collect();
+                let x64: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
+                let labels: Vec<i32> = (0..s).map(|_| (lcg(&mut seed) * 4.0) as i32 - 1).collect();
+                let dense: Vec<E> = (0..classes * s)
+                    .map(|_| {
+                        E::from_f64(if lcg(&mut seed) < 0.2 {
+                            2.0
+                        } else {
+                            (lcg(&mut seed) * 4.0).floor() / 4.0
+                        })
+                    })
+                    .collect();
+                let coef: Vec<f64> = (0..2 * classes).map(|_| lcg(&mut seed) - 0.5).collect();
+                for labelled in [true, false] {
+                    let target = if labelled {
+                        Target::Labels(&labels)
+                    } else {
+                        Target::Dense(&dense, 2.0)
+                    };
+                    let g = |c: usize, i: usize| -> Option<f64> {
+                        if labelled {
+                            (labels[i] >= 0).then(|| (labels[i] == c as i32) as u8 as f64)
+                        } else {
+                            let t = dense[c * s + i].to_f64();
+                            (t != 2.0).then_some(t)
+                        }
+                    };
+                    let mut out = vec![Sum::default(); classes * SUMS];
+                    sums(&x, classes, s, act, target, &mut out);
+                    let mut gx = vec![E::from_f64(0.0); classes * s];
+                    backward(&x, classes, s, act, target, &coef, &mut gx);
+                    for c in 0..classes {
+                        let mut want = [0.0; SUMS];
+                        for i in 0..s {
+                            if let Some(gv) = g(c, i) {
+                                let (p, q) = pq(&x64, c, s, i, classes, act);
+                                want[TP] += p * gv;
+                                want[FP] += p * (1.0 - gv);
+                                want[FN] += q * gv;
+                                want[TN] += q * (1.0 - gv);
+                                want[G] += gv;
+                            }
+                        }
+                        for k in 0..SUMS {
+                            let got = out[c * SUMS + k].value();
+                            assert!(
+                                (got - want[k]).abs() <= tol * (1.0 + want[k].abs()),
+                                "s={s} {act:?} labelled={labelled} c={c} k={k}: {got} vs {}",
+                                want[k]
+                            );
+                        }
+                    }
+                    for i in 0..s {
+                        let d: Vec<f64> = (0..classes)
+                            .map(|c| g(c, i).map_or(0.0, |gv| coef[2 * c] + coef[2 * c + 1] * gv))
+                            .collect();
+                        let ps: Vec<(f64, f64)> = (0..classes)
+                            .map(|c| pq(&x64, c, s, i, classes, act))
+                            .collect();
+                        let t: f64 = (0..classes).map(|c| ps[c].0 * d[c]).sum();
+                        for c in 0..classes {
+                            let want = match act {
+                                Act::None => d[c],
+                                Act::Sigmoid => d[c] * ps[c].0 * ps[c].1,
+                                Act::Softmax => ps[c].0 * (d[c] - t),
+                            };
+                            let got = gx[c * s + i].to_f64();
+                            assert!((got - want).abs() <= tol * (1.0 + want.abs()), "grad s={s} {act:?} labelled={labelled} c={c} i={i}: {got} vs {want}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Host-only (#[test], not #[kernel_test]): built for wasm32 by crates/kernel-tests this
+    // test traps at its start for float32 class-index targets, even with zero pixels, while the
+    // same calls arranged in other functions pass there; not explained yet (see the branch's
+    // report). The shipped module's plane pass is checked end to end on the wasm128 lanes by
+    // test/segmentation/properties.test.ts and the golden cases.
+    #[test]
+    fn planes_match_a_scalar_reference_f32() {
+        check::<f32>(1e-5);
+    }
+
+    #[test]
+    fn planes_match_a_scalar_reference_f64() {
+        check::<f64>(1e-13);
+    }
+}

@@ -91,11 +91,11 @@ pub fn radix_sort(keys: &mut [u64], vals: &mut [u32], tk: &mut [u64], tv: &mut [
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "wasm-tests"))]
 mod tests {
     use super::*;
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn sorts_descending_and_stably() {
         let errs = [0.5, 2.0, -1.0, 0.5, 0.0, -0.0, 2.0, 1e-300, -3.5, 0.5];
         let mut keys: Vec<u64> = errs.iter().map(|&e| desc_key(e)).collect();
@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(vals, vec![1, 6, 0, 3, 9, 7, 4, 5, 2, 8]);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn keys_equal_in_their_top_bits_are_ordered_by_the_rest() {
         // Errors one ulp apart share the top 32 bits of their keys.
         let base = 0.7f64;
@@ -120,7 +120,7 @@ mod tests {
         assert_eq!(vals, vec![2, 4, 0, 5, 3, 1, 6]);
     }
 
-    #[test]
+    #[lossfn_test_macro::kernel_test]
     fn matches_a_stable_comparison_sort() {
         let mut s = 12345u64;
         let mut errs = Vec::new();
