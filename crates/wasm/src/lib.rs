@@ -286,6 +286,7 @@ mod elementwise;
 mod localization;
 mod ranking;
 mod rows;
+mod segmentation;
 mod sequence;
 #[cfg(test)]
 mod tests;
