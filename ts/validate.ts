@@ -2,6 +2,7 @@
 // argument, uses PyTorch's wording where it has one, and is thrown before any kernel runs.
 
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
+import { WasmTensor } from './wasm_tensor.js';
 
 const describe = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Object && v.constructor ? v.constructor.name : typeof v;
@@ -11,6 +12,8 @@ export function checkTensor(fn: string, name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) {
     throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
   }
+  // A freed wasm tensor, or one of a replaced instance: an error naming the argument.
+  if (v instanceof WasmTensor) v.assertLive(fn, name);
   return v;
 }
 

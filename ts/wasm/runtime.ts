@@ -224,3 +224,29 @@ export function scratch(ex: Exports, bytes: number): number {
 export function memoryBytes(): number {
   return exportsRef === null ? 0 : exportsRef.memory.buffer.byteLength;
 }
+
+// ---- Zero-copy tensors (ts/wasm_tensor.ts) ------------------------------------------------
+
+/** The current instance's exports, or null before `init()`; wasm tensors compare it with the
+ * instance they were allocated in (an instance swapped in since has another memory). */
+export function currentExports(): Exports | null {
+  return exportsRef;
+}
+
+/**
+ * The byte address of `a` in `ex`'s memory when it is a view of that memory (a wasm tensor's
+ * data), else -1: the drivers then pass the address to the kernel instead of staging a copy.
+ * Take it after the call's last `scratch()`: growing memory detaches older views.
+ */
+export function wasmAddress(ex: Exports, a: ArrayBufferView): number {
+  return a.buffer === ex.memory.buffer ? a.byteOffset : -1;
+}
+
+/**
+ * `a` itself, or a JS copy when it is a view of wasm memory: for drivers that keep an array
+ * across `scratch()`, which may grow memory and so detach such a view. The copy costs what the
+ * chunked staging would have; only the drivers that stage by address avoid it.
+ */
+export function hostArray<A extends ArrayBufferView & { slice(): A }>(a: A): A {
+  return exportsRef !== null && a.buffer === exportsRef.memory.buffer ? a.slice() : a;
+}
