@@ -250,3 +250,14 @@ export function wasmAddress(ex: Exports, a: ArrayBufferView): number {
 export function hostArray<A extends ArrayBufferView & { slice(): A }>(a: A): A {
   return exportsRef !== null && a.buffer === exportsRef.memory.buffer ? a.slice() : a;
 }
+
+/**
+ * For tests: makes `instance` (of the same module) the current one, as swapping in a fresh
+ * instance does (issue 8's `release()`); wasm tensors of the old one must then refuse use.
+ */
+export function replaceInstanceForTesting(instance: WebAssembly.Instance): void {
+  exportsRef = instance.exports as unknown as Exports;
+  arenaPtr = 0;
+  arenaBytes = 0;
+  viewsCache = null;
+}
