@@ -1,17 +1,17 @@
 // Zero-copy tensors and one-copy staging (docs/zero-copy.md), through the public API: each case
 // runs its variants interleaved round by round in one process (A, B, C, A, B, C, …), so a
-// noisy stretch of this small shared machine hits every variant alike. Per variant: the best
-// round's median time per call, M elements/s, and its speed relative to the first variant
-// (`js`: tensors over JS typed arrays, the copies into wasm memory included) as the median
-// ratio over the rounds with its range (lo–hi).
+// noisy stretch of this small shared machine hits every variant alike. Per variant: the median
+// sample's time per call, M elements/s, and its speed relative to the first variant (`js`:
+// tensors over JS typed arrays, the copies into wasm memory included): the median of the
+// ratios of paired samples, with their interquartile range (lo–hi).
 //
 // Variants: `js` (JS arrays, chunked staging: the default), `js 1-copy` (JS arrays, whole
 // operands staged with one `set` each: setOneCopyBytes), `zero-copy` (wasmTensor operands,
 // refilled in place; read by the kernels where they are).
 //
 // Usage: node bench/zerocopy.mjs          (after `npm run build`)
-// Knobs: ZC_N=1e6 (elements; crossEntropy is rows×1000 with rows = N/1000), ZC_ROUNDS=9,
-//        ZC_MS=120 (per variant per round), ZC_FILTER=regex (on case names),
+// Knobs: ZC_N=1e6 (elements; crossEntropy is rows×1000 with rows = N/1000), ZC_ROUNDS=8
+//        (× 25 paired samples of ~2 ms per variant), ZC_FILTER=regex (on case names),
 //        ZC_ONECOPY=bytes (the bound for the `js 1-copy` variant; default: whole operands)
 
 import { F, init, tensor, wasmTensor } from '../dist/index.js';
@@ -19,8 +19,7 @@ import { setOneCopyBytes } from '../dist/elementwise.js';
 
 const env = process.env;
 const N = Math.round(Number(env.ZC_N ?? 1e6));
-const ROUNDS = Number(env.ZC_ROUNDS ?? 9);
-const MS = Number(env.ZC_MS ?? 120);
+const ROUNDS = Number(env.ZC_ROUNDS ?? 8);
 const FILTER = env.ZC_FILTER ? new RegExp(env.ZC_FILTER) : null;
 
 await init();
@@ -95,23 +94,25 @@ const CASES = [
   })(),
 ];
 
-/** Median seconds per call over one window of `MS` ms (samples of ≥ 2 ms). */
-function window(fn) {
+/** Calls per sample so that one sample lasts about 2 ms. */
+function calibrate(fn) {
   const t0 = performance.now();
-  fn();
-  const once = Math.max(performance.now() - t0, 1e-3);
-  const inner = Math.max(1, Math.ceil(2 / once));
-  const samples = [];
-  const start = performance.now();
-  while (performance.now() - start < MS || samples.length < 3) {
-    const s = performance.now();
-    for (let i = 0; i < inner; i++) fn();
-    samples.push((performance.now() - s) / inner / 1e3);
+  let calls = 0;
+  while (performance.now() - t0 < 20 || calls < 3) {
+    fn();
+    calls++;
   }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
+  return Math.max(1, Math.round(2 / ((performance.now() - t0) / calls)));
 }
 
+/** Seconds per call of one sample of `inner` calls. */
+function sample(fn, inner) {
+  const s = performance.now();
+  for (let i = 0; i < inner; i++) fn();
+  return (performance.now() - s) / inner / 1e3;
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const oneCopyBound = Number(env.ZC_ONECOPY ?? 2 ** 31);
 const lines = [];
 for (const c of CASES) {
@@ -129,27 +130,41 @@ for (const c of CASES) {
     return v;
   });
   if (!values.every((v) => Object.is(v, values[0]))) throw new Error(`${c.name}: variants disagree: ${values.join(', ')}`);
-  const best = variants.map(() => Infinity);
+  // Paired samples: one sample of every variant in turn (the order rotating), ROUNDS × 25
+  // times; the ratio of each pair is taken within one turn, so a burst of load from another
+  // process mostly hits both sides of a ratio or neither.
+  const inner = variants.map(([, fn, on]) => {
+    on();
+    return calibrate(fn);
+  });
+  const times = variants.map(() => []);
   const ratios = variants.map(() => []);
-  for (let round = 0; round < ROUNDS; round++) {
-    const t = variants.map(([, fn, on]) => {
-      on();
-      return window(fn);
-    });
+  const turns = ROUNDS * 25;
+  for (let k = 0; k < turns; k++) {
+    const t = new Array(variants.length);
+    for (let j = 0; j < variants.length; j++) {
+      const i = (j + k) % variants.length;
+      variants[i][2]();
+      t[i] = sample(variants[i][1], inner[i]);
+    }
     t.forEach((v, i) => {
-      best[i] = Math.min(best[i], v);
+      times[i].push(v);
       ratios[i].push(t[0] / v);
     });
   }
+  times.forEach((ts) => ts.sort((a, b) => a - b));
+  const best = times.map((ts) => quantile(ts, 0.5));
+  const fast = times.map((ts) => quantile(ts, 0.1));
   setOneCopyBytes();
   variants.forEach(([label], i) => {
     const rs = ratios[i].slice().sort((a, b) => a - b);
-    const rel = i === 0 ? '' : `×${rs[rs.length >> 1].toFixed(2)} (${rs[0].toFixed(2)}–${rs[rs.length - 1].toFixed(2)})`;
-    lines.push(`| ${c.name} | ${label} | ${(best[i] * 1e6).toFixed(0)} µs | ${(c.elems / best[i] / 1e6).toFixed(0)} M/s | ${rel} |`);
+    const rel = i === 0 ? '' : `×${quantile(rs, 0.5).toFixed(2)} (${quantile(rs, 0.25).toFixed(2)}–${quantile(rs, 0.75).toFixed(2)})`;
+    lines.push(`| ${c.name} | ${label} | ${(best[i] * 1e6).toFixed(0)} µs | ${(c.elems / best[i] / 1e6).toFixed(0)} M/s | ${(c.elems / fast[i] / 1e6).toFixed(0)} M/s | ${rel} |`);
   });
 }
-console.log(`Node ${process.version}, float32, ${ROUNDS} interleaved rounds of ${MS} ms per variant;`);
-console.log('×r (lo–hi): median over the rounds of the speed relative to `js` (> 1 is faster), and its range');
-console.log('| case | variant | time | rate | vs js |');
-console.log('|---|---|---:|---:|---:|');
+console.log(`Node ${process.version}, float32, ${ROUNDS * 25} turns of paired ~2 ms samples per variant; time, rate: the median sample;`);
+console.log('p10: the rate of the fastest 10 % of samples (what the machine does between bursts of load from other processes);');
+console.log('×r (lo–hi): median of the paired ratios to `js` (> 1 is faster), and their interquartile range');
+console.log('| case | variant | time | rate | rate (p10 time) | vs js |');
+console.log('|---|---|---:|---:|---:|---:|');
 for (const l of lines) console.log(l);
