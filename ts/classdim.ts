@@ -5,7 +5,7 @@
 
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkTensor, sameShape, shapeStr } from './validate.js';
-import { hostArray } from './wasm/runtime.js';
+import { hostCopy } from './wasm_tensor.js';
 
 /** (N, C, S): batch, classes, positions per sample (the product of d1..dk). */
 export interface ClassLayout {
@@ -119,7 +119,7 @@ export function indexTargets(fn: string, target: Tensor, input: Tensor, c: numbe
       const y = src[i];
       if (y !== ignoreIndex && !(y >= 0 && y < c)) throw outOfBounds(y);
     }
-    return hostArray(src);
+    return hostCopy(target, src);
   }
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {

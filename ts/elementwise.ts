@@ -5,10 +5,11 @@
 
 import { broadcastPlan, isIdentity, reduceBroadcast, stageBroadcast, type Plan } from './broadcast.js';
 import type { ElementwiseBackward, ElementwiseForward, Exports } from './wasm/abi.js';
-import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm, wasmAddress } from './wasm/runtime.js';
+import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
 import { gradScale, reduceSum, Sum, type Reduction } from './reduction.js';
 import { Tensor, type FloatArray, type FloatDType, type GradFn } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkSameShape } from './validate.js';
+import { wasmAddressOf } from './wasm_tensor.js';
 
 /** Bytes per operand slot of the scratch area: one chunk of one operand. */
 export const CHUNK_BYTES = 64 * 1024;
@@ -87,12 +88,12 @@ function stageOperand(heap: FloatArray, at: number, p: Planned, off: number, len
   else stageBroadcast(heap, at, p.op.tensor.data, p.plan, off, len);
 }
 
-
 /**
  * Bytes of whole-operand copies one call may stage (one-copy staging): operands that are not
  * in wasm memory are copied in with one `set` each, instead of one per 64 KiB chunk, while
  * their total stays within this bound; 0 turns it off. The kernel still runs chunk by chunk,
- * so results are the same bit for bit either way.
+ * so results are the same bit for bit either way. Off: measured slower than chunks
+ * (docs/zero-copy.md).
  */
 export const ONE_COPY_BYTES = 0;
 let oneCopyBytes: number = ONE_COPY_BYTES;
@@ -102,62 +103,35 @@ export function setOneCopyBytes(bytes: number = ONE_COPY_BYTES): void {
   oneCopyBytes = bytes;
 }
 
-/**
- * One operand of a call: where the kernel reads chunk `off .. off+len` of it. `addr` is the
- * byte address of its element 0 when it can be read in place (a wasm tensor's storage, or its
- * whole copy), else -1 and each chunk is staged into `slot`.
- */
-interface Feed {
-  data: () => FloatArray;
-  /** A broadcast operand (staged through its plan unless it is the identity). */
-  planned: Planned | null;
-  slot: number;
-  addr: number;
-}
+/** The address of chunk `off` of an operand for the kernel: in place, or its (staged) slot. */
+const chunkAt = (addr: number, slot: number, off: number, bytes: number): number => (addr >= 0 ? addr + off * bytes : slot);
 
-const feedOf = (data: () => FloatArray, planned: Planned | null = null): Feed => ({ data, planned, slot: 0, addr: -1 });
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
 
 /**
- * Places a call's operands: the ones in wasm memory are read where they are; the others get
- * the slots `slots` (offsets into the scratch area) or, when their whole copies fit the
- * one-copy bound, one copy each after the slots. Returns the scratch area's base address.
+ * The scratch area of a call under one-copy staging: SLOTS chunk slots, plus a whole copy of
+ * each operand `ops[i]` not read in place (`addr[i] < 0`; null: absent, or broadcast and
+ * staged through its plan) when their total fits the bound; `addr[i]` then becomes the copy's
+ * address. Returns the slots' base. Called after the residency checks: growing the arena
+ * detaches views, not addresses. (A separate function, not a closure in the drivers: captured
+ * operands would slow every access to them in a small call.)
  */
-function placeFeeds(ex: Exports, feeds: Feed[], slots: number[], chunkSlots: number, n: number, bytes: number): number {
-  let whole = 0;
-  const staged: Feed[] = [];
-  for (const f of feeds) {
-    const flat = f.planned === null || f.planned.identity;
-    const at = flat ? wasmAddress(ex, f.data()) : -1;
-    f.addr = at;
-    if (at < 0 && flat) staged.push(f);
-  }
-  const wholeBytes = staged.length * align16(n * bytes);
-  const oneCopy = n * bytes > CHUNK_BYTES && wholeBytes <= oneCopyBytes;
-  // Taken after the residency checks and before any copy: growing the arena detaches views,
-  // but not addresses.
-  const base = scratch(ex, chunkSlots * CHUNK_BYTES + (oneCopy ? wholeBytes : 0));
-  feeds.forEach((f, i) => {
-    f.slot = base + slots[i] * CHUNK_BYTES;
+function oneCopyScratch(ex: Exports, addr: number[], ops: (FloatArray | null)[], n: number, bytes: number): number {
+  if (n * bytes <= CHUNK_BYTES) return scratch(ex, SLOTS * CHUNK_BYTES);
+  const size = align16(n * bytes);
+  const staged = ops.map((a, i) => a !== null && addr[i] < 0);
+  const count = staged.filter(Boolean).length;
+  if (count === 0 || count * size > oneCopyBytes) return scratch(ex, SLOTS * CHUNK_BYTES);
+  const base = scratch(ex, SLOTS * CHUNK_BYTES + count * size);
+  const heap = bytes === 4 ? views(ex).f32 : views(ex).f64;
+  let at = base + SLOTS * CHUNK_BYTES;
+  ops.forEach((a, i) => {
+    if (!staged[i]) return;
+    heap.set(a as FloatArray, at / bytes);
+    addr[i] = at;
+    at += size;
   });
-  if (oneCopy) {
-    let at = base + chunkSlots * CHUNK_BYTES;
-    for (const f of staged) {
-      heapOf(ex, bytes === 4 ? 'float32' : 'float64').set(f.data(), at / bytes);
-      f.addr = at;
-      at += align16(n * bytes);
-    }
-  }
   return base;
-}
-
-/** The byte address of chunk `off .. off+len` of `f` for the kernel, staging it if needed. */
-function feed(f: Feed, heap: FloatArray, off: number, len: number, bytes: number): number {
-  if (f.addr >= 0) return f.addr + off * bytes;
-  const p = f.planned;
-  if (p !== null && !p.identity) stageBroadcast(heap, f.slot / bytes, p.op.tensor.data, p.plan, off, len);
-  else stage(heap, f.slot / bytes, f.data(), off, len);
-  return f.slot;
 }
 
 /** Runs an elementwise loss forward and returns its (reduced) result with its autograd node. */
@@ -176,23 +150,29 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const fwd = kernel<ElementwiseForward>(ex, stem, 'forward', dtype);
   const bytes = floatBytes(dtype);
   const chunk = CHUNK_BYTES / bytes;
-  const fx = feedOf(() => x.data);
-  const ft = feedOf(() => t.data);
-  const fa = aux ? feedOf(() => aux.op.tensor.data, aux) : null;
-  const fw = weight ? feedOf(() => weight.op.tensor.data, weight) : null;
-  const present = ([[fx, 0], [ft, 1], [fa, 2], [fw, 3]] as [Feed | null, number][]).filter((e): e is [Feed, number] => e[0] !== null);
-  const base = placeFeeds(ex, present.map((e) => e[0]), present.map((e) => e[1]), SLOTS, n, bytes);
-  const [pout, psum] = [4, 8].map((s) => base + s * CHUNK_BYTES);
+  // Operands in wasm memory: their addresses (-1: staged chunk by chunk).
+  const addr = [
+    wasmAddressOf(x), wasmAddressOf(t),
+    aux?.identity ? wasmAddressOf(aux.op.tensor) : -1, weight?.identity ? wasmAddressOf(weight.op.tensor) : -1,
+  ];
+  const base = oneCopyBytes === 0 ? scratch(ex, SLOTS * CHUNK_BYTES) : oneCopyScratch(ex, addr, [
+    x.data, t.data, aux?.identity ? aux.op.tensor.data : null, weight?.identity ? weight.op.tensor.data : null,
+  ], n, bytes);
+  const [px, pt, pa, pw, pout, psum] = [0, 1, 2, 3, 4, 8].map((s) => base + s * CHUNK_BYTES);
   const out = reduction === 'none' ? new (floatArray(dtype))(n) : null;
   const total = new Sum();
   for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
-    const px = feed(fx, heap, off, len, bytes);
-    const pt = feed(ft, heap, off, len, bytes);
-    const pa = fa ? feed(fa, heap, off, len, bytes) : 0;
-    const pw = fw ? feed(fw, heap, off, len, bytes) : 0;
-    const status = fwd(px, pt, pa, pw, len, params[0], params[1], params[2], out ? pout : 0, psum);
+    if (addr[0] < 0) stage(heap, px / bytes, x.data, off, len);
+    if (addr[1] < 0) stage(heap, pt / bytes, t.data, off, len);
+    if (aux && addr[2] < 0) stageOperand(heap, pa / bytes, aux, off, len);
+    if (weight && addr[3] < 0) stageOperand(heap, pw / bytes, weight, off, len);
+    const status = fwd(
+      chunkAt(addr[0], px, off, bytes), chunkAt(addr[1], pt, off, bytes),
+      aux ? chunkAt(addr[2], pa, off, bytes) : 0, weight ? chunkAt(addr[3], pw, off, bytes) : 0,
+      len, params[0], params[1], params[2], out ? pout : 0, psum,
+    );
     check(ex, fn, status);
     const v = views(ex);
     if (out) out.set(heapOf(ex, dtype).subarray(pout / bytes, pout / bytes + len), off);
@@ -232,27 +212,30 @@ function elementwiseGradFn(
       const grads = inputs.map((o, i) => (want[i] ? new Ctor(o.numel()) : null));
       const perElement = reduction === 'none';
       const scale = perElement ? 1 : gradScale(reduction, Number(g.data[0]), call.denominator ?? n);
-      const fx = feedOf(() => x.data);
-      const ft = feedOf(() => t.data);
-      const fa = aux ? feedOf(() => aux.op.tensor.data, aux) : null;
-      const fw = weight ? feedOf(() => weight.op.tensor.data, weight) : null;
-      const fg = perElement ? feedOf(() => g.data as FloatArray) : null;
-      const present = ([[fx, 0], [ft, 1], [fa, 2], [fw, 3], [fg, 4]] as [Feed | null, number][])
-        .filter((e): e is [Feed, number] => e[0] !== null);
-      const base = placeFeeds(ex, present.map((e) => e[0]), present.map((e) => e[1]), SLOTS, n, bytes);
-      const [pgx, pgt, pga] = [5, 6, 7].map((s) => base + s * CHUNK_BYTES);
+      const addr = [
+        wasmAddressOf(x), wasmAddressOf(t),
+        aux?.identity ? wasmAddressOf(aux.op.tensor) : -1, weight?.identity ? wasmAddressOf(weight.op.tensor) : -1,
+        perElement ? wasmAddressOf(g) : -1,
+      ];
+      const base = oneCopyBytes === 0 ? scratch(ex, SLOTS * CHUNK_BYTES) : oneCopyScratch(ex, addr, [
+        x.data, t.data, aux?.identity ? aux.op.tensor.data : null, weight?.identity ? weight.op.tensor.data : null,
+        perElement ? (g.data as FloatArray) : null,
+      ], n, bytes);
+      const [px, pt, pa, pw, pg, pgx, pgt, pga] = [0, 1, 2, 3, 4, 5, 6, 7].map((s) => base + s * CHUNK_BYTES);
       const outPtrs = [pgx, pgt, pga];
       for (let off = 0; off < n; off += chunk) {
         const len = Math.min(chunk, n - off);
         const heap = heapOf(ex, dtype);
-        const px = feed(fx, heap, off, len, bytes);
-        const pt = feed(ft, heap, off, len, bytes);
-        const pa = fa ? feed(fa, heap, off, len, bytes) : 0;
-        const pw = fw ? feed(fw, heap, off, len, bytes) : 0;
-        const pg = fg ? feed(fg, heap, off, len, bytes) : 0;
+        if (addr[0] < 0) stage(heap, px / bytes, x.data, off, len);
+        if (addr[1] < 0) stage(heap, pt / bytes, t.data, off, len);
+        if (aux && addr[2] < 0) stageOperand(heap, pa / bytes, aux, off, len);
+        if (weight && addr[3] < 0) stageOperand(heap, pw / bytes, weight, off, len);
+        if (perElement && addr[4] < 0) stage(heap, pg / bytes, g.data as FloatArray, off, len);
         const status = bwd(
-          px, pt, pa, pw, len, params[0], params[1], params[2],
-          pg, scale,
+          chunkAt(addr[0], px, off, bytes), chunkAt(addr[1], pt, off, bytes),
+          aux ? chunkAt(addr[2], pa, off, bytes) : 0, weight ? chunkAt(addr[3], pw, off, bytes) : 0,
+          len, params[0], params[1], params[2],
+          perElement ? chunkAt(addr[4], pg, off, bytes) : 0, scale,
           want[0] ? pgx : 0, want[1] ? pgt : 0, want[2] ? pga : 0,
         );
         check(ex, fn, status);

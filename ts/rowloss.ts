@@ -15,7 +15,8 @@ import { gradScale, Sum } from './reduction.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkTensor, shapeStr } from './validate.js';
 import type { Exports, RowBackward, RowForward, RowPiece } from './wasm/abi.js';
-import { check, floatArray, floatBytes, heapOf, hostArray, kernel, scratch, views, wasm, wasmAddress } from './wasm/runtime.js';
+import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
+import { hostCopy, wasmAddressOf } from './wasm_tensor.js';
 
 // The per-dtype helpers and the kernel lookup live with the memory views; re-exported for the
 // loss files.
@@ -108,7 +109,7 @@ export function rowLossResult(
     inputs,
     backward(g: Tensor): (Tensor | null)[] {
       // A wasm tensor's view would not survive the driver's scratch() growing memory.
-      if (perElement) return backward(hostArray(g.data as FloatArray), 1);
+      if (perElement) return backward(hostCopy(g, g.data as FloatArray), 1);
       // Σ/denominator: Σ with 'sum' (denominator 1), the mean otherwise.
       return backward(null, gradScale('mean', Number(g.data[0]), r.denominator));
     },
@@ -238,8 +239,8 @@ function ignored(call: RowLossCall, r: number): boolean {
  * in wasm memory and its rows are contiguous: `s` = 1), else -1. Addresses survive the memory
  * growth of `scratch()`; views do not, so operands are always re-read through `t.data`.
  */
-function inPlace(ex: Exports, t: Tensor<FloatDType> | null, s: number): number {
-  return t !== null && s === 1 ? wasmAddress(ex, t.data) : -1;
+function inPlace(t: Tensor<FloatDType> | null, s: number): number {
+  return t !== null && s === 1 ? wasmAddressOf(t) : -1;
 }
 
 /** Rows staged whole (true) or streamed in pieces. */
@@ -260,9 +261,9 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
   const w = call.weight ?? null;
   const t = call.target ?? null;
   const y = call.y ?? null;
-  const xAt = inPlace(ex, x, layout.s);
-  const tAt = inPlace(ex, t, layout.s);
-  const wAt = inPlace(ex, w, 1);
+  const xAt = inPlace(x, layout.s);
+  const tAt = inPlace(t, layout.s);
+  const wAt = inPlace(w, 1);
   if (wholeRows(call)) {
     // Slots even for operands read in place: the chunking (hence every sum) stays the same.
     const perRow = { x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, out: per ? c * bytes : bytes };
@@ -370,9 +371,9 @@ function runBackward(
   const w = call.weight ?? null;
   const t = call.target ?? null;
   const y = call.y ?? null;
-  const xAt = inPlace(ex, x, layout.s);
-  const tAt = inPlace(ex, t, layout.s);
-  const wAt = inPlace(ex, w, 1);
+  const xAt = inPlace(x, layout.s);
+  const tAt = inPlace(t, layout.s);
+  const wAt = inPlace(w, 1);
   if (wholeRows(call)) {
     const perRow = {
       x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, g: g ? (per ? c * bytes : bytes) : 0,

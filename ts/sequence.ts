@@ -5,7 +5,8 @@
 import { Tensor, isFloatDType, type FloatDType } from './tensor.js';
 import { shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
-import { hostArray, scratch } from './wasm/runtime.js';
+import { scratch } from './wasm/runtime.js';
+import { hostCopy } from './wasm_tensor.js';
 
 /** Sequence lengths as accepted by ctcLoss / rnntLoss: an int tensor, a number array, or a number. */
 export type Lengths = Tensor | readonly number[] | number;
@@ -63,7 +64,7 @@ export function intTargets(fn: string, name: string, t: Tensor, what = 'class in
   if (isFloatDType(t.dtype)) {
     throw new TypeError(`${fn}: argument '${name}' must hold ${what} (int32 or int64), got ${t.dtype}`);
   }
-  if (t.data instanceof Int32Array) return hostArray(t.data);
+  if (t.data instanceof Int32Array) return hostCopy(t, t.data);
   const src = t.data as BigInt64Array;
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {

@@ -92,6 +92,12 @@ export class WasmTensor<D extends DType = DType> extends Tensor<D> {
     }
   }
 
+  /** The byte address of element 0 in wasm memory, for the drivers (valid while the tensor is
+   * live: checked when a loss validates its arguments). */
+  get address(): number {
+    return this.#block.ptr;
+  }
+
   /** Whether `free()` has run (or the instance was replaced): the tensor can no longer be used. */
   get freed(): boolean {
     return this.#freed || currentExports() !== this.#block.instance.deref();
@@ -124,6 +130,24 @@ if (typeof disposeSymbol === 'symbol') {
       this.free();
     },
   });
+}
+
+/**
+ * The byte address where the kernels can read `t` in place (a wasm tensor), else -1: the
+ * drivers then stage it. An `instanceof` first, so that JS-array tensors pay nothing more.
+ */
+export function wasmAddressOf(t: Tensor): number {
+  return t instanceof WasmTensor ? t.address : -1;
+}
+
+/**
+ * `a` (the data of `t`, or an array made from it), or a JS copy of it when `t` is a wasm tensor:
+ * for code that keeps the array across a call's `scratch()`, which may grow memory and so
+ * detach the view. The copy costs what staging would; only the elementwise and row drivers
+ * read wasm tensors in place.
+ */
+export function hostCopy<A extends { slice(): A }>(t: Tensor, a: A): A {
+  return t instanceof WasmTensor ? a.slice() : a;
 }
 
 /**

@@ -233,23 +233,6 @@ export function currentExports(): Exports | null {
   return exportsRef;
 }
 
-/**
- * The byte address of `a` in `ex`'s memory when it is a view of that memory (a wasm tensor's
- * data), else -1: the drivers then pass the address to the kernel instead of staging a copy.
- * Take it after the call's last `scratch()`: growing memory detaches older views.
- */
-export function wasmAddress(ex: Exports, a: ArrayBufferView): number {
-  return a.buffer === ex.memory.buffer ? a.byteOffset : -1;
-}
-
-/**
- * `a` itself, or a JS copy when it is a view of wasm memory: for drivers that keep an array
- * across `scratch()`, which may grow memory and so detach such a view. The copy costs what the
- * chunked staging would have; only the drivers that stage by address avoid it.
- */
-export function hostArray<A extends ArrayBufferView & { slice(): A }>(a: A): A {
-  return exportsRef !== null && a.buffer === exportsRef.memory.buffer ? a.slice() : a;
-}
 
 /**
  * For tests: makes `instance` (of the same module) the current one, as swapping in a fresh
