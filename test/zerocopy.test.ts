@@ -312,6 +312,16 @@ describe('zero-copy tensors', () => {
     // The next call works.
     expect(F.mseLoss(t, t).item()).toBe(0);
     t.free();
+    // Freed between the forward pass and its backward: backward refuses too.
+    for (const loss of [
+      (a: Tensor) => F.mseLoss(a, tensor(new Float32Array(6).fill(1), [2, 3])),
+      (a: Tensor) => F.crossEntropy(a, tensor([0, 2], undefined, { dtype: 'int32' })),
+    ]) {
+      const a = wasmTensor([2, 3], { requiresGrad: true });
+      const l = loss(a);
+      a.free();
+      expect(() => l.backward()).toThrow(/WasmTensor\.(address|data): the wasm tensor was freed/);
+    }
   });
 
   it('allocating and freeing in a loop does not grow memory', () => {

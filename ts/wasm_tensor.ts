@@ -92,9 +92,10 @@ export class WasmTensor<D extends DType = DType> extends Tensor<D> {
     }
   }
 
-  /** The byte address of element 0 in wasm memory, for the drivers (valid while the tensor is
-   * live: checked when a loss validates its arguments). */
+  /** The byte address of element 0 in wasm memory, for the drivers; throws once the tensor
+   * is freed or its instance replaced (e.g. freed between a forward pass and its backward). */
   get address(): number {
+    this.assertLive('WasmTensor.address');
     return this.#block.ptr;
   }
 
