@@ -303,6 +303,13 @@ describe('zero-copy tensors', () => {
     expect(x.freed).toBe(true);
     expect(() => x.free()).not.toThrow();
     expect(() => x.dispose()).not.toThrow();
+    const d = (Symbol as { dispose?: symbol }).dispose;
+    if (typeof d === 'symbol') {
+      // `using u = wasmTensor(...)` calls this at the end of the block.
+      const u = wasmTensor([3]) as unknown as Record<symbol, () => void> & WasmTensor;
+      u[d]();
+      expect(u.freed).toBe(true);
+    }
     expect(() => x.data).toThrow(/WasmTensor\.data: the wasm tensor was freed/);
     expect(() => F.mseLoss(x, t)).toThrow(/^mseLoss: argument 'input' \(a wasm tensor\) was freed/);
     expect(() => F.l1Loss(t, x)).toThrow(/^l1Loss: argument 'target' \(a wasm tensor\) was freed/);

@@ -87,7 +87,7 @@ export class WasmTensor<D extends DType = DType> extends Tensor<D> {
     const ex = currentExports();
     if (ex === null || ex !== this.#block.instance.deref()) {
       throw new Error(
-        `${fn}: ${what} belongs to a lossfn wasm instance that has been replaced (release()); its memory is gone: allocate it again`,
+        `${fn}: ${what} belongs to a lossfn wasm instance that has been replaced (e.g. by release()); its memory is gone: allocate it again`,
       );
     }
   }
@@ -119,7 +119,6 @@ export class WasmTensor<D extends DType = DType> extends Tensor<D> {
   dispose(): void {
     this.free();
   }
-
 }
 
 // `using x = wasmTensor(...)` frees it at the end of the block, where the engine has
