@@ -12,3 +12,4 @@ export { nn, type NN } from './nn/index.js';
 export * as ops from './ops/index.js';
 export { ABI_VERSION } from './wasm/abi.js';
 export * as metrics from './metrics/index.js';
+export { WasmTensor, wasmTensor, type WasmTensorOptions } from './wasm_tensor.js';

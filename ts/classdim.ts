@@ -6,6 +6,7 @@
 import { describe } from './describe.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkTensor, sameShape, shapeStr } from './validate.js';
+import { hostCopy } from './wasm_tensor.js';
 
 /** (N, C, S): batch, classes, positions per sample (the product of d1..dk). */
 export interface ClassLayout {
@@ -113,12 +114,13 @@ export function indexTargets(fn: string, target: Tensor, input: Tensor, c: numbe
     // PyTorch: "IndexError: Target 7 is out of bounds."
     new RangeError(`${fn}: argument 'target': Target ${y} is out of bounds (classes: ${c}${ignoreIndex === null ? '' : `, ignoreIndex: ${ignoreIndex}`}).`);
   if (src instanceof Int32Array) {
-    // Read-only from here on: int32 targets are used as they are (one monomorphic pass).
+    // Read-only from here on: int32 targets are used as they are (one monomorphic pass), or
+    // copied when they live in wasm memory (the driver's scratch() may grow it).
     for (let i = 0; i < src.length; i++) {
       const y = src[i];
       if (y !== ignoreIndex && !(y >= 0 && y < c)) throw outOfBounds(y);
     }
-    return src;
+    return hostCopy(target, src);
   }
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {

@@ -1,6 +1,7 @@
 // The TS side of the elementwise driver: validates the operands, streams them through a
 // bounded scratch area in wasm memory (so inputs of any length run in constant wasm memory),
-// calls the kernel per chunk, reduces, and records the autograd node.
+// calls the kernel per chunk, reduces, and records the autograd node. Operands that live in
+// wasm memory (ts/wasm_tensor.ts) are read in place: the same chunks, no copies.
 
 import { broadcastPlan, isIdentity, reduceBroadcast, stageBroadcast, type Plan } from './broadcast.js';
 import type { ElementwiseBackward, ElementwiseForward, Exports } from './wasm/abi.js';
@@ -9,6 +10,7 @@ import { gradScale, reduceSum, Sum, type Reduction } from './reduction.js';
 import { Tensor, type FloatArray, type FloatDType, type GradFn } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkSameShape } from './validate.js';
 import { fingerprinting, markCovered, modifiedError, stagedPrints } from './fingerprint.js';
+import { wasmAddressOf } from './wasm_tensor.js';
 
 /** Bytes per operand slot of the scratch area: one chunk of one operand. */
 export const CHUNK_BYTES = 64 * 1024;
@@ -87,6 +89,51 @@ function stageOperand(heap: FloatArray, at: number, p: Planned, off: number, len
   else stageBroadcast(heap, at, p.op.tensor.data, p.plan, off, len);
 }
 
+/**
+ * Bytes of whole-operand copies one call may stage (one-copy staging): operands that are not
+ * in wasm memory are copied in with one `set` each, instead of one per 64 KiB chunk, while
+ * their total stays within this bound; 0 turns it off. The kernel still runs chunk by chunk,
+ * so results are the same bit for bit either way. Off: measured slower than chunks
+ * (docs/zero-copy.md).
+ */
+export const ONE_COPY_BYTES = 0;
+let oneCopyBytes: number = ONE_COPY_BYTES;
+
+/** For benchmarks and tests: the one-copy staging bound; no argument restores the default. */
+export function setOneCopyBytes(bytes: number = ONE_COPY_BYTES): void {
+  oneCopyBytes = bytes;
+}
+
+/** The address of chunk `off` of an operand for the kernel: in place, or its (staged) slot. */
+const chunkAt = (addr: number, slot: number, off: number, bytes: number): number => (addr >= 0 ? addr + off * bytes : slot);
+
+const align16 = (b: number): number => Math.ceil(b / 16) * 16;
+
+/**
+ * The scratch area of a call under one-copy staging: SLOTS chunk slots, plus a whole copy of
+ * each operand `ops[i]` not read in place (`addr[i] < 0`; null: absent, or broadcast and
+ * staged through its plan) when their total fits the bound; `addr[i]` then becomes the copy's
+ * address. Returns the slots' base. Called after the residency checks: growing the arena
+ * detaches views, not addresses. (A separate function, not a closure in the drivers: captured
+ * operands would slow every access to them in a small call.)
+ */
+function oneCopyScratch(ex: Exports, addr: number[], ops: (FloatArray | null)[], n: number, bytes: number): number {
+  if (n * bytes <= CHUNK_BYTES) return scratch(ex, SLOTS * CHUNK_BYTES);
+  const size = align16(n * bytes);
+  const staged = ops.map((a, i) => a !== null && addr[i] < 0);
+  const count = staged.filter(Boolean).length;
+  if (count === 0 || count * size > oneCopyBytes) return scratch(ex, SLOTS * CHUNK_BYTES);
+  const base = scratch(ex, SLOTS * CHUNK_BYTES + count * size);
+  const heap = bytes === 4 ? views(ex).f32 : views(ex).f64;
+  let at = base + SLOTS * CHUNK_BYTES;
+  ops.forEach((a, i) => {
+    if (!staged[i]) return;
+    heap.set(a as FloatArray, at / bytes);
+    addr[i] = at;
+    at += size;
+  });
+  return base;
+}
 
 /** Runs an elementwise loss forward and returns its (reduced) result with its autograd node. */
 export function elementwise(call: ElementwiseCall): Tensor {
@@ -104,7 +151,14 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const fwd = kernel<ElementwiseForward>(ex, stem, 'forward', dtype);
   const bytes = floatBytes(dtype);
   const chunk = CHUNK_BYTES / bytes;
-  const base = scratch(ex, SLOTS * CHUNK_BYTES);
+  // Operands in wasm memory: their addresses (-1: staged chunk by chunk).
+  const addr = [
+    wasmAddressOf(x), wasmAddressOf(t),
+    aux?.identity ? wasmAddressOf(aux.op.tensor) : -1, weight?.identity ? wasmAddressOf(weight.op.tensor) : -1,
+  ];
+  const base = oneCopyBytes === 0 ? scratch(ex, SLOTS * CHUNK_BYTES) : oneCopyScratch(ex, addr, [
+    x.data, t.data, aux?.identity ? aux.op.tensor.data : null, weight?.identity ? weight.op.tensor.data : null,
+  ], n, bytes);
   const [px, pt, pa, pw, pout, psum] = [0, 1, 2, 3, 4, 8].map((s) => base + s * CHUNK_BYTES);
   const out = reduction === 'none' ? new (floatArray(dtype))(n) : null;
   const total = new Sum();
@@ -117,12 +171,17 @@ export function elementwise(call: ElementwiseCall): Tensor {
   for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
-    stage(heap, px / bytes, x.data, off, len);
-    stage(heap, pt / bytes, t.data, off, len);
-    if (aux) stageOperand(heap, pa / bytes, aux, off, len);
-    if (weight) stageOperand(heap, pw / bytes, weight, off, len);
-    if (prints) stagedAdd(prints, [px, pt, aux ? pa : 0, weight ? pw : 0], len, off);
-    const status = fwd(px, pt, aux ? pa : 0, weight ? pw : 0, len, params[0], params[1], params[2], out ? pout : 0, psum);
+    if (addr[0] < 0) stage(heap, px / bytes, x.data, off, len);
+    if (addr[1] < 0) stage(heap, pt / bytes, t.data, off, len);
+    if (aux && addr[2] < 0) stageOperand(heap, pa / bytes, aux, off, len);
+    if (weight && addr[3] < 0) stageOperand(heap, pw / bytes, weight, off, len);
+    // Where the kernel reads each operand: its staged chunk, or the wasm tensor in place.
+    const ptrs = [
+      chunkAt(addr[0], px, off, bytes), chunkAt(addr[1], pt, off, bytes),
+      aux ? chunkAt(addr[2], pa, off, bytes) : 0, weight ? chunkAt(addr[3], pw, off, bytes) : 0,
+    ];
+    if (prints) stagedAdd(prints, ptrs, len, off);
+    const status = fwd(ptrs[0], ptrs[1], ptrs[2], ptrs[3], len, params[0], params[1], params[2], out ? pout : 0, psum);
     check(ex, fn, status);
     const v = views(ex);
     if (out) out.set(heapOf(ex, dtype).subarray(pout / bytes, pout / bytes + len), off);
@@ -169,7 +228,15 @@ function elementwiseGradFn(
       const grads = inputs.map((o, i) => (want[i] ? new Ctor(o.numel()) : null));
       const perElement = reduction === 'none';
       const scale = perElement ? 1 : gradScale(reduction, Number(g.data[0]), call.denominator ?? n);
-      const base = scratch(ex, SLOTS * CHUNK_BYTES);
+      const addr = [
+        wasmAddressOf(x), wasmAddressOf(t),
+        aux?.identity ? wasmAddressOf(aux.op.tensor) : -1, weight?.identity ? wasmAddressOf(weight.op.tensor) : -1,
+        perElement ? wasmAddressOf(g) : -1,
+      ];
+      const base = oneCopyBytes === 0 ? scratch(ex, SLOTS * CHUNK_BYTES) : oneCopyScratch(ex, addr, [
+        x.data, t.data, aux?.identity ? aux.op.tensor.data : null, weight?.identity ? weight.op.tensor.data : null,
+        perElement ? (g.data as FloatArray) : null,
+      ], n, bytes);
       const [px, pt, pa, pw, pg, pgx, pgt, pga, pacc] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((s) => base + s * CHUNK_BYTES);
       const outPtrs = [pgx, pgt, pga];
       const operand = (k: number): [string, Tensor] =>
@@ -183,15 +250,23 @@ function elementwiseGradFn(
       for (let off = 0; off < n; off += chunk) {
         const len = Math.min(chunk, n - off);
         const heap = heapOf(ex, dtype);
-        stage(heap, px / bytes, x.data, off, len);
-        stage(heap, pt / bytes, t.data, off, len);
-        if (aux) stageOperand(heap, pa / bytes, aux, off, len);
-        if (weight) stageOperand(heap, pw / bytes, weight, off, len);
-        if (perElement) stage(heap, pg / bytes, g.data as FloatArray, off, len);
-        if (prints) stagedAdd(prints, [px, pt, aux ? pa : 0, weight ? pw : 0], len, off);
+        if (addr[0] < 0) stage(heap, px / bytes, x.data, off, len);
+        if (addr[1] < 0) stage(heap, pt / bytes, t.data, off, len);
+        if (aux && addr[2] < 0) stageOperand(heap, pa / bytes, aux, off, len);
+        if (weight && addr[3] < 0) stageOperand(heap, pw / bytes, weight, off, len);
+        if (perElement && addr[4] < 0) stage(heap, pg / bytes, g.data as FloatArray, off, len);
+        if (prints) {
+          const ptrs = [
+            chunkAt(addr[0], px, off, bytes), chunkAt(addr[1], pt, off, bytes),
+            aux ? chunkAt(addr[2], pa, off, bytes) : 0, weight ? chunkAt(addr[3], pw, off, bytes) : 0,
+          ];
+          stagedAdd(prints, ptrs, len, off);
+        }
         const status = bwd(
-          px, pt, aux ? pa : 0, weight ? pw : 0, len, params[0], params[1], params[2],
-          perElement ? pg : 0, scale,
+          chunkAt(addr[0], px, off, bytes), chunkAt(addr[1], pt, off, bytes),
+          aux ? chunkAt(addr[2], pa, off, bytes) : 0, weight ? chunkAt(addr[3], pw, off, bytes) : 0,
+          len, params[0], params[1], params[2],
+          perElement ? chunkAt(addr[4], pg, off, bytes) : 0, scale,
           want[0] ? pgx : 0, want[1] ? pgt : 0, want[2] ? pga : 0,
         );
         check(ex, fn, status);

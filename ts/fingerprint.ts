@@ -65,6 +65,26 @@ export function fingerprint(fn: string, a: AnyTypedArray): number {
   return (n % 2 ** 20) * 2 ** 32 + (h >>> 0);
 }
 
+/** Where a tensor lives in wasm memory (a wasm tensor), else -1; set by ts/wasm_tensor.ts, which
+ * this module cannot import (it would close an import cycle through ts/tensor.ts). */
+let addressOf: (t: Tensor) => number = () => -1;
+export function setAddressOf(f: (t: Tensor) => number): void {
+  addressOf = f;
+}
+
+/** `fingerprint` of a tensor's data. A large wasm tensor is hashed where it lives: its address
+ * survives the memory growth that taking scratch may cause, a view of its data would not. */
+function fingerprintOf(fn: string, t: Tensor): number {
+  const addr = addressOf(t);
+  if (addr < 0 || t.data.byteLength < WASM_BYTES) return fingerprint(fn, t.data);
+  const ex = wasm(fn);
+  const acc = scratch(ex, 16);
+  const n = t.data.byteLength >>> 2;
+  views(ex).i32[acc / 4] = 0;
+  ex.lossfn_fingerprint(addr, n, 0, acc);
+  return (n % 2 ** 20) * 2 ** 32 + (views(ex).i32[acc / 4] >>> 0);
+}
+
 /** The error of a tensor changed between forward and backward (PyTorch's version counter). */
 export function modifiedError(fn: string, name: string, t: Tensor): Error {
   return new Error(
@@ -120,13 +140,13 @@ export function guardInputs(fn: string, result: Tensor, saved: readonly (readonl
     coveredTensors = [];
   }
   if (node === null || saved.length === 0 || !enabled) return;
-  const prints = saved.map(([, t]) => fingerprint(fn, t.data));
+  const prints = saved.map(([, t]) => fingerprintOf(fn, t));
   const guarded: GradFn = {
     name: node.name,
     inputs: node.inputs,
     backward(g: Tensor): (Tensor | null)[] {
       saved.forEach(([name, t], i) => {
-        if (t.data.length !== t.numel() || fingerprint(fn, t.data) !== prints[i]) throw modifiedError(fn, name, t);
+        if (t.data.length !== t.numel() || fingerprintOf(fn, t) !== prints[i]) throw modifiedError(fn, name, t);
       });
       return node.backward(g);
     },

@@ -10,6 +10,7 @@ import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor
 import { checkFloatTensor, checkSameDType, checkTensor, numberOption, sameShape, shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from './wasm/runtime.js';
+import { hostCopy } from './wasm_tensor.js';
 
 export { floatArray, floatBytes, heapOf } from './wasm/runtime.js';
 
@@ -70,7 +71,7 @@ export function valuesOf(fn: string, name: string, t: Tensor, dtype: FloatDType)
     if (t.dtype !== dtype) {
       throw new TypeError(`${fn}: expected argument '${name}' to have dtype ${dtype} like the input, got ${t.dtype} (mixing dtypes is an error)`);
     }
-    return t.data as FloatArray;
+    return hostCopy(t, t.data as FloatArray);
   }
   const out = new (floatArray(dtype))(t.numel());
   const src = t.data;
@@ -228,7 +229,7 @@ export function listRun(
   const ex = wasm(fn);
   const { scores: s, relevance: y, lists, len } = checkLists(fn, scores, relevance);
   const dtype = s.dtype;
-  const call = { rows: lists, dim: len, dtype, mats: [s.data, y] };
+  const call = { rows: lists, dim: len, dtype, mats: [hostCopy(s, s.data as FloatArray), y] };
   const fwd = kernel<ListCall>(ex, stem, 'forward', dtype);
   const eager = reduction !== 'none' && s.requiresGrad;
   const { values, sum, sum2, grad } = rowsForward(ex, fn, call, reduction === 'none',
@@ -286,7 +287,7 @@ export function tripletRun(
   checkShapeOf(fn, ['anchor', a], ['negative', n]);
   const { rows, dim, rowShape } = embeddingRows(a.shape);
   const dtype = a.dtype;
-  const call = { rows, dim, dtype, mats: [a.data, p.data, n.data] };
+  const call = { rows, dim, dtype, mats: [hostCopy(a, a.data), hostCopy(p, p.data), hostCopy(n, n.data)] };
   const fwd = kernel<TripletCall>(ex, stem, 'forward', dtype);
   const inputs = [a, p, n];
   const want = inputs.map((t) => t.requiresGrad);

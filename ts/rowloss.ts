@@ -3,7 +3,9 @@
 // `rowLoss()`, which stages rows into the scratch arena with the class dimension moved last,
 // calls the loss's `forward`/`backward` exports chunk by chunk, streams rows too wide for the
 // scratch area through the `piece` export (so wasm memory stays bounded for any class count),
-// combines the chunks' statistics exactly, reduces, and records the autograd node.
+// combines the chunks' statistics exactly, reduces, and records the autograd node. Operands in
+// wasm memory (ts/wasm_tensor.ts) with the class dimension already last are read in place: the
+// same chunks and pieces, no copies.
 
 import {
   classLayout, classWeight, indexTargets, stageRowPiece, stageRows, unstageRowPiece, unstageRows, type ClassLayout,
@@ -14,6 +16,7 @@ import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor
 import { checkFloatTensor, checkTensor, shapeStr } from './validate.js';
 import type { Exports, RowBackward, RowForward, RowPiece } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
+import { hostCopy, wasmAddressOf } from './wasm_tensor.js';
 
 // The per-dtype helpers and the kernel lookup live with the memory views; re-exported for the
 // loss files.
@@ -105,7 +108,8 @@ export function rowLossResult(
     name: gradName,
     inputs,
     backward(g: Tensor): (Tensor | null)[] {
-      if (perElement) return backward(g.data as FloatArray, 1);
+      // A wasm tensor's view would not survive the driver's scratch() growing memory.
+      if (perElement) return backward(hostCopy(g, g.data as FloatArray), 1);
       // Σ/denominator: Σ with 'sum' (denominator 1), the mean otherwise.
       return backward(null, gradScale('mean', Number(g.data[0]), r.denominator));
     },
@@ -245,6 +249,15 @@ function ignored(call: RowLossCall, r: number): boolean {
     call.y !== null && call.y !== undefined && call.y[r] === call.ignoreIndex;
 }
 
+/**
+ * The byte address of element 0 of `t` where the kernels can read its rows in place (it lives
+ * in wasm memory and its rows are contiguous: `s` = 1), else -1. Addresses survive the memory
+ * growth of `scratch()`; views do not, so operands are always re-read through `t.data`.
+ */
+function inPlace(t: Tensor<FloatDType> | null, s: number): number {
+  return t !== null && s === 1 ? wasmAddressOf(t) : -1;
+}
+
 /** Rows staged whole (true) or streamed in pieces. */
 function wholeRows(call: RowLossCall): boolean {
   return call.layout.c * floatBytes(call.input.dtype) <= rowBytes || call.streams === false;
@@ -263,14 +276,20 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
   const w = call.weight ?? null;
   const t = call.target ?? null;
   const y = call.y ?? null;
+  const xAt = inPlace(x, layout.s);
+  const tAt = inPlace(t, layout.s);
+  const wAt = inPlace(w, 1);
   if (wholeRows(call)) {
+    // Slots even for operands read in place: the chunking (hence every sum) stays the same.
     const perRow = { x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, out: per ? c * bytes : bytes };
     chunkRows(ex, layout.rows, perRow, { w: w ? a.classes * bytes : 0, stats: nStats * 8 }, (p, r0, count) => {
       const heap = heapOf(ex, dtype);
-      stageRows(heap, p.x / bytes, x.data, layout, r0, count);
-      if (t) stageRows(heap, p.t / bytes, t.data, layout, r0, count);
+      const px = xAt >= 0 ? xAt + r0 * c * bytes : p.x;
+      const pt = tAt >= 0 ? tAt + r0 * c * bytes : p.t;
+      if (xAt < 0) stageRows(heap, p.x / bytes, x.data, layout, r0, count);
+      if (t && tAt < 0) stageRows(heap, p.t / bytes, t.data, layout, r0, count);
       if (y) views(ex).i32.set(y.subarray(r0 * a.yWidth, (r0 + count) * a.yWidth), p.y / 4);
-      check(ex, fn, k.fwd(p.x, t ? p.t : 0, y ? p.y : 0, w ? p.w : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
+      check(ex, fn, k.fwd(px, t ? pt : 0, y ? p.y : 0, w ? (wAt >= 0 ? wAt : p.w) : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
         a.p0, a.p1, a.p2, values ? p.out : 0, p.stats, nStats));
       const h = heapOf(ex, dtype);
       if (values && per) unstageRows(h, p.out / bytes, values, layout, r0, count);
@@ -278,7 +297,7 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
       const f64 = views(ex).f64;
       for (let i = 0; i < nStats; i++) totals[i].add(f64[p.stats / 8 + i]);
     }, (p) => {
-      if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
+      if (w && wAt < 0) heapOf(ex, dtype).set(w.data, p.w / bytes);
     });
     return totals.map((s) => s.value());
   }
@@ -291,8 +310,21 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
     const s = slots();
     const f64 = () => views(ex).f64;
     if (y) views(ex).i32.set(y.subarray(r * a.yWidth, (r + 1) * a.yWidth), s.y / 4);
+    // A piece's operands: in place, or staged into the slots.
+    let px = s.x;
+    let pt = s.t;
+    let pw = s.w;
+    const stagePiece = (start: number, n: number): void => {
+      const heap = heapOf(ex, dtype);
+      if (xAt >= 0) px = xAt + (r * c + start) * bytes;
+      else stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
+      if (t && tAt >= 0) pt = tAt + (r * c + start) * bytes;
+      else if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+      if (w && wAt >= 0) pw = wAt + start * bytes;
+      else if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
+    };
     const step = (st: number, pass: number, start: number, n: number, out = 0): void => {
-      check(ex, fn, k.piece(st, pass, s.state, s.x, t ? s.t : 0, y ? s.y : 0, a.yWidth, w ? s.w : 0, w ? n : a.classes, start, n, c,
+      check(ex, fn, k.piece(st, pass, s.state, px, t ? pt : 0, y ? s.y : 0, a.yWidth, w ? pw : 0, w ? n : a.classes, start, n, c,
         a.p0, a.p1, a.p2, 0, 0, out, s.value, nStats, 0, 0));
     };
     step(0, 0, 0, 0);
@@ -300,10 +332,7 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
     for (let pass = 0; pass < passes; pass++) {
       for (let start = 0; start < c; start += len) {
         const n = Math.min(len, c - start);
-        const heap = heapOf(ex, dtype);
-        stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
-        if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
-        if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
+        stagePiece(start, n);
         step(1, pass, start, n);
       }
     }
@@ -314,10 +343,7 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
     if (values && per) {
       for (let start = 0; start < c; start += len) {
         const n = Math.min(len, c - start);
-        const heap = heapOf(ex, dtype);
-        stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
-        if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
-        if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
+        stagePiece(start, n);
         step(3, 0, start, n, s.out);
         unstageRowPiece(heapOf(ex, dtype), s.out / bytes, values, layout, r, start, n);
       }
@@ -360,6 +386,9 @@ function runBackward(
   const w = call.weight ?? null;
   const t = call.target ?? null;
   const y = call.y ?? null;
+  const xAt = inPlace(x, layout.s);
+  const tAt = inPlace(t, layout.s);
+  const wAt = inPlace(w, 1);
   if (wholeRows(call)) {
     const perRow = {
       x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, g: g ? (per ? c * bytes : bytes) : 0,
@@ -367,18 +396,20 @@ function runBackward(
     };
     chunkRows(ex, layout.rows, perRow, { w: w ? a.classes * bytes : 0 }, (p, r0, count) => {
       const heap = heapOf(ex, dtype);
-      stageRows(heap, p.x / bytes, x.data, layout, r0, count);
-      if (t) stageRows(heap, p.t / bytes, t.data, layout, r0, count);
+      const px = xAt >= 0 ? xAt + r0 * c * bytes : p.x;
+      const pt = tAt >= 0 ? tAt + r0 * c * bytes : p.t;
+      if (xAt < 0) stageRows(heap, p.x / bytes, x.data, layout, r0, count);
+      if (t && tAt < 0) stageRows(heap, p.t / bytes, t.data, layout, r0, count);
       if (y) views(ex).i32.set(y.subarray(r0 * a.yWidth, (r0 + count) * a.yWidth), p.y / 4);
       if (g && per) stageRows(heap, p.g / bytes, g, layout, r0, count);
       else if (g) heap.set(g.subarray(r0, r0 + count), p.g / bytes);
-      check(ex, fn, k.bwd(p.x, t ? p.t : 0, y ? p.y : 0, w ? p.w : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
+      check(ex, fn, k.bwd(px, t ? pt : 0, y ? p.y : 0, w ? (wAt >= 0 ? wAt : p.w) : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
         a.p0, a.p1, a.p2, g ? p.g : 0, scale, gx ? p.gx : 0, gt ? p.gt : 0));
       const h = heapOf(ex, dtype);
       if (gx) unstageRows(h, p.gx / bytes, gx, layout, r0, count);
       if (gt) unstageRows(h, p.gt / bytes, gt, layout, r0, count);
     }, (p) => {
-      if (w) heapOf(ex, dtype).set(w.data, p.w / bytes);
+      if (w && wAt < 0) heapOf(ex, dtype).set(w.data, p.w / bytes);
     });
     return;
   }
@@ -391,15 +422,21 @@ function runBackward(
     if (y) views(ex).i32.set(y.subarray(r * a.yWidth, (r + 1) * a.yWidth), s.y / 4);
     const rowScale = g && !per ? g[r] * scale : scale;
     const withG = g !== null && per;
+    let px = s.x;
+    let pt = s.t;
+    let pw = s.w;
     const step = (st: number, pass: number, start: number, n: number): void => {
-      check(ex, fn, k.piece(st, pass, s.state, s.x, t ? s.t : 0, y ? s.y : 0, a.yWidth, w ? s.w : 0, w ? n : a.classes, start, n, c,
+      check(ex, fn, k.piece(st, pass, s.state, px, t ? pt : 0, y ? s.y : 0, a.yWidth, w ? pw : 0, w ? n : a.classes, start, n, c,
         a.p0, a.p1, a.p2, withG ? s.g : 0, rowScale, 0, s.value, 2, gx ? s.gx : 0, gt ? s.gt : 0));
     };
     const stage = (start: number, n: number): void => {
       const heap = heapOf(ex, dtype);
-      stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
-      if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
-      if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
+      if (xAt >= 0) px = xAt + (r * c + start) * bytes;
+      else stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
+      if (t && tAt >= 0) pt = tAt + (r * c + start) * bytes;
+      else if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+      if (w && wAt >= 0) pw = wAt + start * bytes;
+      else if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
       if (withG) stageRowPiece(heap, s.g / bytes, g, layout, r, start, n);
     };
     step(0, 0, 0, 0);

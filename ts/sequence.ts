@@ -16,6 +16,7 @@ function isArrayLike(v: unknown): v is unknown[] {
 import { shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
 import { scratch } from './wasm/runtime.js';
+import { hostCopy } from './wasm_tensor.js';
 
 /** Sequence lengths as accepted by ctcLoss / rnntLoss: an int tensor, a number array, or a number. */
 export type Lengths = Tensor | readonly number[] | number;
@@ -71,7 +72,7 @@ export function intTargets(fn: string, name: string, t: Tensor, what = 'class in
   if (isFloatDType(t.dtype)) {
     throw new TypeError(`${fn}: argument '${name}' must hold ${what} (int32 or int64), got ${t.dtype}`);
   }
-  if (t.data instanceof Int32Array) return t.data;
+  if (t.data instanceof Int32Array) return hostCopy(t, t.data);
   const src = t.data as BigInt64Array;
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {

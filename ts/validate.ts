@@ -4,12 +4,15 @@
 import { describe } from './describe.js';
 import { readOptions } from './table.js';
 import { Tensor, isFloatDType, isTensor, type FloatArray, type FloatDType } from './tensor.js';
+import { WasmTensor } from './wasm_tensor.js';
 
 /** `v` must be a Tensor. */
 export function checkTensor(fn: string, name: string, v: unknown): Tensor {
   if (!isTensor(v)) {
     throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
   }
+  // A freed wasm tensor, or one of a replaced instance: an error naming the argument.
+  if (v instanceof WasmTensor) v.assertLive(fn, name);
   // Its shape is frozen and matched its data when it was made; only a detached buffer (a
   // transferred ArrayBuffer) can shrink the data since.
   if (v.data.length !== v.numel()) {

@@ -92,6 +92,27 @@ export async function run(c, initOptions) {
     ok &&= close([mv], c.output.data, rtol, atol);
     bits.metric = hex(new Float64Array([mv]));
   }
+  // Zero-copy tensors in this runtime: the same call on wasm tensors (docs/zero-copy.md) gives
+  // the same bits as on JS arrays, value and gradients; then they are freed.
+  {
+    const { wasmTensor } = await import('lossfn');
+    const inWasm = (t) => {
+      const w = wasmTensor(t.shape, { dtype: t.dtype, requiresGrad: t.requiresGrad });
+      w.data.set(t.data);
+      return w;
+    };
+    const zargs = args.map(inWasm);
+    const zout = fn(...zargs, options);
+    if (c.gradOutput) zout.backward(toT(c.gradOutput));
+    else zout.backward();
+    let same = hex(zout.data) === bits.output;
+    c.args.forEach((a, i) => {
+      if (args[i].grad) same &&= zargs[i].grad !== null && hex(zargs[i].grad.data) === bits[`grad.${a.name}`];
+    });
+    for (const w of zargs) w.free();
+    ok &&= same;
+    bits.zeroCopy = same ? 'same bits' : 'differs';
+  }
   let resolved = null; // where `lossfn` came from (import.meta.resolve: all four runtimes have it)
   try {
     resolved = import.meta.resolve?.('lossfn') ?? null;

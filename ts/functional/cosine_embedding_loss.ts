@@ -1,9 +1,10 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkNoGrad, checkShapeOf, checkTensor, floatOperands, rowsBackward, rowsForward, valuesOf } from '../ranking.js';
 import { rowLossResult } from '../rowloss.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, type FloatArray } from '../tensor.js';
 import { shapeStr } from '../validate.js';
 import { kernel, wasm } from '../wasm/runtime.js';
+import { hostCopy } from '../wasm_tensor.js';
 
 type Forward = (x1: number, x2: number, y: number, rows: number, dim: number, margin: number, out: number, sum: number) => number;
 
@@ -63,7 +64,7 @@ export const cosineEmbeddingLoss = defineLoss({
     checkNoGrad(fn, 'target', t);
     const dtype = x1.dtype;
     const dim = x1.shape[x1.ndim - 1];
-    const call = { rows, dim, dtype, mats: [x1.data, x2.data], perRow: valuesOf(fn, 'target', t, dtype) };
+    const call = { rows, dim, dtype, mats: [hostCopy(x1, x1.data as FloatArray), hostCopy(x2, x2.data as FloatArray)], perRow: valuesOf(fn, 'target', t, dtype) };
     const fwd = kernel<Forward>(ex, 'cosine_embedding_loss', 'forward', dtype);
     const { values, sum } = rowsForward(ex, fn, call, o.reduction === 'none',
       (p, count, out) => fwd(p.m0, p.m1, p.y, count, dim, o.margin, out, p.sum));

@@ -8,6 +8,7 @@ import { Tensor, type FloatArray, type FloatDType } from '../tensor.js';
 import { boolOption, checkOptions, numberOption } from '../validate.js';
 import type { Exports } from '../wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, scratch, wasm } from '../wasm/runtime.js';
+import { hostCopy } from '../wasm_tensor.js';
 
 export interface PairwiseDistanceOptions {
   /** The norm's exponent, a finite real ≥ 1 (default 2). */
@@ -56,7 +57,7 @@ function pairwiseDistanceWith(fn: string, x1: Tensor, x2: Tensor, o: PairwiseDis
   checkShapeOf(fn, ['x1', a], ['x2', b]);
   const { rows, dim, rowShape } = embeddingRows(a.shape);
   const dtype = a.dtype;
-  const call = { rows, dim, dtype, mats: [a.data, b.data] };
+  const call = { rows, dim, dtype, mats: [hostCopy(a, a.data), hostCopy(b, b.data)] };
   const fwd = kernel<Call>(ex, 'pairwise_distance', 'forward', dtype);
   const { values } = rowsForward(ex, fn, call, true, (p, count, out) => fwd(p.m0, p.m1, count, dim, o.p, o.eps, out), 0);
   const shape = o.keepdim && a.ndim > 0 ? [...rowShape, 1] : rowShape;

@@ -259,3 +259,11 @@ export function scratch(ex: Exports, bytes: number): number {
 export function memoryBytes(): number {
   return exportsRef === null ? 0 : exportsRef.memory.buffer.byteLength;
 }
+
+// ---- Zero-copy tensors (ts/wasm_tensor.ts) ------------------------------------------------
+
+/** The current instance's exports, or null before `init()`; wasm tensors compare it with the
+ * instance they were allocated in (an instance swapped in since has another memory). */
+export function currentExports(): Exports | null {
+  return exportsRef;
+}
