@@ -3,6 +3,7 @@
 
 import { ABI_VERSION, STATUS_OK, type Exports } from './abi.js';
 import type { FloatArray, FloatDType } from '../tensor.js';
+import { singleThread, startThreads, threadsBlocker } from '../threads.js';
 
 /** What `init({ wasm })` accepts. */
 export type WasmSource =
@@ -21,6 +22,15 @@ export interface InitOptions {
    * engine has it).
    */
   wasm?: WasmSource;
+  /**
+   * Threads large calls run on (default 1): `threads − 1` workers share the module's memory
+   * with the calling thread, which takes its share (docs/threads.md). Needs the shared-memory
+   * module (inlined by the default entry point; with `lossfn/slim`, pass
+   * `lossfn/lossfn-threads.wasm` as `wasm`), and in browsers a cross-origin isolated page;
+   * where either is missing, lossfn runs on one thread and warns once. Results are the same
+   * bits whatever the count.
+   */
+  threads?: number;
 }
 
 // A 1-function module using `v128` (f32x4.splat): validates only on engines with SIMD128.
@@ -33,6 +43,13 @@ let exportsRef: Exports | null = null;
 /** The module `init()` uses when given none: the inlined bytes (set by ts/index.ts), or none
  * in the `lossfn/slim` entry point, which ships without them. */
 let defaultBase64: string | null = null;
+/** The inlined shared-memory module, loaded only when `init({ threads })` asks for it. */
+let defaultThreads: (() => Promise<string | null>) | null = null;
+
+/** Registers the inlined shared-memory module (base64, loaded on demand) for `init({ threads })`. */
+export function setDefaultThreadsWasm(load: () => Promise<string | null>): void {
+  defaultThreads = load;
+}
 
 /** Registers the inlined module (base64) as init()'s default. */
 export function setDefaultWasm(base64: string): void {
@@ -48,7 +65,11 @@ export function init(options: InitOptions = {}): Promise<void> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`init: options must be an object, got ${typeof options}`);
   }
-  pending ??= load(options.wasm).catch((e: unknown) => {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new TypeError(`init: options.threads must be an integer >= 1, got ${String(threads)}`);
+  }
+  pending ??= load(options.wasm, threads).catch((e: unknown) => {
     pending = null;
     throw e;
   });
@@ -60,15 +81,21 @@ export function isInitialized(): boolean {
   return exportsRef !== null;
 }
 
-async function load(source: WasmSource | undefined): Promise<void> {
+async function load(source: WasmSource | undefined, threads = 1): Promise<void> {
   if (!WebAssembly.validate(SIMD_PROBE)) {
     throw new Error(
       'lossfn: this JavaScript engine does not support WebAssembly SIMD128, which lossfn ' +
         'requires (Node >= 16.4, Deno, Bun, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4).',
     );
   }
-  const { instance } = await instantiate(source);
-  const ex = instance.exports as unknown as Exports;
+  let ex: Exports | null = null;
+  if (threads > 1) {
+    const blocker = threadsBlocker();
+    const module = blocker === null ? await compileThreads(source) : null;
+    if (module !== null) ex = await startThreads(module, threads);
+    else singleThread(blocker ?? 'this package has no shared-memory module (lossfn-threads.wasm)');
+  }
+  ex ??= (await instantiate(source)).instance.exports as unknown as Exports;
   const abi = ex.lossfn_abi_version();
   if (abi !== ABI_VERSION) {
     throw new Error(`lossfn: the wasm module speaks ABI ${abi}, this build of lossfn expects ${ABI_VERSION}`);
@@ -103,6 +130,24 @@ async function instantiate(source: WasmSource | undefined): Promise<{ instance: 
   throw new TypeError(
     'init: options.wasm must be bytes, a WebAssembly.Module, a URL or a Response',
   );
+}
+
+/** The shared-memory module for `init({ threads })`: `source`, or the inlined one (null: none). */
+async function compileThreads(source: WasmSource | undefined): Promise<WebAssembly.Module | null> {
+  if (source === undefined) {
+    const b64 = defaultThreads === null ? null : await defaultThreads();
+    return b64 === null ? null : WebAssembly.compile(decodeBase64(b64));
+  }
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = new URL(source, typeof location === 'undefined' ? undefined : location.href);
+    if (url.protocol === 'file:') return WebAssembly.compile(await readFile(url));
+    source = fetch(url);
+  }
+  const res = await (source as Response | PromiseLike<Response>);
+  if (!res.ok) throw new Error(`init: fetching the wasm module failed with HTTP ${res.status}`);
+  return WebAssembly.compile(await res.arrayBuffer());
 }
 
 function isResponse(v: unknown): v is Response {
@@ -192,7 +237,8 @@ export function check(ex: Exports, fn: string, status: number): void {
   if (status === STATUS_OK) return;
   const ptr = ex.lossfn_last_error_ptr() >>> 0;
   const len = ex.lossfn_last_error_len() >>> 0;
-  const msg = new TextDecoder().decode(views(ex).u8.subarray(ptr, ptr + len));
+  // slice(): TextDecoder refuses views of shared memory (the threads build's).
+  const msg = new TextDecoder().decode(views(ex).u8.slice(ptr, ptr + len));
   throw new Error(`${fn}: internal error from the kernel (status ${status}): ${msg}`);
 }
 
