@@ -88,8 +88,10 @@ const CTL_WORDS = 4;
 // runs jobs (claims chunks until none is left). Plain JS that runs as a Node `eval` worker (CJS)
 // and as a Web module worker.
 const WORKER_SOURCE = `
-const node = typeof require === 'function' && typeof process === 'object';
-const port = node ? require('node:worker_threads').parentPort : self;
+const node = typeof self === 'undefined';
+// getBuiltinModule: an eval worker of an ES-module script (--input-type=module) has no require.
+const port = !node ? self
+  : (process.getBuiltinModule ? process.getBuiltinModule('node:worker_threads') : require('node:worker_threads')).parentPort;
 const on = (f) => (node ? port.on('message', f) : (self.onmessage = (e) => f(e.data)));
 let ex = null;
 let memory = null;
@@ -158,8 +160,6 @@ async function spawn(): Promise<{ w: WorkerLike; onMessage(f: (m: unknown) => vo
       };
     };
     const w = new Worker(WORKER_SOURCE, { eval: true });
-    // The pool never keeps a process alive: a script ends when its own work does.
-    w.unref();
     return { w, onMessage: (f) => w.on('message', f), onError: (f) => w.on('error', f) };
   }
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
@@ -204,6 +204,9 @@ export async function startThreads(module: WebAssembly.Module, threads: number):
         // The stack grows down from its top (16-byte aligned).
         w.postMessage({ type: 'init', module, memory, stackTop: stack + STACK_BYTES, tls });
       });
+      // The pool never keeps a process alive: a script ends when its own work does. (After the
+      // listeners: adding a 'message' listener refs a Node worker again.)
+      (w as { unref?: () => void }).unref?.();
     }
   } catch (e) {
     for (const w of started) void w.terminate();
