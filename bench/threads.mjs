@@ -8,7 +8,7 @@
 // usage: node bench/threads.mjs [rounds=15] [threads=2]    (after npm run build)
 
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -79,20 +79,51 @@ const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+/** CPU time (all threads of the process) over wall time of the last `time()`: near 2 when both
+ * threads ran at once, near 1 (or below) when other jobs left this process one core (or less). */
+let cpuShare = 0;
 /** Seconds per call: the best of 3 timings of `reps` calls. */
 function time(f, reps) {
   let best = Infinity;
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
   for (let k = 0; k < 3; k++) {
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) f();
     best = Math.min(best, (performance.now() - t0) / reps / 1e3);
   }
+  const c = process.cpuUsage(c0);
+  cpuShare = (c.user + c.system) / 1e3 / (performance.now() - w0);
   return best;
 }
 
-console.log(`# bench/threads: ${process.release.name} ${process.version}, ${T.threadCount()} threads, ${cpus().length} cores (shared with other jobs), ${rounds} rounds`);
-console.log('| case | 2 threads M/s | 1 thread M/s | ×(1 thread → 2) median [min–max] | × vs baseline module [min–max] | bit-identical |');
-console.log('|---|---|---|---|---|---|');
+console.log(`# bench/threads: ${process.release.name} ${process.version}, ${T.threadCount()} threads, ${cpus().length} cores (shared with other jobs; load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}), ${rounds} rounds`);
+console.log('| case | 2 threads M/s | 1 thread M/s | ×(1 thread → 2) median [min–max] | × of best times | × vs baseline module median [min–max] | CPU s per wall s (2 threads) | bit-identical |');
+console.log('|---|---|---|---|---|---|---|---|');
+
+const f2 = (v) => v.toFixed(2);
+/** Paired rounds of A (one thread), B (split) and C (baseline module, optional), rotating order. */
+function compare(name, n, one, two, base, identical) {
+  for (let i = 0; i < 5; i++) { one(); two(); base?.(); }
+  const reps = Math.max(1, Math.round(0.03 / time(two, 1)));
+  const rA = [], rC = [], tB = [], tA = [], share = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = [['A', one], ['B', two], ...(base ? [['C', base]] : [])];
+    for (let k = 0; k < r % order.length; k++) order.push(order.shift());
+    const t = {};
+    for (const [key, f] of order) {
+      t[key] = time(f, reps);
+      if (key === 'B') share.push(cpuShare);
+    }
+    rA.push(t.A / t.B);
+    if (base) rC.push(t.C / t.B);
+    tB.push(t.B);
+    tA.push(t.A);
+  }
+  const range = (v) => `${f2(median(v))} [${f2(Math.min(...v))}–${f2(Math.max(...v))}]`;
+  console.log(`| ${name} | ${(n / median(tB) / 1e6).toFixed(0)} | ${(n / median(tA) / 1e6).toFixed(0)} | ${range(rA)} | ${f2(Math.min(...tA) / Math.min(...tB))} | ${base ? range(rC) : '–'} | ${f2(median(share))} | ${identical} |`);
+}
+
 for (const [name, n, make] of cases) {
   const run = make(T);
   const base = make(B);
@@ -100,21 +131,30 @@ for (const [name, n, make] of cases) {
   const vOne = one();
   const vTwo = run();
   const vBase = base();
-  const identical = Object.is(vOne, vTwo) && Object.is(vOne, vBase);
-  for (let i = 0; i < 5; i++) { one(); run(); base(); }
-  const reps = Math.max(1, Math.round(0.03 / time(run, 1)));
-  const rA = [], rC = [], tB = [], tA = [];
-  for (let r = 0; r < rounds; r++) {
-    const order = [['A', one], ['B', run], ['C', base]];
-    for (let k = 0; k < r % 3; k++) order.push(order.shift());
-    const t = {};
-    for (const [key, f] of order) t[key] = time(f, reps);
-    rA.push(t.A / t.B);
-    rC.push(t.C / t.B);
-    tB.push(t.B);
-    tA.push(t.A);
+  const identical = Object.is(vOne, vTwo) && Object.is(vOne, vBase) ? 'yes' : `NO (${vOne} / ${vTwo} / ${vBase})`;
+  compare(name, n, one, run, base, identical);
+}
+
+// The kernels alone, on operands already in wasm memory (what zero-copy tensors would give):
+// crossEntropy's forward export over the 63 chunks of 16 rows, run one after the other on this
+// thread (A) vs claimed by both threads (B, ts/threads.ts runJob with nothing to stage).
+{
+  const R = await import(pathToFileURL(join(ROOT, 'dist', 'wasm', 'runtime.js')).href);
+  const ex = R.wasm('bench');
+  const rows = 1000, c = 1000, per = 16, chunks = Math.ceil(rows / per);
+  const px = ex.lossfn_alloc(rows * c * 4) >>> 0;
+  const py = ex.lossfn_alloc(rows * 4) >>> 0;
+  const ps = ex.lossfn_alloc(chunks * 16 + chunks * 4) >>> 0;
+  new Float32Array(ex.memory.buffer, px, rows * c).set(logits);
+  new Int32Array(ex.memory.buffer, py, rows).set(classes);
+  const calls = [];
+  for (let j = 0; j < chunks; j++) {
+    const count = Math.min(per, rows - j * per);
+    calls.push([px + j * per * c * 4, 0, py + j * per * 4, 0, c, count, c, 1, -100, 1, 0, 0, 0, 0, ps + 16 * j, 2]);
   }
-  const f = (v) => v.toFixed(2);
-  console.log(`| ${name} | ${(n / median(tB) / 1e6).toFixed(0)} | ${(n / median(tA) / 1e6).toFixed(0)} | ${f(median(rA))} [${f(Math.min(...rA))}–${f(Math.max(...rA))}] | ${f(median(rC))} [${f(Math.min(...rC))}–${f(Math.max(...rC))}] | ${identical ? 'yes' : `NO (${vOne} / ${vTwo} / ${vBase})`} |`);
+  const f = ex.lossfn_cross_entropy_forward_f32;
+  const one = () => { for (const a of calls) f(...a); return 0; };
+  const two = () => { threadsMod.runJob(ex, { fn: 'bench', kernel: 'lossfn_cross_entropy_forward_f32', calls, status: ps + 16 * chunks, stage() {} }, () => {}); return 0; };
+  compare('crossEntropy kernels only, data in wasm memory', N, one, two, null, '–');
 }
 T.terminateThreads();
