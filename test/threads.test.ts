@@ -211,6 +211,32 @@ describe('errors', () => {
   });
 });
 
+describe('a failure while staging', () => {
+  it('releases the workers: the error propagates and the next split call runs', () => {
+    const ex = wasm('mseLoss');
+    const buf = ex.lossfn_alloc(64 * 4 + 64 * 8) >>> 0;
+    const sums = buf + 64 * 4;
+    const calls = Array.from({ length: 64 }, (_, i) => [buf, buf, 0, 0, 4, 0, 0, 0, 0, sums + 8 * i]);
+    expect(() => runJob(ex, {
+      fn: 'mseLoss', kernel: 'lossfn_mse_loss_forward_f32', calls, status: buf,
+      stage(c0) {
+        if (c0 >= 16) throw new Error('mseLoss: staging failed');
+      },
+    }, (s) => check(ex, 'mseLoss', s))).toThrow('mseLoss: staging failed');
+    ex.lossfn_free(buf, 64 * 4 + 64 * 8);
+    const n = 300_000;
+    const x = tensor(rand(n, 1, (u) => u - 0.5), [n]);
+    setParallelMinBytes(0);
+    try {
+      const started = Date.now();
+      expect(Number.isFinite(F.mseLoss(x, x.mul(2)).item())).toBe(true);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      setParallelMinBytes();
+    }
+  });
+});
+
 describe('shutting down', () => {
   it('a script that never terminates the pool still exits (the workers are unref()ed)', async () => {
     const dist = `${ROOT}dist/index.js`;

@@ -196,11 +196,19 @@ export async function startThreads(module: WebAssembly.Module, threads: number):
       if (stack === 0 || tls === 0) throw new Error('init: cannot allocate worker stacks in wasm memory');
       const { w, onMessage, onError } = await spawn();
       started.push(w);
+      let ready = false;
       await new Promise<void>((resolve, reject) => {
         onMessage((m) => {
-          if ((m as { type?: string }).type === 'ready') resolve();
+          if ((m as { type?: string }).type === 'ready') {
+            ready = true;
+            resolve();
+          }
         });
-        onError((e) => reject(new Error(`init: a lossfn worker failed to start: ${String(e)}`)));
+        onError((e) => {
+          if (!ready) reject(new Error(`init: a lossfn worker failed to start: ${String(e)}`));
+          // A worker that died later leaves the pool: later calls do not wait for it.
+          else pool = { ...pool, workers: pool.workers.filter((x) => x !== w) };
+        });
         // The stack grows down from its top (16-byte aligned).
         w.postMessage({ type: 'init', module, memory, stackTop: stack + STACK_BYTES, tls });
       });
@@ -304,11 +312,20 @@ export function runJob(ex: Exports, job: Job, check: (status: number) => void): 
   ctl.fill(0);
   const status = new Int32Array(ex.memory.buffer, job.status, n);
   for (const w of workers) w.postMessage({ kernel: job.kernel, calls: job.calls, ctl: at, status: job.status });
-  for (let c0 = 0; c0 < n; c0 += STAGE_BLOCK) {
-    const c1 = Math.min(n, c0 + STAGE_BLOCK);
-    job.stage(c0, c1);
-    Atomics.store(ctl, READY, c1);
+  try {
+    for (let c0 = 0; c0 < n; c0 += STAGE_BLOCK) {
+      const c1 = Math.min(n, c0 + STAGE_BLOCK);
+      job.stage(c0, c1);
+      Atomics.store(ctl, READY, c1);
+      Atomics.notify(ctl, READY);
+    }
+  } catch (e) {
+    // Release the workers: no chunk left to claim, none waiting for staging (a chunk already
+    // claimed runs on whatever its slots hold, and its result is never read).
+    Atomics.store(ctl, NEXT, n);
+    Atomics.store(ctl, READY, n);
     Atomics.notify(ctl, READY);
+    throw e;
   }
   const f = (ex as unknown as Record<string, (...a: number[]) => number>)[job.kernel];
   mainChunks = 0;
