@@ -290,9 +290,6 @@ export interface Job {
   stage(c0: number, c1: number): void;
 }
 
-/** Chunks of the last job the calling thread ran itself (the rest ran on workers): for the benchmark. */
-export let mainChunks = 0;
-
 /** Chunks staged (and announced) at a time: workers start on the first ones while the main
  * thread copies the rest. */
 const STAGE_BLOCK = 8;
@@ -328,11 +325,9 @@ export function runJob(ex: Exports, job: Job, check: (status: number) => void): 
     throw e;
   }
   const f = (ex as unknown as Record<string, (...a: number[]) => number>)[job.kernel];
-  mainChunks = 0;
   for (;;) {
     const i = Atomics.add(ctl, NEXT, 1);
     if (i >= n) break;
-    mainChunks++;
     Atomics.store(status, i, f(...job.calls[i]));
     Atomics.add(ctl, DONE, 1);
   }
