@@ -185,6 +185,8 @@ export async function startThreads(module: WebAssembly.Module, threads: number):
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const ex = instance.exports as unknown as Exports & ThreadsGlobals;
   const tlsSize = Number(ex.__tls_size.value);
+  // lossfn_alloc aligns to 16 bytes: enough for the module's thread-locals (4 today).
+  if (Number(ex.__tls_align.value) > 16) throw new Error(`init: the threads module's TLS needs ${String(ex.__tls_align.value)}-byte alignment`);
   const ring = ex.lossfn_alloc(RING * CTL_WORDS * 4) >>> 0;
   if (ring === 0) throw new Error('init: cannot allocate the thread pool in wasm memory');
   new Int32Array(memory.buffer, ring, RING * CTL_WORDS).fill(0);
