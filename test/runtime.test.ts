@@ -10,6 +10,10 @@
 //   consumer dir and an index.html whose import map maps `lossfn` to node_modules/lossfn/dist;
 //   one page uses the default `init()` (inlined base64 wasm), another
 //   `init({ wasm: fetch('/node_modules/lossfn/dist/lossfn.wasm') })` (the Response path).
+//   The server sends COOP/COEP (cross-origin isolation), so a third page runs init({ threads: 2 }).
+// Each CLI runtime also runs with init({ threads: 2 }) (the `threads` argument of consumer.mjs):
+// the worker starts (threadCount() = 2), and the consumer's large call, split across the pool,
+// must give every other run's bits.
 // Every result is checked against a float32 'mean' golden case of test/golden/mse_loss.json
 // (output and input gradient, rtol 1e-5), and all runtimes must agree bit for bit.
 
@@ -85,7 +89,7 @@ const CASE = pickCase();
 interface RunResult {
   runtime: string; case: string; value: number | number[]; shape: number[];
   grad: number[] | null; grads: Record<string, number[]>; bits: Record<string, string>; ok: boolean; resolved?: string | null;
-  mode?: string; error?: string;
+  mode?: string; error?: string; threads?: number;
 }
 
 function closeTo(actual: number[], expected: Num[], atol: number, what: string): void {
@@ -181,7 +185,8 @@ beforeAll(async () => {
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const tarball = join(tmp, info.filename);
   const packed = info.files.map((f) => f.path);
-  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/bytes.js', 'dist/lossfn.wasm', 'dist/cli.js']) {
+  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/bytes.js', 'dist/lossfn.wasm', 'dist/cli.js',
+    'dist/wasm/bytes-threads.js', 'dist/lossfn-threads.wasm']) {
     expect(packed, `tarball lacks ${f}`).toContain(f);
   }
 
@@ -234,13 +239,15 @@ function expectResolvedLocally(r: RunResult, context: string): void {
   expect(r.resolved, `${context}\nlossfn resolved elsewhere`).toBe(want);
 }
 
-async function cliRuntime(key: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
-  const p = await run(cmd, [...args, 'consumer.mjs', 'case.json'], consumer, env);
+async function cliRuntime(key: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv, threads = false): Promise<void> {
+  const p = await run(cmd, [...args, 'consumer.mjs', 'case.json', ...(threads ? ['threads'] : [])], consumer, env);
   const context = describeProc(p);
   expect(p.code, context).toBe(0);
   const r = parseLine(p);
   checkResult(r, context);
   expectResolvedLocally(r, context);
+  // init({ threads: 2 }) starts its worker in every runtime that has the threads build.
+  expect(r.threads, context).toBe(threads ? 2 : 1);
   results[key] = r;
 }
 
@@ -260,7 +267,7 @@ const INDEX_HTML = `<!doctype html>
   try {
     const { run } = await import('/consumer.mjs');
     const c = await (await fetch('/case.json')).json();
-    const opts = mode === 'fetch' ? { wasm: fetch('/node_modules/lossfn/dist/lossfn.wasm') } : undefined;
+    const opts = mode === 'fetch' ? { wasm: fetch('/node_modules/lossfn/dist/lossfn.wasm') } : mode === 'threads' ? { threads: 2 } : undefined;
     window.__result = { mode, ...(await run(c, opts)) };
   } catch (e) {
     window.__result = { mode, ok: false, error: String((e && e.stack) || e) };
@@ -269,13 +276,16 @@ const INDEX_HTML = `<!doctype html>
 </script></head><body></body></html>
 `;
 
+/** Cross-origin isolation (SharedArrayBuffer, so init({ threads }) gets its workers). */
+const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 function startServer(root: string, log: string[]): Promise<Server> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     log.push(path);
     if (path === '/favicon.ico') { res.writeHead(204).end(); return; }
     if (path === '/' || path === '/index.html') {
-      res.writeHead(200, { 'content-type': CONTENT_TYPES['.html'], 'cache-control': 'no-store' }).end(INDEX_HTML);
+      res.writeHead(200, { 'content-type': CONTENT_TYPES['.html'], 'cache-control': 'no-store', ...ISOLATED }).end(INDEX_HTML);
       return;
     }
     const file = normalize(join(root, path));
@@ -286,6 +296,7 @@ function startServer(root: string, log: string[]): Promise<Server> {
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',
+      ...ISOLATED,
     }).end(readFileSync(file));
   });
   return new Promise((resolve, reject) => {
@@ -326,7 +337,24 @@ describe(`the packed package imported by name (golden case: mse_loss "${CASE.nam
     expect(results.bun.runtime).toMatch(/^bun \d/);
   }, 90_000);
 
-  it.skipIf(!HAVE_CHROMIUM && !process.env.CI)('Chromium (import map; inline init and init({ wasm: fetch(...) }))', async () => {
+  // init({ threads: 2 }): the same case and the same bits (the large call split in two).
+  it('Node, init({ threads: 2 })', async () => {
+    await cliRuntime('node-threads', process.execPath, [], undefined, true);
+  }, 90_000);
+  for (const other of OTHER_NODES) {
+    it.skipIf(!existsSync(other.bin))(`Node ${other.version}, init({ threads: 2 })`, async () => {
+      await cliRuntime(`node${other.version.split('.')[0]}-threads`, other.bin, [], undefined, true);
+    }, 90_000);
+  }
+  it('Deno, init({ threads: 2 })', async () => {
+    await cliRuntime('deno-threads', DENO, ['run', '--allow-read'],
+      childEnv({ DENO_DIR: join(tmp, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' }), true);
+  }, 90_000);
+  it('Bun, init({ threads: 2 })', async () => {
+    await cliRuntime('bun-threads', BUN, [], undefined, true);
+  }, 90_000);
+
+  it.skipIf(!HAVE_CHROMIUM && !process.env.CI)('Chromium (import map; inline init, init({ wasm: fetch(...) }) and, cross-origin isolated, init({ threads: 2 }))', async () => {
     expect(HAVE_CHROMIUM, `${CHROMIUM} is missing on CI (scripts/setup-chromium.sh should install it)`).toBe(true);
     const { chromium } = await import('playwright-core');
     const log: string[] = [];
@@ -335,7 +363,7 @@ describe(`the packed package imported by name (golden case: mse_loss "${CASE.nam
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: PROC_TIMEOUT_MS });
     try {
       versions.chromium = browser.version();
-      for (const mode of ['inline', 'fetch'] as const) {
+      for (const mode of ['inline', 'fetch', 'threads'] as const) {
         const page = await browser.newPage();
         const messages: string[] = [];
         page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') messages.push(`console.${m.type()}: ${m.text()}`); });
@@ -358,6 +386,7 @@ describe(`the packed package imported by name (golden case: mse_loss "${CASE.nam
         // The inline path must not touch lossfn.wasm; the Response path must have fetched it.
         const fetchedWasm = log.slice(before).includes('/node_modules/lossfn/dist/lossfn.wasm');
         expect(fetchedWasm, `lossfn.wasm requested with init=${mode}\n${context()}`).toBe(mode === 'fetch');
+        expect(r.threads, context()).toBe(mode === 'threads' ? 2 : 1);
         expect(messages, context()).toEqual([]);
         results[`chromium-${mode}`] = r;
       }

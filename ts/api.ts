@@ -2,6 +2,7 @@
 // `lossfn/slim` (slim.ts, the module passed to init()).
 
 export { isInitialized, memoryBytes, release, type InitOptions, type WasmSource } from './wasm/runtime.js';
+export { terminateThreads, threadCount, threadsUnavailableReason } from './threads.js';
 export {
   Tensor, tensor, type DType, type FloatDType, type IntDType, type TensorOptions, type BackwardOptions,
   type GradFn, type NestedNumbers,

@@ -11,6 +11,7 @@ import { Tensor, type FloatArray, type FloatDType, type GradFn } from './tensor.
 import { checkFloatTensor, checkSameDType, checkSameShape } from './validate.js';
 import { fingerprinting, markCovered, modifiedError, stagedPrints } from './fingerprint.js';
 import { wasmAddressOf } from './wasm_tensor.js';
+import { parallel, runJob, WINDOW_CHUNKS } from './threads.js';
 
 /** Bytes per operand slot of the scratch area: one chunk of one operand. */
 export const CHUNK_BYTES = 64 * 1024;
@@ -164,11 +165,15 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const total = new Sum();
   const operands: Tensor[] = aux ? [x, t, aux.op.tensor] : [x, t];
   const requiresGrad = operands.some((o) => o.requiresGrad);
+  // Large calls split across the worker pool (init({ threads }), ts/threads.ts).
+  const split = parallel(n * bytes);
   // With a graph, the staged chunks are fingerprinted as they pass (backward compares: inputs
   // changed in between are refused, ts/fingerprint.ts); the slot after the f64 sum holds them.
-  // Below 1 KiB, the generic guard's JS fingerprint is cheaper than the wasm calls.
-  const prints = requiresGrad && fingerprinting() && n * bytes >= 1024 ? stagedPrints(ex, psum + 16, 4, bytes) : null;
-  for (let off = 0; off < n; off += chunk) {
+  // Below 1 KiB, the generic guard's JS fingerprint is cheaper than the wasm calls; a split call
+  // leaves it to the generic guard too.
+  const prints = !split && requiresGrad && fingerprinting() && n * bytes >= 1024 ? stagedPrints(ex, psum + 16, 4, bytes) : null;
+  if (split) forwardParallel(call, x, t, aux, weight, out, total);
+  else for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
     if (addr[0] < 0) stage(heap, px / bytes, x.data, off, len);
@@ -247,7 +252,8 @@ function elementwiseGradFn(
         if (o.data.length !== o.numel()) throw modifiedError(fn, name, o);
       }
       const prints = forwardPrints ? stagedPrints(ex, pacc + 16, 4, bytes) : null;
-      for (let off = 0; off < n; off += chunk) {
+      if (parallel(n * bytes)) backwardParallel(call, x, t, aux, weight, perElement ? (g.data as FloatArray) : null, scale, grads);
+      else for (let off = 0; off < n; off += chunk) {
         const len = Math.min(chunk, n - off);
         const heap = heapOf(ex, dtype);
         if (addr[0] < 0) stage(heap, px / bytes, x.data, off, len);
@@ -289,4 +295,105 @@ function elementwiseGradFn(
       return grads.map((gk, i) => (gk === null ? null : new Tensor(gk, inputs[i].shape, dtype)));
     },
   };
+}
+
+// ------------------------------------------------------------------------------------------
+// The same loops on the thread pool (ts/threads.ts, init({ threads })): the same chunks, each
+// its own kernel call writing its own sum slot, combined in chunk order as above, so the result
+// is the one-thread result bit for bit. A window of up to WINDOW_CHUNKS chunks is staged at a
+// time (its operands whole, so the workers read them from shared memory).
+
+const suffix = (d: FloatDType): string => (d === 'float32' ? 'f32' : 'f64');
+
+/** Windows of `chunk`-element chunks over `n` elements: calls `body(off0, len0, chunks)`. */
+function windows(n: number, chunk: number, body: (off0: number, len0: number, chunks: number) => void): void {
+  for (let off0 = 0; off0 < n; off0 += WINDOW_CHUNKS * chunk) {
+    const len0 = Math.min(n - off0, WINDOW_CHUNKS * chunk);
+    body(off0, len0, Math.ceil(len0 / chunk));
+  }
+}
+
+function forwardParallel(
+  call: ElementwiseCall, x: Tensor<FloatDType>, t: Tensor<FloatDType>, aux: Planned | undefined, weight: Planned | undefined,
+  out: FloatArray | null, total: Sum,
+): void {
+  const { fn, params } = call;
+  const ex = wasm(fn);
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const chunk = CHUNK_BYTES / bytes;
+  const kernelName = `lossfn_${call.stem}_forward_${suffix(dtype)}`;
+  windows(x.numel(), chunk, (off0, len0, chunks) => {
+    const slot = chunks * CHUNK_BYTES;
+    const base = scratch(ex, 5 * slot + chunks * 8 + chunks * 4);
+    const [px, pt, pa, pw, pout, psum] = [0, 1, 2, 3, 4, 5].map((k) => base + k * slot);
+    const calls: number[][] = [];
+    for (let c = 0, o = 0; c < chunks; c++, o += chunk) {
+      const at = o * bytes;
+      calls.push([px + at, pt + at, aux ? pa + at : 0, weight ? pw + at : 0, Math.min(chunk, len0 - o),
+        params[0], params[1], params[2], out ? pout + at : 0, psum + 8 * c]);
+    }
+    runJob(ex, {
+      fn, kernel: kernelName, calls, status: psum + 8 * chunks,
+      stage(c0, c1) {
+        const heap = heapOf(ex, dtype);
+        const o = c0 * chunk;
+        const len = Math.min(c1 * chunk, len0) - o;
+        stage(heap, px / bytes + o, x.data, off0 + o, len);
+        stage(heap, pt / bytes + o, t.data, off0 + o, len);
+        if (aux) stageOperand(heap, pa / bytes + o, aux, off0 + o, len);
+        if (weight) stageOperand(heap, pw / bytes + o, weight, off0 + o, len);
+      },
+    }, (status) => check(ex, fn, status));
+    const f64 = views(ex).f64;
+    for (let c = 0; c < chunks; c++) total.add(f64[psum / 8 + c]);
+    if (out) out.set(heapOf(ex, dtype).subarray(pout / bytes, pout / bytes + len0), off0);
+  });
+}
+
+function backwardParallel(
+  call: ElementwiseCall, x: Tensor<FloatDType>, t: Tensor<FloatDType>, aux: Planned | undefined, weight: Planned | undefined,
+  g: FloatArray | null, scale: number, grads: (FloatArray | null)[],
+): void {
+  const { fn, params } = call;
+  const ex = wasm(fn);
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const chunk = CHUNK_BYTES / bytes;
+  const kernelName = `lossfn_${call.stem}_backward_${suffix(dtype)}`;
+  windows(x.numel(), chunk, (off0, len0, chunks) => {
+    const slot = chunks * CHUNK_BYTES;
+    const base = scratch(ex, 8 * slot + chunks * 4);
+    const [px, pt, pa, pw, pg, pgx, pgt, pga, pstatus] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => base + k * slot);
+    const outPtrs = [pgx, pgt, pga];
+    const calls: number[][] = [];
+    for (let c = 0, o = 0; c < chunks; c++, o += chunk) {
+      const at = o * bytes;
+      calls.push([px + at, pt + at, aux ? pa + at : 0, weight ? pw + at : 0, Math.min(chunk, len0 - o),
+        params[0], params[1], params[2], g ? pg + at : 0, scale,
+        grads[0] ? pgx + at : 0, grads[1] ? pgt + at : 0, grads[2] ? pga + at : 0]);
+    }
+    runJob(ex, {
+      fn, kernel: kernelName, calls, status: pstatus,
+      stage(c0, c1) {
+        const heap = heapOf(ex, dtype);
+        const o = c0 * chunk;
+        const len = Math.min(c1 * chunk, len0) - o;
+        stage(heap, px / bytes + o, x.data, off0 + o, len);
+        stage(heap, pt / bytes + o, t.data, off0 + o, len);
+        if (aux) stageOperand(heap, pa / bytes + o, aux, off0 + o, len);
+        if (weight) stageOperand(heap, pw / bytes + o, weight, off0 + o, len);
+        if (g) stage(heap, pg / bytes + o, g, off0 + o, len);
+      },
+    }, (status) => check(ex, fn, status));
+    const h = heapOf(ex, dtype);
+    for (let k = 0; k < grads.length; k++) {
+      const gk = grads[k];
+      if (gk === null) continue;
+      const src = h.subarray(outPtrs[k] / bytes, outPtrs[k] / bytes + len0);
+      // The broadcast operand's gradient: the same element order as the one-thread loop.
+      if (k === 2 && aux && !aux.identity) reduceBroadcast(gk, src, aux.plan, off0, len0);
+      else gk.set(src, off0);
+    }
+  });
 }

@@ -14,5 +14,7 @@ export * from './api.js';
  * keeps them whenever `init` is used: bundled apps need no configuration.
  */
 export function init(options: InitOptions = {}): Promise<void> {
-  return initWith(options, WASM_BASE64);
+  // The shared-memory module through a dynamic import: bundlers split it off, and it is
+  // fetched only for init({ threads }).
+  return initWith(options, WASM_BASE64, () => import('./wasm/bytes-threads.js').then((m) => m.WASM_THREADS_BASE64));
 }

@@ -17,6 +17,7 @@ import { checkFloatTensor, checkTensor, shapeStr } from './validate.js';
 import type { Exports, RowBackward, RowForward, RowPiece } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
 import { hostCopy, wasmAddressOf } from './wasm_tensor.js';
+import { parallel, runJob, WINDOW_CHUNKS } from './threads.js';
 
 // The per-dtype helpers and the kernel lookup live with the memory views; re-exported for the
 // loss files.
@@ -276,6 +277,7 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
   const w = call.weight ?? null;
   const t = call.target ?? null;
   const y = call.y ?? null;
+  if (wholeRows(call) && parallel(layout.rows * c * bytes)) return forwardRowsParallel(call, values);
   const xAt = inPlace(x, layout.s);
   const tAt = inPlace(t, layout.s);
   const wAt = inPlace(w, 1);
@@ -386,6 +388,7 @@ function runBackward(
   const w = call.weight ?? null;
   const t = call.target ?? null;
   const y = call.y ?? null;
+  if (wholeRows(call) && parallel(layout.rows * c * bytes)) return backwardRowsParallel(call, g, scale, gx, gt);
   const xAt = inPlace(x, layout.s);
   const tAt = inPlace(t, layout.s);
   const wAt = inPlace(w, 1);
@@ -457,6 +460,140 @@ function runBackward(
       if (gt) unstageRowPiece(h, s.gt / bytes, gt, layout, r, start, n);
     }
   }
+}
+
+// ------------------------------------------------------------------------------------------
+// The whole-rows loops above on the thread pool (ts/threads.ts, init({ threads })): the same
+// chunks of rows as chunkRows makes, each its own kernel call writing its own statistics slot,
+// combined in chunk order, so results are the one-thread results bit for bit. Up to
+// WINDOW_CHUNKS chunks are staged at a time.
+
+/** The parallel layout of a window: each chunk's slots contiguous, then the fixed slots. */
+function rowWindows<K extends string>(
+  ex: Exports, rows: number, perRow: Record<K, number>, fixedBytes: number, extraPerChunk: number,
+  body: (slot: (chunk: number, key: K | 'extra') => number, fixed: number, status: number, r0: number, rowsPer: number, chunks: number, once: boolean) => void,
+): void {
+  const widest = Math.max(1, ...Object.values<number>(perRow));
+  // chunkRows's rule, so the chunk boundaries (and the statistics' order) are its.
+  const rowsPer = Math.max(1, Math.min(rows, 65536, Math.floor(CHUNK_BYTES / widest)));
+  const keys = Object.keys(perRow) as K[];
+  const offsets = {} as Record<K, number>;
+  let chunkBytes = 0;
+  for (const k of keys) {
+    offsets[k] = chunkBytes;
+    chunkBytes += align16(perRow[k] * rowsPer);
+  }
+  chunkBytes += align16(extraPerChunk);
+  const total = Math.ceil(rows / rowsPer);
+  const window = Math.min(total, WINDOW_CHUNKS);
+  const base = scratch(ex, window * chunkBytes + align16(fixedBytes) + window * 4 + 16);
+  const fixed = base + window * chunkBytes;
+  const status = fixed + align16(fixedBytes);
+  for (let c0 = 0; c0 < total; c0 += WINDOW_CHUNKS) {
+    const chunks = Math.min(WINDOW_CHUNKS, total - c0);
+    body((j, k) => base + j * chunkBytes + (k === 'extra' ? chunkBytes - align16(extraPerChunk) : offsets[k]),
+      fixed, status, c0 * rowsPer, rowsPer, chunks, c0 === 0);
+  }
+}
+
+const suffix = (d: FloatDType): string => (d === 'float32' ? 'f32' : 'f64');
+
+function forwardRowsParallel(call: RowLossCall, values: FloatArray | null): number[] {
+  const { fn, input: x, layout } = call;
+  const ex = wasm(fn);
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const c = layout.c;
+  const a = common(call);
+  const per = call.perElement === true;
+  const nStats = 2;
+  const totals = Array.from({ length: nStats }, () => new Sum());
+  const w = call.weight ?? null;
+  const t = call.target ?? null;
+  const y = call.y ?? null;
+  const kernelName = `lossfn_${call.stem}_forward_${suffix(dtype)}`;
+  const perRow = { x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, out: per ? c * bytes : bytes };
+  rowWindows(ex, layout.rows, perRow, w ? a.classes * bytes : 0, nStats * 8, (slot, pw, status, r0, rowsPer, chunks, first) => {
+    if (first && w) heapOf(ex, dtype).set(w.data, pw / bytes);
+    const rowsOf = (j: number): number => Math.min(rowsPer, layout.rows - (r0 + j * rowsPer));
+    const calls: number[][] = [];
+    for (let j = 0; j < chunks; j++) {
+      calls.push([slot(j, 'x'), t ? slot(j, 't') : 0, y ? slot(j, 'y') : 0, w ? pw : 0, a.classes, rowsOf(j), c, a.yWidth, a.ignore,
+        a.ignoreOn, a.p0, a.p1, a.p2, values ? slot(j, 'out') : 0, slot(j, 'extra'), nStats]);
+    }
+    runJob(ex, {
+      fn, kernel: kernelName, calls, status,
+      stage(c0, c1) {
+        for (let j = c0; j < c1; j++) {
+          const heap = heapOf(ex, dtype);
+          const rj = r0 + j * rowsPer;
+          const count = rowsOf(j);
+          stageRows(heap, slot(j, 'x') / bytes, x.data, layout, rj, count);
+          if (t) stageRows(heap, slot(j, 't') / bytes, t.data, layout, rj, count);
+          if (y) views(ex).i32.set(y.subarray(rj * a.yWidth, (rj + count) * a.yWidth), slot(j, 'y') / 4);
+        }
+      },
+    }, (status) => check(ex, fn, status));
+    for (let j = 0; j < chunks; j++) {
+      const h = heapOf(ex, dtype);
+      const rj = r0 + j * rowsPer;
+      const count = rowsOf(j);
+      if (values && per) unstageRows(h, slot(j, 'out') / bytes, values, layout, rj, count);
+      else if (values) values.set(h.subarray(slot(j, 'out') / bytes, slot(j, 'out') / bytes + count), rj);
+      const f64 = views(ex).f64;
+      for (let i = 0; i < nStats; i++) totals[i].add(f64[slot(j, 'extra') / 8 + i]);
+    }
+  });
+  return totals.map((s) => s.value());
+}
+
+function backwardRowsParallel(call: RowLossCall, g: FloatArray | null, scale: number, gx: FloatArray | null, gt: FloatArray | null): void {
+  const { fn, input: x, layout } = call;
+  const ex = wasm(fn);
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const c = layout.c;
+  const a = common(call);
+  const per = call.perElement === true;
+  const w = call.weight ?? null;
+  const t = call.target ?? null;
+  const y = call.y ?? null;
+  const kernelName = `lossfn_${call.stem}_backward_${suffix(dtype)}`;
+  const perRow = {
+    x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, g: g ? (per ? c * bytes : bytes) : 0,
+    gx: gx ? c * bytes : 0, gt: gt ? c * bytes : 0,
+  };
+  rowWindows(ex, layout.rows, perRow, w ? a.classes * bytes : 0, 0, (slot, pw, status, r0, rowsPer, chunks, first) => {
+    if (first && w) heapOf(ex, dtype).set(w.data, pw / bytes);
+    const rowsOf = (j: number): number => Math.min(rowsPer, layout.rows - (r0 + j * rowsPer));
+    const calls: number[][] = [];
+    for (let j = 0; j < chunks; j++) {
+      calls.push([slot(j, 'x'), t ? slot(j, 't') : 0, y ? slot(j, 'y') : 0, w ? pw : 0, a.classes, rowsOf(j), c, a.yWidth, a.ignore,
+        a.ignoreOn, a.p0, a.p1, a.p2, g ? slot(j, 'g') : 0, scale, gx ? slot(j, 'gx') : 0, gt ? slot(j, 'gt') : 0]);
+    }
+    runJob(ex, {
+      fn, kernel: kernelName, calls, status,
+      stage(c0, c1) {
+        for (let j = c0; j < c1; j++) {
+          const heap = heapOf(ex, dtype);
+          const rj = r0 + j * rowsPer;
+          const count = rowsOf(j);
+          stageRows(heap, slot(j, 'x') / bytes, x.data, layout, rj, count);
+          if (t) stageRows(heap, slot(j, 't') / bytes, t.data, layout, rj, count);
+          if (y) views(ex).i32.set(y.subarray(rj * a.yWidth, (rj + count) * a.yWidth), slot(j, 'y') / 4);
+          if (g && per) stageRows(heap, slot(j, 'g') / bytes, g, layout, rj, count);
+          else if (g) heap.set(g.subarray(rj, rj + count), slot(j, 'g') / bytes);
+        }
+      },
+    }, (status) => check(ex, fn, status));
+    for (let j = 0; j < chunks; j++) {
+      const h = heapOf(ex, dtype);
+      const rj = r0 + j * rowsPer;
+      const count = rowsOf(j);
+      if (gx) unstageRows(h, slot(j, 'gx') / bytes, gx, layout, rj, count);
+      if (gt) unstageRows(h, slot(j, 'gt') / bytes, gt, layout, rj, count);
+    }
+  });
 }
 
 // ------------------------------------------------------------------------------------------

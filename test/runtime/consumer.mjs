@@ -6,14 +6,15 @@
 // page imports this same module and calls `run` itself. Only the CLI part at the bottom, which
 // never executes in a browser, uses node:fs (Node, Deno and Bun all provide it).
 //
-// CLI: `node|bun consumer.mjs case.json`, `deno run --allow-read consumer.mjs case.json`.
+// CLI: `node|bun consumer.mjs case.json [threads]`, `deno run --allow-read consumer.mjs case.json [threads]`
+// (`threads`: init({ threads: 2 }), docs/threads.md).
 // `case.json` is one golden case from test/golden/<loss>.json (schema: test/helpers/golden.ts).
 // Prints one JSON line: {runtime, value, grad, ok, resolved, bits, ...}. `grad` is the gradient of
 // the first argument ("input"); `ok` is this script's own tolerance check against the case's
 // expectations; `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
 // the output and of every gradient, for bit-for-bit comparison across runtimes.
 
-import { init, tensor, F, metrics } from 'lossfn';
+import { init, tensor, F, metrics, threadCount, terminateThreads } from 'lossfn';
 
 const num = (v) => (typeof v === 'number' ? v : Number(v)); // fixtures spell NaN/±inf as strings
 
@@ -113,6 +114,19 @@ export async function run(c, initOptions) {
     ok &&= same;
     bits.zeroCopy = same ? 'same bits' : 'differs';
   }
+  // A call large enough to be split across the pool when init({ threads }) started one: its
+  // bits must equal every other run's, threaded or not (ts/threads.ts).
+  const n = 300_000;
+  const x = new Float32Array(n);
+  const t = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = Math.sin(i * 0.61) * 6;
+    t[i] = (i * 7) % 3 === 0 ? 1 : 0;
+  }
+  const big = F.binaryCrossEntropyWithLogits(tensor(x, [n]), tensor(t, [n]));
+  bits.big = hex(big.data);
+  const threads = threadCount();
+  terminateThreads(); // Deno's workers would keep the process alive
   let resolved = null; // where `lossfn` came from (import.meta.resolve: all four runtimes have it)
   try {
     resolved = import.meta.resolve?.('lossfn') ?? null;
@@ -128,6 +142,7 @@ export async function run(c, initOptions) {
     grad: grads[first] ?? null,
     grads,
     bits,
+    threads,
     ok,
   };
 }
@@ -138,7 +153,7 @@ if (typeof globalThis.document === 'undefined' && cliArgs.length > 0) {
   const { readFileSync } = await import('node:fs');
   const c = JSON.parse(readFileSync(cliArgs[0], 'utf8'));
   try {
-    console.log(JSON.stringify(await run(c)));
+    console.log(JSON.stringify(await run(c, cliArgs[1] === 'threads' ? { threads: 2 } : undefined)));
   } catch (e) {
     console.log(JSON.stringify({ runtime: runtimeName(), ok: false, error: String(e?.stack ?? e) }));
     if (globalThis.Deno) globalThis.Deno.exitCode = 1;

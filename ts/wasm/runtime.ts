@@ -4,6 +4,7 @@
 import { ABI_VERSION, STATUS_OK, type Exports } from './abi.js';
 import { describe } from '../describe.js';
 import type { FloatArray, FloatDType } from '../tensor.js';
+import { singleThread, startThreads, threadsBlocker } from '../threads.js';
 
 /** What `init({ wasm })` accepts. */
 export type WasmSource =
@@ -22,6 +23,15 @@ export interface InitOptions {
    * engine has it).
    */
   wasm?: WasmSource;
+  /**
+   * Threads large calls run on (default 1): `threads − 1` workers share the module's memory
+   * with the calling thread, which takes its share (docs/threads.md). Needs the shared-memory
+   * module (inlined by the default entry point; with `lossfn/slim`, pass
+   * `lossfn/lossfn-threads.wasm` as `wasm`), and in browsers a cross-origin isolated page;
+   * where either is missing, lossfn runs on one thread and warns once. Results are the same
+   * bits whatever the count.
+   */
+  threads?: number;
 }
 
 // A 1-function module using `v128` (f32x4.splat): validates only on engines with SIMD128.
@@ -33,6 +43,8 @@ const SIMD_PROBE = new Uint8Array([
 let exportsRef: Exports | null = null;
 /** The compiled module, kept so that `release()` can instantiate it afresh. */
 let moduleRef: WebAssembly.Module | null = null;
+/** The shared-memory module the entry point inlines (loaded on demand for `init({ threads })`). */
+let inlinedThreads: (() => Promise<string | null>) | null = null;
 let pending: Promise<void> | null = null;
 
 /**
@@ -42,7 +54,7 @@ let pending: Promise<void> | null = null;
  * itself: no module-level side effect a bundler could drop under `"sideEffects": false`.
  * Later calls return the same promise (a failed attempt can be retried).
  */
-export function initWith(options: InitOptions, inlined: string | null): Promise<void> {
+export function initWith(options: InitOptions, inlined: string | null, threadsLoader: (() => Promise<string | null>) | null = null): Promise<void> {
   let source: WasmSource | undefined;
   try {
     if (typeof options !== 'object' || options === null) throw new Error();
@@ -50,7 +62,17 @@ export function initWith(options: InitOptions, inlined: string | null): Promise<
   } catch {
     return Promise.reject(new TypeError(`init: options must be an object like { wasm }, got ${describe(options)}`));
   }
-  pending ??= load(source, inlined).catch((e: unknown) => {
+  let threads: number;
+  try {
+    threads = options.threads ?? 1;
+  } catch {
+    return Promise.reject(new TypeError('init: options.threads could not be read'));
+  }
+  if (!Number.isInteger(threads) || threads < 1) {
+    return Promise.reject(new TypeError(`init: options.threads must be an integer >= 1, got ${describe(threads)}`));
+  }
+  inlinedThreads = threadsLoader;
+  pending ??= load(source, inlined, threads).catch((e: unknown) => {
     pending = null;
     throw e;
   });
@@ -62,15 +84,26 @@ export function isInitialized(): boolean {
   return exportsRef !== null;
 }
 
-async function load(source: WasmSource | undefined, inlined: string | null): Promise<void> {
+async function load(source: WasmSource | undefined, inlined: string | null, threads = 1): Promise<void> {
   if (!WebAssembly.validate(SIMD_PROBE)) {
     throw new Error(
       'lossfn: this JavaScript engine does not support WebAssembly SIMD128, which lossfn ' +
         'requires (Node >= 16.4, Deno, Bun, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4).',
     );
   }
-  const { instance, module } = await instantiate(source, inlined);
-  const ex = instance.exports as unknown as Exports;
+  let ex: Exports | null = null;
+  let module: WebAssembly.Module | null = null;
+  if (threads > 1) {
+    const blocker = threadsBlocker();
+    const shared = blocker === null ? await compileThreads(source) : null;
+    if (shared !== null) ex = await startThreads(shared, threads);
+    else singleThread(blocker ?? 'this package has no shared-memory module (lossfn-threads.wasm)');
+  }
+  if (ex === null) {
+    const loaded = await instantiate(source, inlined);
+    ex = loaded.instance.exports as unknown as Exports;
+    module = loaded.module;
+  }
   const abi = ex.lossfn_abi_version();
   if (abi !== ABI_VERSION) {
     throw new Error(`lossfn: the wasm module speaks ABI ${abi}, this build of lossfn expects ${ABI_VERSION}`);
@@ -88,6 +121,10 @@ async function load(source: WasmSource | undefined, inlined: string | null): Pro
  */
 export async function release(): Promise<number> {
   if (pending !== null) await pending.catch(() => undefined);
+  if (exportsRef !== null && moduleRef === null) {
+    // init({ threads }): the workers run on this instance's shared memory.
+    throw new Error('release: not available with init({ threads }): the worker threads share this instance\'s memory');
+  }
   if (exportsRef === null || moduleRef === null) return 0;
   const before = exportsRef.memory.buffer.byteLength;
   const instance = await WebAssembly.instantiate(moduleRef, {});
@@ -126,6 +163,24 @@ async function instantiate(source: WasmSource | undefined, inlined: string | nul
   throw new TypeError(
     'init: options.wasm must be bytes, a WebAssembly.Module, a URL or a Response',
   );
+}
+
+/** The shared-memory module for `init({ threads })`: `source`, or the inlined one (null: none). */
+async function compileThreads(source: WasmSource | undefined): Promise<WebAssembly.Module | null> {
+  if (source === undefined) {
+    const b64 = inlinedThreads === null ? null : await inlinedThreads();
+    return b64 === null ? null : WebAssembly.compile(decodeBase64(b64));
+  }
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = new URL(source, typeof location === 'undefined' ? undefined : location.href);
+    if (url.protocol === 'file:') return WebAssembly.compile(await readFile(url));
+    source = fetch(url);
+  }
+  const res = await (source as Response | PromiseLike<Response>);
+  if (!res.ok) throw new Error(`init: fetching the wasm module failed with HTTP ${res.status}`);
+  return WebAssembly.compile(await res.arrayBuffer());
 }
 
 function isResponse(v: unknown): v is Response {
@@ -216,7 +271,8 @@ export function check(ex: Exports, fn: string, status: number): void {
   if (status === STATUS_OK) return;
   const ptr = ex.lossfn_last_error_ptr() >>> 0;
   const len = ex.lossfn_last_error_len() >>> 0;
-  const msg = new TextDecoder().decode(views(ex).u8.subarray(ptr, ptr + len));
+  // slice(): TextDecoder refuses views of shared memory (the threads build's).
+  const msg = new TextDecoder().decode(views(ex).u8.slice(ptr, ptr + len));
   throw new Error(`${fn}: internal error from the kernel (status ${status}): ${msg}`);
 }
 
