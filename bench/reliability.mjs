@@ -1,4 +1,4 @@
-// What refusing changed inputs costs (issue 8, docs/reliability.md): forward + backward of a
+// What refusing changed inputs costs (issue 8, README "Reliability"): forward + backward of a
 // loss whose input requires grad, with the fingerprint guard on and off, interleaved in one
 // process (A, B, A, B, …); prints the median of the per-pair ratios on/off and their spread.
 //

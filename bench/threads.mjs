@@ -1,4 +1,4 @@
-// Two threads vs one (init({ threads }), docs/threads.md): paired, interleaved A/B in one
+// Two threads vs one (init({ threads }), README "Two threads"): paired, interleaved A/B in one
 // process. A = the shared-memory module with the pool switched off (setParallelMinBytes(∞): the
 // one-thread loops, same module), B = the same calls split across the pool; C = the baseline
 // module (a second copy of dist/, plain init()), to show what the atomics build costs on one

@@ -1,4 +1,4 @@
-// Zero-copy tensors and one-copy staging (docs/zero-copy.md), through the public API: each case
+// Zero-copy tensors and one-copy staging (README "Zero-copy tensors"), through the public API: each case
 // runs its variants interleaved round by round in one process (A, B, C, A, B, C, …), so a
 // noisy stretch of this small shared machine hits every variant alike. Per variant: the median
 // sample's time per call, M elements/s, and its speed relative to the first variant (`js`:

@@ -28,7 +28,7 @@ cargo "${args[@]}"
 # (dist/lossfn.wasm) and its inlined copy (ts/wasm/bytes.ts), all from the built module.
 node scripts/gen-abi.mjs target/wasm32-unknown-unknown/release/lossfn_wasm.wasm
 
-# The shared-memory build for `init({ threads })` (docs/threads.md): the same crate with
+# The shared-memory build for `init({ threads })` (README "Two threads"): the same crate with
 # +atomics, std rebuilt for it (toolchain B only: Debian 1.63's prebuilt std has no atomics).
 # It imports its memory (shared, created by ts/threads.ts) and exports it, and exports the
 # globals each worker's instance needs set before its first call: its own shadow stack

@@ -1,4 +1,4 @@
-// init({ threads: 2 }) (ts/threads.ts, docs/threads.md): every loss that goes through the
+// init({ threads: 2 }) (ts/threads.ts, README "Two threads"): every loss that goes through the
 // elementwise or the whole-row driver gives the same bits — values and gradients — split across
 // the pool as on one thread; errors keep the function's name; the pool never keeps a process
 // alive. "One thread" is the same module with splitting switched off (setParallelMinBytes(∞)),

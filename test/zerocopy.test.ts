@@ -1,4 +1,4 @@
-// Zero-copy tensors (ts/wasm_tensor.ts, docs/zero-copy.md): every loss gives the same values
+// Zero-copy tensors (ts/wasm_tensor.ts, README "Zero-copy tensors"): every loss gives the same values
 // and gradients, bit for bit, on tensors in wasm memory as on the same data in JS arrays (the
 // drivers run the same kernel calls on the same chunks, reading in place instead of staging);
 // the elementwise and row drivers really skip the copies; views survive memory growth, also

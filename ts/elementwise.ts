@@ -95,7 +95,7 @@ function stageOperand(heap: FloatArray, at: number, p: Planned, off: number, len
  * in wasm memory are copied in with one `set` each, instead of one per 64 KiB chunk, while
  * their total stays within this bound; 0 turns it off. The kernel still runs chunk by chunk,
  * so results are the same bit for bit either way. Off: measured slower than chunks
- * (docs/zero-copy.md).
+ * (README "Zero-copy tensors").
  */
 export const ONE_COPY_BYTES = 0;
 let oneCopyBytes: number = ONE_COPY_BYTES;

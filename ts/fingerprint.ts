@@ -3,7 +3,7 @@
 // operation"). JS typed arrays have no version counter, so a loss records a content
 // fingerprint of every tensor its backward re-reads (arguments and tensor options: inputs,
 // targets, index targets, class weights) when its result requires grad, and backward checks
-// them before any gradient is computed. docs/reliability.md says what this covers and costs.
+// them before any gradient is computed. README "Reliability" says what this covers and costs.
 
 import type { AnyTypedArray, GradFn, Tensor } from './tensor.js';
 import type { Exports } from './wasm/abi.js';

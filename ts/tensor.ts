@@ -188,7 +188,7 @@ export class Tensor<D extends DType = DType> {
   }
 
   /** The elements in row-major order (the caller's array, not a copy). Changing them after a
-   * forward pass makes backward refuse (docs/reliability.md). */
+   * forward pass makes backward refuse (README "Reliability"). */
   get data(): TypedArrayOf<D> {
     return this.#data;
   }

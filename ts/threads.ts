@@ -1,6 +1,6 @@
 // Two (or more) threads for large calls: the shared-memory build of the module
 // (dist/lossfn-threads.wasm, scripts/build-wasm.sh), one instance per thread over one
-// `WebAssembly.Memory({ shared: true })`, and a minimal fork-join pool (docs/threads.md says why
+// `WebAssembly.Memory({ shared: true })`, and a minimal fork-join pool (README "Two threads" says why
 // not a pool library).
 //
 // A parallel call is a list of kernel calls ("chunks") that the drivers (ts/elementwise.ts,

@@ -1,4 +1,4 @@
-// Tensors whose storage lives in wasm memory (docs/zero-copy.md): a scoring loop fills the same
+// Tensors whose storage lives in wasm memory (README "Zero-copy tensors"): a scoring loop fills the same
 // buffers call after call, and the drivers hand their addresses to the kernels instead of
 // staging copies. The typed array is a view, re-taken whenever `memory.grow` has replaced the
 // buffer; the block is freed by `free()` or, as a backstop, when the tensor is collected.
@@ -152,7 +152,7 @@ export function hostCopy<A extends { slice(): A }>(t: Tensor, a: A): A {
 }
 
 /**
- * A tensor of zeros whose storage lives in wasm memory (a zero-copy tensor; docs/zero-copy.md),
+ * A tensor of zeros whose storage lives in wasm memory (a zero-copy tensor; README "Zero-copy tensors"),
  * as `torch.zeros(shape, dtype=...)` on lossfn's own "device". Fill it through `t.data` (e.g.
  * `t.data.set(batch)`), pass it to losses as any tensor: when every operand of a call lives in
  * wasm memory, the kernel reads them in place instead of copying them in. Free it with

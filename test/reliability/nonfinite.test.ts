@@ -3,7 +3,7 @@
 // NaN included (BCE-with-logits and sigmoid focal are NaN at x = −Inf with target 1; sign(NaN)
 // is 0, so l1Loss' gradient at NaN is 0); a cross-entropy row holding ±Inf or NaN gives NaN.
 // Expected values: test/golden/nonfinite.json, from scripts/fixtures/reliability.py. Kept
-// deviations (softMarginLoss's stable softplus) are listed in docs/reliability.md.
+// deviations (softMarginLoss's stable softplus) are listed in README "Reliability".
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { F, init, tensor, type FloatDType, type Tensor } from '../../ts/index.js';

@@ -7,7 +7,7 @@
 // never executes in a browser, uses node:fs (Node, Deno and Bun all provide it).
 //
 // CLI: `node|bun consumer.mjs case.json [threads]`, `deno run --allow-read consumer.mjs case.json [threads]`
-// (`threads`: init({ threads: 2 }), docs/threads.md).
+// (`threads`: init({ threads: 2 }), README "Two threads").
 // `case.json` is one golden case from test/golden/<loss>.json (schema: test/helpers/golden.ts).
 // Prints one JSON line: {runtime, value, grad, ok, resolved, bits, ...}. `grad` is the gradient of
 // the first argument ("input"); `ok` is this script's own tolerance check against the case's
@@ -93,7 +93,7 @@ export async function run(c, initOptions) {
     ok &&= close([mv], c.output.data, rtol, atol);
     bits.metric = hex(new Float64Array([mv]));
   }
-  // Zero-copy tensors in this runtime: the same call on wasm tensors (docs/zero-copy.md) gives
+  // Zero-copy tensors in this runtime: the same call on wasm tensors (README "Zero-copy tensors") gives
   // the same bits as on JS arrays, value and gradients; then they are freed.
   {
     const { wasmTensor } = await import('lossfn');

@@ -25,7 +25,7 @@ export interface InitOptions {
   wasm?: WasmSource;
   /**
    * Threads large calls run on (default 1): `threads − 1` workers share the module's memory
-   * with the calling thread, which takes its share (docs/threads.md). Needs the shared-memory
+   * with the calling thread, which takes its share (README "Two threads"). Needs the shared-memory
    * module (inlined by the default entry point; with `lossfn/slim`, pass
    * `lossfn/lossfn-threads.wasm` as `wasm`), and in browsers a cross-origin isolated page;
    * where either is missing, lossfn runs on one thread and warns once. Results are the same
