@@ -75,7 +75,7 @@ describe('readings say what the data say', () => {
   });
 
   it('every section, every figure', () => {
-    expect(data.sections.map((s) => s.id)).toEqual(['regression', 'classification', 'localization', 'sequence']);
+    expect(data.sections.map((s) => s.id)).toEqual(['regression', 'classification', 'localization', 'ranking', 'sequence']);
     for (const s of data.sections) {
       const r = s.robustness;
       const last = r.levels.length - 1;
@@ -210,13 +210,13 @@ describe('user data', () => {
 });
 
 describe('argument errors', () => {
-  const unknownFamily = "compare: unknown family 'ranking' (this build has regression, classification, localization, sequence)";
+  const unknownFamily = "compare: unknown family 'speech' (this build has regression, classification, localization, ranking, sequence)";
   const cases: [string, unknown, string | null, RegExp | string][] = [
     ['options not an object', 'fast', 'options', /^compare: options must be an object/],
     ['unknown option', { colour: 'red' }, 'colour', /^compare: unknown option 'colour'/],
     ['families not an array', { families: 'regression' }, 'families', /^compare: option 'families' must be an array/],
     ['families empty', { families: [] }, 'families', /^compare: option 'families' is empty/],
-    ['unknown family', { families: ['regression', 'ranking'] }, 'families', unknownFamily],
+    ['unknown family', { families: ['regression', 'speech'] }, 'families', unknownFamily],
     ['level 1', { levels: [0.1, 1] }, 'levels', /^compare: option 'levels' must be an array of shares in \[0, 1\)/],
     ['level negative', { levels: [-0.1] }, 'levels', /option 'levels'/],
     ['level NaN', { levels: [NaN] }, 'levels', /option 'levels'/],

@@ -79,8 +79,57 @@ function point(key: string, fn: string, o: Record<string, unknown>, x: number): 
   throw new Error(`no point construction for curve '${key}'`);
 }
 
+const f64 = (a: number[], shape: number[]) => tensor(a, shape, { dtype: 'float64' });
+
+/**
+ * Ranking curves: several inputs per point, and a 'none' output of several values whose
+ * weighted sum is the curve's per-sample value (NT-Xent: the mean of the pair's two anchors).
+ */
+interface MultiPoint { inputs: { data: number[]; shape: number[]; d: number[] }[]; weights: number[]; run: (...x: Tensor[]) => Tensor }
+
+function rankingPoint(key: string, fn: string, o: Record<string, unknown>, x: number): MultiPoint | null {
+  const z3 = [0, 0, 0];
+  switch (key) {
+    case 'pair':
+      // Scores (x, 0), the first should rank higher; RankNet sees them as a list with relevance (1, 0).
+      if (fn === 'rankNetLoss') return { inputs: [{ data: [x, 0], shape: [1, 2], d: [1, 0] }], weights: [1], run: (s) => f(fn)(s, f64([1, 0], [1, 2]), none(o)) };
+      return { inputs: [{ data: [x], shape: [1], d: [1] }, { data: [0], shape: [1], d: [0] }], weights: [1], run: (a, b) => f(fn)(a, b, f64([1], [1]), none(o)) };
+    case 'gap':
+      // Anchor at the origin, positive at distance 1, negative at distance 1 + x (in the plane);
+      // hinge embedding takes the two distances with targets (1, −1) and sums them.
+      if (fn === 'hingeEmbeddingLoss') return { inputs: [{ data: [1, 1 + x], shape: [2], d: [0, 1] }], weights: [1, 1], run: (a) => f(fn)(a, f64([1, -1], [2]), none(o)) };
+      return { inputs: [{ data: [0, 0], shape: [1, 2], d: [0, 0] }, { data: [1, 0], shape: [1, 2], d: [0, 0] }, { data: [0, 1 + x], shape: [1, 2], d: [0, 1] }], weights: [1], run: (a, p, n) => f(fn)(a, p, n, none(o)) };
+    case 'similarity': {
+      // Anchor e1, positive (x, √(1 − x²), 0) so cos = x, every other vector e3 (orthogonal).
+      const c = Math.sqrt(1 - x * x);
+      const pos = [x, c, 0];
+      const dpos = [1, -x / c, 0];
+      if (fn === 'cosineEmbeddingLoss') return { inputs: [{ data: [1, 0, 0, 1, 0, 0], shape: [2, 3], d: [...z3, ...z3] }, { data: [...pos, 0, 0, 1], shape: [2, 3], d: [...dpos, ...z3] }], weights: [1, 1], run: (a, b) => f(fn)(a, b, f64([1, -1], [2]), none(o)) };
+      if (fn === 'tripletMarginWithDistanceLoss') return { inputs: [{ data: [1, 0, 0], shape: [1, 3], d: z3 }, { data: pos, shape: [1, 3], d: dpos }, { data: [0, 0, 1], shape: [1, 3], d: z3 }], weights: [1], run: (a, p, n) => f(fn)(a, p, n, none(o)) };
+      // Two pairs (e1, pos) and (e3, e3): the anchors of pair 0 are z1 row 0 and z2 row 0.
+      if (fn === 'ntXentLoss') return { inputs: [{ data: [1, 0, 0, 0, 0, 1], shape: [2, 3], d: [...z3, ...z3] }, { data: [...pos, 0, 0, 1], shape: [2, 3], d: [...dpos, ...z3] }], weights: [0.5, 0, 0.5, 0], run: (a, b) => f(fn)(a, b, none(o)) };
+      if (fn === 'supConLoss') return { inputs: [{ data: [1, 0, 0, ...pos, 0, 0, 1, 0, 0, 1], shape: [2, 2, 3], d: [...z3, ...dpos, ...z3, ...z3] }], weights: [0.5, 0, 0.5, 0], run: (ft) => f(fn)(ft, tensor([0, 1], [2], { dtype: 'int64' }), none(o)) };
+      return null;
+    }
+    case 'list':
+      return { inputs: [{ data: [x, 0, 0, 0, 0], shape: [1, 5], d: [1, 0, 0, 0, 0] }], weights: [1], run: (s) => f(fn)(s, f64([1, 0, 0, 0, 0], [1, 5]), none(o)) };
+  }
+  return null;
+}
+
 /** Value at x and lossfn's gradient along the curve's x. */
 function evaluate(key: string, fn: string, o: Record<string, unknown>, x: number): { value: number; grad: number } {
+  const m = rankingPoint(key, fn, o, x);
+  if (m !== null) {
+    const xs = m.inputs.map((i) => tensor(i.data, i.shape, { dtype: 'float64', requiresGrad: true }));
+    const out = m.run(...xs);
+    out.backward(tensor(m.weights, out.shape.slice(), { dtype: 'float64' }));
+    const v = out.data as Float64Array;
+    return {
+      value: m.weights.reduce((a, w, i) => a + w * v[i], 0),
+      grad: m.inputs.reduce((a, inp, k) => a + inp.d.reduce((b, d, j) => b + d * (xs[k].grad?.data as Float64Array)[j], 0), 0),
+    };
+  }
   const p = point(key, fn, o, x);
   const xt = tensor(p.input, p.shape, { dtype: 'float64', requiresGrad: true });
   const out = p.run(xt);
@@ -105,8 +154,8 @@ beforeAll(async () => {
 
 describe('report curves equal lossfn', () => {
   it('every family of the build has curves', () => {
-    expect(new Set(curves.map((c) => c.family))).toEqual(new Set(['regression', 'classification', 'localization', 'sequence']));
-    expect(curves.map((c) => c.c.key).sort()).toEqual(['frame', 'margin', 'offset', 'residual', 'scale']);
+    expect(new Set(curves.map((c) => c.family))).toEqual(new Set(['regression', 'classification', 'localization', 'ranking', 'sequence']));
+    expect(curves.map((c) => c.c.key).sort()).toEqual(['frame', 'gap', 'list', 'margin', 'offset', 'pair', 'residual', 'scale', 'similarity']);
   });
 
   it('values and gradients at every 10th point of every series', () => {

@@ -5,6 +5,7 @@
 import { classification } from './classification.js';
 import type { Dataset, Family } from './family.js';
 import { localization } from './localization.js';
+import { ranking } from './ranking.js';
 import { regression } from './regression.js';
 import { sequence } from './sequence.js';
 
@@ -12,6 +13,7 @@ export const FAMILIES: Family<Dataset>[] = [
   regression as unknown as Family<Dataset>,
   classification as unknown as Family<Dataset>,
   localization as unknown as Family<Dataset>,
+  ranking as unknown as Family<Dataset>,
   sequence as unknown as Family<Dataset>,
 ];
 
