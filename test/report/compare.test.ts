@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, tensor } from '../../ts/index.js';
 import { compare, type CompareData, type CompareOptions, type SectionData } from '../../ts/report/compare.js';
 import { regression } from '../../ts/report/families/regression.js';
+import { ranking } from '../../ts/report/families/ranking.js';
+import { F } from '../../ts/index.js';
 
 beforeAll(async () => {
   await init();
@@ -65,6 +67,75 @@ describe('robustness on the built-in regression data', () => {
     expect(mse?.samples.every((s) => s.contaminated)).toBe(true);
     expect(a.spearman.every((row, i) => row[i] === 1)).toBe(true);
     expect(a.kendall.every((row, i) => row[i] === 1)).toBe(true);
+  });
+});
+
+describe('ranking: what a sample is, per loss', () => {
+  const n = 300;
+  const d = ranking.builtIn(n, 1);
+  const per = (name: string) => {
+    const l = ranking.losses.find((x) => x.name === name);
+    if (!l) throw new Error(name);
+    return l.perSample(d);
+  };
+  const f64 = (a: ArrayLike<number>, shape: number[]) => tensor(Array.from(a), shape, { dtype: 'float64' });
+
+  it('margin ranking: the pair (best-graded item, worst-graded item) of each list, by hand', () => {
+    const v = per('margin ranking m=1').loss;
+    for (let i = 0; i < n; i++) {
+      const rel = Array.from(d.rel.subarray(i * 8, i * 8 + 8));
+      const sc = d.scores.subarray(i * 8, i * 8 + 8);
+      const best = sc[rel.indexOf(Math.max(...rel))];
+      const worst = sc[rel.indexOf(Math.min(...rel))];
+      expect(Math.abs(v[i] - Math.max(0, 1 - (best - worst)))).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
+  it('hinge embedding: d(a, p) + max(0, 1 − d(a, n)) of each query, by hand', () => {
+    const v = per('hinge embedding').loss;
+    const dist = (a: Float64Array, b: Float64Array, i: number) => Math.hypot(...Array.from({ length: 16 }, (_, k) => a[i * 16 + k] - b[i * 16 + k]));
+    for (let i = 0; i < n; i++) expect(Math.abs(v[i] - (dist(d.anchor, d.positive, i) + Math.max(0, 1 - dist(d.anchor, d.negative, i))))).toBeLessThanOrEqual(1e-12);
+  });
+
+  it("NT-Xent: the mean of a query's two anchors within its batch of 128 (the last batch 300 − 256 = 44)", () => {
+    const v = per('NT-Xent').loss;
+    for (const [b0, m] of [[0, 128], [256, 44]]) {
+      const out = F.ntXentLoss(f64(d.anchor.subarray(b0 * 16, (b0 + m) * 16), [m, 16]), f64(d.positive.subarray(b0 * 16, (b0 + m) * 16), [m, 16]), { reduction: 'none' }).data as Float64Array;
+      for (let i = 0; i < m; i++) expect(Math.abs(v[b0 + i] - (out[i] + out[m + i]) / 2)).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
+  it('list losses: the list; triplet: the triplet (F on the whole batch, reduction none)', () => {
+    const list = F.listMleLoss(f64(d.scores, [n, 8]), f64(d.rel, [n, 8]), { reduction: 'none' }).data as Float64Array;
+    expect(Array.from(per('ListMLE').loss)).toEqual(Array.from(list));
+    const trip = F.tripletMarginLoss(f64(d.anchor, [n, 16]), f64(d.positive, [n, 16]), f64(d.negative, [n, 16]), { reduction: 'none' }).data as Float64Array;
+    expect(Array.from(per('triplet').loss)).toEqual(Array.from(trip));
+  });
+
+  it('contamination flips the grades (g → 3 − g) and gives the query a positive of another class', () => {
+    const c = ranking.contaminate(d, Uint32Array.from([3, 7]), 1);
+    for (const i of [3, 7]) {
+      expect(Array.from(c.rel.subarray(i * 8, i * 8 + 8))).toEqual(Array.from(d.rel.subarray(i * 8, i * 8 + 8), (g) => 3 - g));
+      expect(Array.from(c.positive.subarray(i * 16, i * 16 + 16))).not.toEqual(Array.from(d.positive.subarray(i * 16, i * 16 + 16)));
+      expect(c.contaminated[i]).toBe(1);
+    }
+    expect(Array.from(c.rel.subarray(0, 8))).toEqual(Array.from(d.rel.subarray(0, 8)));
+    expect(c.contaminated.reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  it('user lists (--family ranking): the list and pair losses only, padding −1 kept; a same-shape pair is regression otherwise', async () => {
+    const r = (() => { let s = 7; return () => ((s = (s * 16807) % 2147483647) / 2147483647); })();
+    const rel = Array.from({ length: 40 }, (_, i) => [3, 2, 1, 0, 0, i % 2 ? -1 : 1]);
+    const scores = rel.map((row) => row.map((g) => g + r()));
+    const { data } = await compare({ families: ['ranking'], levels: [0.1], maxSamples: 100, input: scores, target: rel });
+    const s = section(data, 'user-ranking');
+    expect(s.samples).toBe(40);
+    expect(s.robustness.losses.map((l) => l.name)).toEqual(['margin ranking', 'margin ranking m=1', 'RankNet', 'ListNet', 'ListMLE', 'ApproxNDCG', 'ApproxNDCG α=10']);
+    const want = F.listNetLoss(f64(scores.flat(), [40, 6]), f64(rel.flat(), [40, 6]), { reduction: 'mean' }).item();
+    expect(Math.abs((s.robustness.losses.find((l) => l.name === 'ListNet')?.mean[0] ?? NaN) - want)).toBeLessThanOrEqual(1e-12);
+    const plain = await compare({ levels: [0.1], maxSamples: 100, input: scores, target: rel });
+    expect(plain.data.sections.map((x) => x.id)).toContain('user-regression');
+    await expect(compare({ families: ['ranking'], input: scores, target: rel.map((row) => row.map((g) => (g === 0 ? -2 : g))) })).rejects.toThrow(/^compare: argument 'target': relevance -2 at row 0 is negative/);
   });
 });
 

@@ -250,7 +250,9 @@ export function curvePoint(key: string, s: Spec, x: number): { inputs: { data: n
       return { inputs: [{ data: [x], shape: [1] }, { data: [0], shape: [1] }], dx: [[1], [0]], call: (a, b) => fn(a, b, f64([1], [1]), o), weights: [1] };
     }
     case 'gap': {
-      // d(a, p) = 1, d(a, n) = 1 + x: anchor (0, 0), positive (1, 0), negative (0, 1 + x).
+      // d(a, p) = 1, d(a, n) = 1 + x: anchor (0, 0), positive (1, 0), negative (0, 1 + x). The
+      // range stops at x = −0.5: at d(a, n) → 0 the distance's direction (and so its gradient)
+      // is set by pairwise_distance's eps, not by the geometry.
       if (s.fn === 'hingeEmbeddingLoss') {
         return { inputs: [{ data: [1, 1 + x], shape: [1, 2] }], dx: [[0, 1]], call: (a) => fn(a, f64([1, -1], [1, 2]), o), weights: [1, 1] };
       }
@@ -313,7 +315,7 @@ const CURVES: { key: string; x: number[]; specs: Spec[]; title: string; xLabel: 
     xLabel: 'score margin s⁺ − s⁻ (score units) →', yLabel: '↑ loss per pair (score units; nats for RankNet)', gradLabel: '↑ ∂loss/∂s⁺ (per score unit)',
   },
   {
-    key: 'gap', x: linspace(-1, 3, 161), specs: [spec('triplet'), spec('triplet m=0.2'), spec('hinge embedding'), HINGE_M2],
+    key: 'gap', x: linspace(-0.5, 3, 161), specs: [spec('triplet'), spec('triplet m=0.2'), spec('hinge embedding'), HINGE_M2],
     title: 'Loss against the distance gap of a triplet (d(a, p) = 1)',
     xLabel: 'gap d(a, n) − d(a, p) (Euclidean distance units) →', yLabel: '↑ loss per triplet (distance units)', gradLabel: '↑ ∂loss/∂gap (per distance unit)',
   },
@@ -325,7 +327,7 @@ const CURVES: { key: string; x: number[]; specs: Spec[]; title: string; xLabel: 
   {
     key: 'list', x: linspace(-4, 4, 161), specs: RANKING_LOSSES.filter((s) => s.kind === 'list'),
     title: `Loss against the relevant item's score in a list of ${LIST_ITEMS} (the others scored 0)`,
-    xLabel: 'score of the one relevant item (score units) →', yLabel: '↑ loss per list (nats; 1 − approximate NDCG)', gradLabel: '↑ ∂loss/∂score',
+    xLabel: 'score of the one relevant item (score units) →', yLabel: '↑ loss per list (nats; −approximate NDCG for ApproxNDCG)', gradLabel: '↑ ∂loss/∂score',
   },
 ];
 
