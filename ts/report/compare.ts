@@ -223,7 +223,11 @@ function curveReadings(c: CurveSet, readAt: number, what: string): CurveData {
     ...c,
     readAt,
     readingLoss: `At ${what} = ${num(readAt)}, ${hi.name} is highest (${num(hi.v)}) and ${lo.name} lowest (${num(lo.v)}).`,
-    readingGrad: `Largest |gradient| on this range: ${sHi.name} (${num(sHi.v)}); smallest: ${sLo.name} (${num(sLo.v)}).`,
+    // Piecewise-linear losses (triplet, hinge) tie to the digits shown: then the reading says so
+    // rather than name a "largest" and a "smallest" of the same value.
+    readingGrad: num(sHi.v) === num(sLo.v)
+      ? `Every loss's largest |gradient| on this range is ${num(sHi.v)}.`
+      : `Largest |gradient| on this range: ${sHi.name} (${num(sHi.v)}); smallest: ${sLo.name} (${num(sLo.v)}).`,
   };
 }
 
