@@ -17,6 +17,7 @@
 import { sequenceEntries } from './sequence.mjs';
 import { localizationEntries } from './localization.mjs';
 import { makeRankingEntries } from './ranking.mjs';
+import { segmentationEntries } from './segmentation.mjs';
 
 // ── seeded data ────────────────────────────────────────────────────────────────────────────
 
@@ -540,6 +541,7 @@ export function makeEntries({ F, tensor }) {
   entries.push(...sequenceEntries({ F, tensor }));
   entries.push(...localizationEntries({ F, tensor }));
   entries.push(...makeRankingEntries({ F, tensor }));
+  entries.push(...segmentationEntries({ F, tensor }));
   for (const e of entries) {
     e.label ??= e.name;
     e.unit ??= 'elements';

@@ -44,6 +44,7 @@ import fixtures.classification  # noqa: E402,F401
 import fixtures.sequence  # noqa: E402,F401
 import fixtures.localization  # noqa: E402,F401
 import fixtures.ranking  # noqa: E402,F401
+import fixtures.segmentation  # noqa: E402,F401
 
 
 def main(argv):

@@ -12,6 +12,7 @@ import * as lossfn from 'lossfn';
 import { section as sequenceSection } from './main/sequence.mjs';
 import { section as localizationSection } from './main/localization.mjs';
 import { section as rankingSection } from './main/ranking.mjs';
+import { section as segmentationSection } from './main/segmentation.mjs';
 import { section as reportSection } from './main/report.mjs';
 
 const args = process.argv.slice(2);
@@ -260,6 +261,7 @@ report(
 await sequenceSection(lossfn);
 await localizationSection(lossfn);
 await rankingSection(lossfn);
+await segmentationSection(lossfn);
 
 // Last: the comparison report (lossfn/report).
 await reportSection(OUT);

@@ -111,7 +111,7 @@ describe('tensor() and backward()', () => {
   it('backward of a non-scalar result needs a gradient of its shape', () => {
     const loss = F.mseLoss(x(), t(), { reduction: 'none' });
     expect(() => loss.backward()).toThrow(/^backward: grad can be implicitly created only for scalar outputs/);
-    expect(() => loss.backward(tensor([1, 1]))).toThrow(/^backward: argument 'gradient' has shape \[2\]/);
+    expect(() => loss.backward(tensor([1, 1]))).toThrow(/^backward: Mismatch in shape: argument 'gradient' has a shape of \[2\]/);
     expect(() => loss.backward(tensor([1, 1, 1, 1], undefined, { dtype: 'float64' }))).toThrow(/^backward: argument 'gradient' has dtype float64/);
   });
   it('backward of a result that does not require grad', () => {

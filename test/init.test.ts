@@ -33,7 +33,7 @@ describe('init', () => {
     for (const wasm of sources) {
       vi.resetModules();
       const rt = await import('../ts/wasm/runtime.js');
-      await rt.init({ wasm });
+      await rt.initWith({ wasm }, null);
       expect(rt.isInitialized()).toBe(true);
     }
   });

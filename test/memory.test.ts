@@ -73,9 +73,13 @@ function wave(n: number, s: number, phase = 0): Float32Array {
  * ⌈n/10⌉ frames of 10 classes ('ctc'), an RNN-T lattice of ⌈n/20⌉ × 2 rows of 10 ('rnnt');
  * ⌈n/8⌉ pairs or triplets of 8-D embeddings ('pair', 'triplet'), padded lists of 10 ('lists'),
  * and two views of 8-D embeddings for the contrastive losses ('views', 'supcon'), at most 512
- * samples there: their work is quadratic in the batch (every sample against every other).
+ * samples there: their work is quadratic in the batch (every sample against every other);
+ * segmentation: (1, 3, ⌈n/3⌉) logits with class indices ('planes'), probabilities and 0/1
+ * labels ('probs', MCC), a softmax with one-hot class indices (1, 1, ⌈n/3⌉) ('gdl'), logits
+ * (1, n) with 0/1 labels ('hinge').
  */
-type Kind = 'elementwise' | 'index' | 'rows' | 'list' | 'quality' | 'bins' | 'boxes' | 'ctc' | 'rnnt' | 'pair' | 'triplet' | 'views' | 'supcon' | 'lists';
+type Kind = 'elementwise' | 'index' | 'rows' | 'list' | 'quality' | 'bins' | 'boxes' | 'ctc' | 'rnnt' | 'pair' | 'triplet' | 'views' | 'supcon' | 'lists'
+  | 'planes' | 'probs' | 'gdl' | 'hinge';
 
 /** Every loss outside the regression family says here how its arguments are built (a
  * regression loss's arguments are elementwise): a new loss without an entry fails the test. */
@@ -93,6 +97,8 @@ const KIND: Record<string, Kind> = {
   marginRankingLoss: 'elementwise', hingeEmbeddingLoss: 'elementwise', cosineEmbeddingLoss: 'pair',
   tripletMarginLoss: 'triplet', tripletMarginWithDistanceLoss: 'triplet', ntXentLoss: 'views', supConLoss: 'supcon',
   rankNetLoss: 'lists', listNetLoss: 'lists', listMleLoss: 'lists', approxNdcgLoss: 'lists',
+  diceLoss: 'planes', jaccardLoss: 'planes', tverskyLoss: 'planes', lovaszSoftmaxLoss: 'planes', mccLoss: 'probs',
+  generalizedDiceLoss: 'gdl', lovaszHingeLoss: 'hinge',
 };
 
 /** The kinds with rows of classes (a narrow and a wide layout). */
@@ -158,6 +164,12 @@ function argsOf(loss: AnyLoss, kind: Kind, n: number, dtype: FloatDType, wide: b
     for (let i = 0; i < rel.length; i++) rel[i] = i % 10 === 9 ? -1 : i % 3; // ties, and one pad per list
     return [float([r, 10], true), tensor(rel, [r, 10], { dtype })];
   }
+  if (kind === 'planes' || kind === 'gdl') {
+    const s = Math.ceil(n / 3);
+    return [float([1, 3, s], true, 0.25), ints(kind === 'gdl' ? [1, 1, s] : [1, s], (i) => i % 3)];
+  }
+  if (kind === 'probs') return [float([1, n], true), float([1, n], false, 1)];
+  if (kind === 'hinge') return [float([1, n], true), ints([1, n], (i) => i % 2)];
   const shape = wide ? [1, n] : [Math.ceil(n / 10), 10];
   const [rows, c] = shape;
   const input = float(shape, true);
@@ -167,6 +179,20 @@ function argsOf(loss: AnyLoss, kind: Kind, n: number, dtype: FloatDType, wide: b
   if (kind === 'bins') return [input, float([rows], false, c > 1 ? 0.5 : 0)]; // a label in [0, C − 1]
   // Each row's list: class 0, then −1 (the rest ignored).
   return [input, ints(shape, (i) => (i % c === 0 ? 0 : -1))];
+}
+
+/** `{ reduction }` when the loss has that reduction, its default otherwise (the segmentation
+ * losses: 'mean' | 'none', or no reduction at all); generalizedDiceLoss gets its softmax. */
+function optionsFor(loss: AnyLoss, reduction: 'sum' | 'none'): Record<string, unknown> {
+  const extra = loss.spec.name === 'generalizedDiceLoss' ? { softmax: true, toOnehotY: true } : {};
+  const spec = loss.spec.options.reduction;
+  if (!spec) return extra;
+  try {
+    spec.parse('', 'reduction', reduction);
+    return { ...extra, reduction };
+  } catch {
+    return extra;
+  }
 }
 
 /** Losses without a gradient: forward only. */
@@ -278,7 +304,7 @@ describe('wasm memory', () => {
         for (const { loss, kind } of losses) {
           for (const wide of ROW_KINDS.has(kind) && n > 0 ? [false, true] : [false]) {
             const args = argsOf(loss, kind, n, wide ? (dtype === 'float32' ? 'float64' : 'float32') : dtype, wide);
-            const out = (loss as (...a: unknown[]) => Tensor)(...args, { reduction });
+            const out = (loss as (...a: unknown[]) => Tensor)(...args, optionsFor(loss, reduction));
             calls++;
             if (NO_GRAD.has(loss.spec.name)) continue;
             if (reduction === 'sum') out.backward();

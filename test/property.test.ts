@@ -97,7 +97,8 @@ function refExtras(r: ElementwiseRef): string {
  * Losses whose property tests live with their family's tests: the box-IoU losses (the SIMD
  * lanes, tail and chunks against one box at a time, bit for bit, and GIoU against a float64
  * JS reference), ctcLoss (a brute-force enumeration of alignments, central-difference
- * gradients), rnntLoss (a float64 α–β reference). Checked: the file exists and calls the loss.
+ * gradients), rnntLoss (a float64 α–β reference), the segmentation losses (the plane pass and
+ * the Lovász sorts against float64 JS references). Checked: the file exists and calls the loss.
  */
 const ELSEWHERE: Record<string, string> = {
   generalizedBoxIouLoss: 'test/localization/properties.test.ts',
@@ -109,8 +110,12 @@ const ELSEWHERE: Record<string, string> = {
   ctcLoss: 'test/sequence/ctc_property.test.ts',
   rnntLoss: 'test/sequence/rnnt_property.test.ts',
   ...Object.fromEntries(
-    ['marginRankingLoss', 'hingeEmbeddingLoss', 'cosineEmbeddingLoss', 'tripletMarginLoss', 'tripletMarginWithDistanceLoss', 'ntXentLoss',
+    [
+      ...['marginRankingLoss', 'hingeEmbeddingLoss', 'cosineEmbeddingLoss', 'tripletMarginLoss', 'tripletMarginWithDistanceLoss', 'ntXentLoss',
       'supConLoss', 'rankNetLoss', 'listNetLoss', 'listMleLoss', 'approxNdcgLoss'].map((n) => [n, 'test/ranking/properties.test.ts']),
+      ...['diceLoss', 'jaccardLoss', 'tverskyLoss', 'mccLoss', 'generalizedDiceLoss', 'lovaszHingeLoss', 'lovaszSoftmaxLoss']
+        .map((n) => [n, 'test/segmentation/properties.test.ts']),
+    ],
   ),
 };
 

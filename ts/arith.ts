@@ -4,7 +4,9 @@
 // (`F.mseLoss(x, t, { reduction: 'none' }).mul(w).mean()`) train as in PyTorch. Exposed as
 // Tensor methods (ts/tensor.ts). Float tensors only; no dtype promotion (an Error, as the losses).
 
-import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
+import { describe } from './describe.js';
+import { guardInputs } from './fingerprint.js';
+import { Tensor, isFloatDType, isTensor, type FloatArray, type FloatDType } from './tensor.js';
 
 /** The right-hand side of an arithmetic method. */
 export type Operand = Tensor | number;
@@ -23,7 +25,7 @@ export function arith(op: ArithOp, a: Tensor, b: Operand): Tensor {
   checkFloat(fn, 'self', a);
   const dtype = a.dtype as FloatDType;
   let bt: Tensor | null = null;
-  if (b instanceof Tensor) {
+  if (isTensor(b)) {
     checkFloat(fn, 'other', b);
     if (b.dtype !== dtype) throw new TypeError(`${fn}: argument 'other' has dtype ${b.dtype} but the tensor has dtype ${dtype} (mixing dtypes is an error)`);
     const same = b.shape.length === a.shape.length && b.shape.every((s, i) => s === a.shape[i]);
@@ -32,7 +34,7 @@ export function arith(op: ArithOp, a: Tensor, b: Operand): Tensor {
     }
     bt = b;
   } else if (typeof b !== 'number') {
-    throw new TypeError(`${fn}: argument 'other' must be a Tensor or a number, got ${b === null ? 'null' : typeof b}`);
+    throw new TypeError(`${fn}: argument 'other' must be a Tensor or a number, got ${describe(b)}`);
   }
   // The result has the larger shape (a 0-d operand broadcasts).
   const outShape = bt !== null && a.ndim === 0 ? bt.shape.slice() : a.shape.slice();
@@ -81,6 +83,9 @@ export function arith(op: ArithOp, a: Tensor, b: Operand): Tensor {
       return bt === null ? [ga] : [ga, gb];
     },
   };
+  // mul and div re-read their operands in backward: changing one after the forward pass is
+  // refused, as by the losses (ts/fingerprint.ts); add and sub read neither.
+  if (op === 'mul' || op === 'div') guardInputs(fn, result, bt === null ? [['self', a]] : [['self', a], ['other', bt]]);
   return result;
 }
 

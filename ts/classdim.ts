@@ -3,6 +3,7 @@
 // (the kernels see contiguous rows of C), moving gradients back, and checking class-index
 // targets and class weights, with PyTorch's messages.
 
+import { describe } from './describe.js';
 import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkTensor, sameShape, shapeStr } from './validate.js';
 
@@ -142,10 +143,13 @@ export function classWeight(fn: string, weight: unknown, input: Tensor<FloatDTyp
   return w;
 }
 
-/** An integer option (such as ignoreIndex). */
+/** An integer option that reaches wasm as an i32 (such as blank): an integer in the int32 range. */
 export function intOption(fn: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${fn}: option '${name}' must be an integer, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${fn}: option '${name}' must be an integer, got ${describe(value)}`);
+  if (value < -(2 ** 31) || value > 2 ** 31 - 1) {
+    throw new RangeError(`${fn}: option '${name}' must fit in 32 bits (${-(2 ** 31)} to ${2 ** 31 - 1}), got ${value}`);
+  }
   return value;
 }
 

@@ -8,6 +8,7 @@ import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } f
 import { gradScale, reduceSum, Sum, type Reduction } from './reduction.js';
 import { Tensor, type FloatArray, type FloatDType, type GradFn } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkSameShape } from './validate.js';
+import { fingerprinting, markCovered, modifiedError, stagedPrints } from './fingerprint.js';
 
 /** Bytes per operand slot of the scratch area: one chunk of one operand. */
 export const CHUNK_BYTES = 64 * 1024;
@@ -107,6 +108,12 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const [px, pt, pa, pw, pout, psum] = [0, 1, 2, 3, 4, 8].map((s) => base + s * CHUNK_BYTES);
   const out = reduction === 'none' ? new (floatArray(dtype))(n) : null;
   const total = new Sum();
+  const operands: Tensor[] = aux ? [x, t, aux.op.tensor] : [x, t];
+  const requiresGrad = operands.some((o) => o.requiresGrad);
+  // With a graph, the staged chunks are fingerprinted as they pass (backward compares: inputs
+  // changed in between are refused, ts/fingerprint.ts); the slot after the f64 sum holds them.
+  // Below 1 KiB, the generic guard's JS fingerprint is cheaper than the wasm calls.
+  const prints = requiresGrad && fingerprinting() && n * bytes >= 1024 ? stagedPrints(ex, psum + 16, 4, bytes) : null;
   for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
@@ -114,28 +121,36 @@ export function elementwise(call: ElementwiseCall): Tensor {
     stage(heap, pt / bytes, t.data, off, len);
     if (aux) stageOperand(heap, pa / bytes, aux, off, len);
     if (weight) stageOperand(heap, pw / bytes, weight, off, len);
+    if (prints) stagedAdd(prints, [px, pt, aux ? pa : 0, weight ? pw : 0], len, off);
     const status = fwd(px, pt, aux ? pa : 0, weight ? pw : 0, len, params[0], params[1], params[2], out ? pout : 0, psum);
     check(ex, fn, status);
     const v = views(ex);
     if (out) out.set(heapOf(ex, dtype).subarray(pout / bytes, pout / bytes + len), off);
     total.add(v.f64[psum / 8]);
   }
-  const operands: Tensor[] = aux ? [x, t, aux.op.tensor] : [x, t];
-  const requiresGrad = operands.some((o) => o.requiresGrad);
   let result: Tensor;
   if (out) {
-    result = new Tensor(out, x.shape.slice(), dtype, requiresGrad);
+    result = new Tensor(out, x.shape, dtype, requiresGrad);
   } else {
     const v = new (floatArray(dtype))(1);
     v[0] = reduceSum(reduction as 'mean' | 'sum', total.value(), call.denominator ?? n);
     result = new Tensor(v, [], dtype, requiresGrad);
   }
-  if (requiresGrad) result.gradFn = elementwiseGradFn(call, x, t, operands, aux, weight);
+  if (requiresGrad) {
+    result.gradFn = elementwiseGradFn(call, x, t, operands, aux, weight, prints?.values() ?? null);
+    if (prints) markCovered(result, [x, t, ...(aux ? [aux.op.tensor] : []), ...(weight ? [weight.op.tensor] : [])]);
+  }
   return result;
 }
 
+/** Adds the staged chunk of each present operand (pointer ≠ 0) to its fingerprint. */
+function stagedAdd(prints: ReturnType<typeof stagedPrints>, ptrs: number[], len: number, off: number): void {
+  for (let k = 0; k < ptrs.length; k++) if (ptrs[k] !== 0) prints.add(k, ptrs[k], len, off);
+}
+
 function elementwiseGradFn(
-  call: ElementwiseCall, x: Tensor<FloatDType>, t: Tensor<FloatDType>, inputs: Tensor[], aux?: Planned, weight?: Planned,
+  call: ElementwiseCall, x: Tensor<FloatDType>, t: Tensor<FloatDType>, inputs: Tensor[], aux: Planned | undefined, weight: Planned | undefined,
+  forwardPrints: number[] | null,
 ): GradFn {
   const { fn, stem, params, reduction } = call;
   const name = `${fn[0].toUpperCase()}${fn.slice(1)}Backward`;
@@ -155,8 +170,16 @@ function elementwiseGradFn(
       const perElement = reduction === 'none';
       const scale = perElement ? 1 : gradScale(reduction, Number(g.data[0]), call.denominator ?? n);
       const base = scratch(ex, SLOTS * CHUNK_BYTES);
-      const [px, pt, pa, pw, pg, pgx, pgt, pga] = [0, 1, 2, 3, 4, 5, 6, 7].map((s) => base + s * CHUNK_BYTES);
+      const [px, pt, pa, pw, pg, pgx, pgt, pga, pacc] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((s) => base + s * CHUNK_BYTES);
       const outPtrs = [pgx, pgt, pga];
+      const operand = (k: number): [string, Tensor] =>
+        k === 0 ? ['input', x] : k === 1 ? ['target', t] : k === 2 ? [aux!.op.name, aux!.op.tensor] : [weight!.op.name, weight!.op.tensor];
+      for (let k = 0; k < 4; k++) {
+        if ((k === 2 && !aux) || (k === 3 && !weight)) continue;
+        const [name, o] = operand(k);
+        if (o.data.length !== o.numel()) throw modifiedError(fn, name, o);
+      }
+      const prints = forwardPrints ? stagedPrints(ex, pacc + 16, 4, bytes) : null;
       for (let off = 0; off < n; off += chunk) {
         const len = Math.min(chunk, n - off);
         const heap = heapOf(ex, dtype);
@@ -165,6 +188,7 @@ function elementwiseGradFn(
         if (aux) stageOperand(heap, pa / bytes, aux, off, len);
         if (weight) stageOperand(heap, pw / bytes, weight, off, len);
         if (perElement) stage(heap, pg / bytes, g.data as FloatArray, off, len);
+        if (prints) stagedAdd(prints, [px, pt, aux ? pa : 0, weight ? pw : 0], len, off);
         const status = bwd(
           px, pt, aux ? pa : 0, weight ? pw : 0, len, params[0], params[1], params[2],
           perElement ? pg : 0, scale,
@@ -184,7 +208,10 @@ function elementwiseGradFn(
           }
         }
       }
-      return grads.map((gk, i) => (gk === null ? null : new Tensor(gk, inputs[i].shape.slice(), dtype)));
+      // The operands staged now must be the forward's: otherwise these gradients are of changed data.
+      const now = prints?.values() ?? [];
+      for (let k = 0; k < now.length; k++) if (now[k] !== forwardPrints![k]) throw modifiedError(fn, ...operand(k));
+      return grads.map((gk, i) => (gk === null ? null : new Tensor(gk, inputs[i].shape, dtype)));
     },
   };
 }

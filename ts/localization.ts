@@ -1,3 +1,4 @@
+import { describe } from './describe.js';
 import { opt } from './table.js';
 // Plumbing of the localization family (box losses, box ops): the box formats, checking box
 // tensors, and the chunked forward/backward of a per-box loss with its autograd node.
@@ -23,7 +24,7 @@ export function boxFormatOption(fn: string, name: string, value: unknown, fallba
   if (typeof value !== 'string' || !(BOX_FORMATS as readonly string[]).includes(value)) {
     // torchvision: "Unsupported Bounding Box Conversions for given in_fmt and out_fmt"
     throw new RangeError(
-      `${fn}: option '${name}': Unsupported Bounding Box format ${JSON.stringify(value)} (expected 'xyxy', 'xywh' or 'cxcywh')`,
+      `${fn}: option '${name}': Unsupported Bounding Box format ${typeof value === 'string' ? JSON.stringify(value) : describe(value)} (expected 'xyxy', 'xywh' or 'cxcywh')`,
     );
   }
   return value as BoxFormat;

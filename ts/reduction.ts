@@ -1,6 +1,8 @@
 // The one reduction: 'none' | 'mean' | 'sum' (+ 'batchmean' where PyTorch has it). Kernels
 // fuse the summation into their loops and return Σ l; this module owns every denominator.
 
+import { describe } from './describe.js';
+
 /** How a loss reduces its per-element values, as PyTorch's `reduction` argument. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -16,7 +18,7 @@ export function parseReduction<R extends string = Reduction>(
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new RangeError(
-      `${fn}: ${JSON.stringify(value)} is not a valid value for reduction (expected ${allowed.map((r) => `'${r}'`).join(', ')})`,
+      `${fn}: ${typeof value === 'string' ? JSON.stringify(value) : describe(value)} is not a valid value for reduction (expected ${allowed.map((r) => `'${r}'`).join(', ')})`,
     );
   }
   return value as R;

@@ -169,14 +169,18 @@ export function rowLoss(call: RowLossCall): Tensor {
   const { fn, input: x, layout } = call;
   const ex = wasm(fn);
   const dtype = x.dtype;
-  const k: Kernels = {
-    fwd: kernel(ex, call.stem, 'forward', dtype),
-    bwd: kernel(ex, call.stem, 'backward', dtype),
-    piece: kernel(ex, call.stem, 'piece', dtype),
-  };
+  const kernelsOf = (e: Exports): Kernels => ({
+    fwd: kernel(e, call.stem, 'forward', dtype),
+    bwd: kernel(e, call.stem, 'backward', dtype),
+    piece: kernel(e, call.stem, 'piece', dtype),
+  });
+  const k = kernelsOf(ex);
   const per = call.perElement === true;
-  const values = call.reduction === 'none' ? new (floatArray(dtype))(per ? x.numel() : layout.rows) : null;
-  const stats = runForward(ex, k, call, values);
+  const values = call.reduction === 'none' ? resultArray(fn, dtype, per ? x.numel() : layout.rows) : null;
+  // An empty input (no classes, or no rows) costs O(1) whatever its other sizes: every row's
+  // loss is an empty sum, 0, and the mean's denominator counts nothing, so 'mean' is NaN as in
+  // PyTorch (0/0), unless the loss divides by a count of its own (batchmean).
+  const stats = x.numel() === 0 ? [0, 0] : runForward(ex, k, call, values);
   const red: RowReduction = {
     values,
     shape: call.outShape ?? (per ? x.shape.slice() : layout.rowShape),
@@ -202,11 +206,22 @@ export function rowLoss(call: RowLossCall): Tensor {
     const wantX = call.gradOf ? true : x.requiresGrad;
     const gx = wantX ? new Ctor(x.numel()) : null;
     const gt = call.target?.requiresGrad ? new Ctor(x.numel()) : null;
-    runBackward(ex2, k, call, g, scale, gx, gt);
+    // The instance's own kernels: release() may have swapped the instance since the forward.
+    if (x.numel() > 0) runBackward(ex2, kernelsOf(ex2), call, g, scale, gx, gt);
     if (call.gradOf) return call.gradOf(gx, gt);
     return [gx ? new Tensor(gx, x.shape.slice(), dtype) : null, gt ? new Tensor(gt, x.shape.slice(), dtype) : null]
       .slice(0, inputs.length);
   });
+}
+
+/** A result array of `n` elements, or an error naming `fn` when no typed array can be that long
+ * (the 'none' result of an empty input with huge other sizes). */
+export function resultArray(fn: string, dtype: FloatDType, n: number): FloatArray {
+  try {
+    return new (floatArray(dtype))(n);
+  } catch {
+    throw new RangeError(`${fn}: the result would have ${n} elements, more than a typed array can hold`);
+  }
 }
 
 /** The arguments every kernel call shares: operands' slots are filled in per call. */

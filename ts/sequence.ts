@@ -2,7 +2,17 @@
 // arguments (int tensors or number arrays), integer targets as int32, the kernels' lookup and
 // the scratch layout of one call. Kernels and their call protocol: crates/wasm/src/sequence.rs.
 
-import { Tensor, isFloatDType, type FloatDType } from './tensor.js';
+import { describe } from './describe.js';
+import { Tensor, isFloatDType, isTensor, type FloatDType } from './tensor.js';
+
+/** Array.isArray, false for a revoked proxy (on which it throws). */
+function isArrayLike(v: unknown): v is unknown[] {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
 import { shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
 import { scratch } from './wasm/runtime.js';
@@ -10,8 +20,6 @@ import { scratch } from './wasm/runtime.js';
 /** Sequence lengths as accepted by ctcLoss / rnntLoss: an int tensor, a number array, or a number. */
 export type Lengths = Tensor | readonly number[] | number;
 
-const describe = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Object && v.constructor ? v.constructor.name : typeof v;
 
 /**
  * Reads a lengths argument as int32 values. `pyName` is PyTorch's name of the argument (its
@@ -23,7 +31,7 @@ export function lengthsArg(fn: string, name: string, pyName: string, v: unknown,
   };
   let src: ArrayLike<number | bigint>;
   let dims: number;
-  if (v instanceof Tensor) {
+  if (isTensor(v)) {
     if (isFloatDType(v.dtype)) integral();
     if (opts.maxDims !== undefined && v.ndim > opts.maxDims) {
       throw new Error(`${fn}: argument '${name}': ${pyName} must be ${opts.maxDims}-D, got shape ${shapeStr(v.shape)}`);
@@ -33,7 +41,7 @@ export function lengthsArg(fn: string, name: string, pyName: string, v: unknown,
   } else if (typeof v === 'number') {
     src = [v];
     dims = 0;
-  } else if (Array.isArray(v)) {
+  } else if (isArrayLike(v)) {
     src = v as number[];
     dims = 1;
   } else {
@@ -53,8 +61,8 @@ export function lengthsArg(fn: string, name: string, pyName: string, v: unknown,
 }
 
 function describeLengths(v: unknown): string {
-  if (v instanceof Tensor) return `a ${v.dtype} tensor`;
-  if (Array.isArray(v)) return `an array holding ${v.map((x) => (typeof x === 'number' ? String(x) : typeof x)).slice(0, 4).join(', ')}${v.length > 4 ? ', …' : ''}`;
+  if (isTensor(v)) return `a ${v.dtype} tensor`;
+  if (isArrayLike(v)) return `an array holding ${v.map((x) => (typeof x === 'number' ? String(x) : typeof x)).slice(0, 4).join(', ')}${v.length > 4 ? ', …' : ''}`;
   return String(v);
 }
 

@@ -6,7 +6,9 @@
 // (test/table.test.ts) and the README's loss table (scripts/gen-readme.mjs).
 
 import type { Tensor } from './tensor.js';
-import { Tensor as TensorClass } from './tensor.js';
+import { Tensor as TensorClass, isTensor, named, namedError } from './tensor.js';
+import { describe } from './describe.js';
+import { guardInputs } from './fingerprint.js';
 
 export type Family = 'regression' | 'classification' | 'localization' | 'segmentation' | 'ranking' | 'sequence';
 
@@ -24,30 +26,8 @@ export interface OptionSpec<In, Out = In> {
   readonly _in?: In;
 }
 
-/** What an error message shows of a value a user passed: its type, and for a primitive its
- * value (`number 1`, `string "x"`, `bigint 3n`; `NaN`); safe for BigInt, symbols, objects. */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  switch (typeof v) {
-    case 'bigint':
-      return `bigint ${v}n`;
-    case 'number':
-      return Number.isNaN(v) ? 'NaN' : `number ${v}`;
-    case 'string':
-      return `string ${JSON.stringify(v)}`;
-    case 'boolean':
-      return `boolean ${v}`;
-    case 'symbol':
-      return `symbol ${v.description ?? ''}`;
-    case 'undefined':
-      return 'undefined';
-    case 'function':
-      return 'a function';
-    default:
-      return (v as object).constructor?.name ?? 'an object';
-  }
-}
+// What a message shows of a value a user passed: one helper for every message.
+export { describe };
 
 /** A number option: NaN is refused as "must be a number"; `ok` is its domain, worded `says`. */
 function number(dflt: number, ok?: (v: number) => boolean, says = '', bad: number[] = []): OptionSpec<number> {
@@ -127,7 +107,7 @@ function tensorOption(): OptionSpec<Tensor | null> {
     bad: [[1, 2], 1, 'w'],
     parse(fn, name, v) {
       if (v === null) return null;
-      if (!(v instanceof TensorClass)) throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
+      if (!isTensor(v)) throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
       return v;
     },
   };
@@ -211,20 +191,12 @@ export type LossFn<
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LossOptions<F> = F extends LossFn<any, infer S, any, any> ? OptionsOf<S> : never;
 
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** Validates an options object against the specs: an object, known keys, each value parsed. */
 export function parseOptions<S extends Specs>(fn: string, specs: S, options: unknown): ConfigOf<S> {
   const out: Record<string, unknown> = {};
-  if (options !== undefined) {
-    if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof TensorClass) {
-      throw new TypeError(`${fn}: argument 'options' must be an object, got ${describe(options)}`);
-    }
-    for (const k of Object.keys(options)) {
-      if (!(k in specs)) {
-        throw new TypeError(`${fn}: unknown option '${k}' (expected ${Object.keys(specs).map((a) => `'${a}'`).join(', ')})`);
-      }
-    }
-  }
-  const given = (options ?? {}) as Record<string, unknown>;
+  const given = options === undefined ? NO_OPTIONS : readOptions(fn, options, Object.keys(specs));
   for (const [k, spec] of Object.entries(specs)) {
     const v = given[k];
     out[k] = v === undefined ? spec.default : spec.parse(fn, k, v);
@@ -234,7 +206,7 @@ export function parseOptions<S extends Specs>(fn: string, specs: S, options: unk
 
 /** A plain options object (not a tensor, array or typed array). */
 function isOptionsObject(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof TensorClass);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !isTensor(v);
 }
 
 /** The positional arguments (padded to the descriptor's count) and the options object. */
@@ -248,6 +220,58 @@ function splitArgs(spec: { readonly args: readonly string[]; readonly optional?:
   return [args.slice(0, n), args[n]];
 }
 
+/**
+ * An options object read once, as a plain copy of its own enumerable keys (each of `allowed`):
+ * a getter or a proxy trap runs once, so the value checked is the value used, and one that
+ * throws (a revoked proxy, a throwing getter) becomes an error naming `fn`.
+ */
+export function readOptions(fn: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  if (options === undefined) return copy;
+  const notObject = (): TypeError => new TypeError(`${fn}: argument 'options' must be an object, got ${describe(options)}`);
+  let keys: string[];
+  try {
+    if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof TensorClass) throw notObject();
+    keys = Object.keys(options);
+  } catch (e) {
+    throw e instanceof TypeError && e.message.startsWith(`${fn}: `) ? e : notObject();
+  }
+  for (const k of keys) {
+    if (!allowed.includes(k)) {
+      throw new TypeError(`${fn}: unknown option '${k}' (expected ${allowed.map((a) => `'${a}'`).join(', ')})`);
+    }
+    try {
+      copy[k] = (options as Record<string, unknown>)[k];
+    } catch (e) {
+      throw new TypeError(`${fn}: option '${k}' could not be read (${e instanceof Error ? e.message : describe(e)})`);
+    }
+  }
+  return copy;
+}
+
+/** The option keys of a spec that hold tensors (class weights, posWeight), found once. */
+const tensorOptionKeys = new WeakMap<object, string[]>();
+
+/** Runs a loss; when its result records a graph, backward first checks that no tensor argument
+ * or tensor option changed since (ts/fingerprint.ts). */
+function runGuarded<X extends readonly unknown[]>(spec: LossSpec<readonly string[], Specs, string, X>, fn: string, args: X, o: ConfigOf<Specs>): Tensor {
+  const result = spec.run(fn, args, o);
+  if (result.gradFn === null) return result;
+  let keys = tensorOptionKeys.get(spec);
+  if (keys === undefined) {
+    keys = Object.keys(spec.options).filter((k) => spec.options[k].domain === 'a Tensor');
+    tensorOptionKeys.set(spec, keys);
+  }
+  const saved: [string, Tensor][] = [];
+  for (let i = 0; i < spec.args.length; i++) if (isTensor(args[i])) saved.push([spec.args[i], args[i] as Tensor]);
+  for (const k of keys) {
+    const v = (o as Record<string, unknown>)[k];
+    if (isTensor(v)) saved.push([k, v]);
+  }
+  guardInputs(fn, result, saved);
+  return result;
+}
+
 /** Defines a loss: returns its `F` function, which carries the descriptor as `.spec`. */
 export function defineLoss<const A extends readonly string[], S extends Specs, const N extends string, X extends readonly unknown[] = Tensors<A>>(
   spec: LossSpec<A, S, N, X>,
@@ -257,8 +281,13 @@ export function defineLoss<const A extends readonly string[], S extends Specs, c
     if (args.length > n + 1) {
       throw new TypeError(`${spec.name}: takes ${n} tensor argument${n === 1 ? '' : 's'} (${spec.args.join(', ')}) and an options object, got ${args.length} arguments`);
     }
-    const [positional, options] = splitArgs(spec, args);
-    return spec.run(spec.name, positional as unknown as X, parseOptions(spec.name, spec.options, options));
+    try {
+      const [positional, options] = splitArgs(spec, args);
+      const o = parseOptions(spec.name, spec.options, options);
+      return runGuarded(spec, spec.name, positional as unknown as X, o);
+    } catch (e) {
+      throw namedError(spec.name, e);
+    }
   };
   Object.defineProperty(f, 'name', { value: spec.name });
   Object.defineProperty(f, 'spec', { value: spec, enumerable: false });
@@ -282,14 +311,18 @@ export function lossModule<A extends readonly string[], S extends Specs, X exten
   const cls = class {
     readonly options: Readonly<ConfigOf<S>>;
     constructor(options?: OptionsOf<S>) {
-      this.options = Object.freeze(parseOptions(name, spec.options, options));
+      this.options = Object.freeze(named(name, () => parseOptions(name, spec.options, options)));
     }
     forward(...args: X): Tensor {
       const n = spec.args.length;
       if (args.length > n || args.length < n - (spec.optional ?? 0)) {
         throw new TypeError(`${name}.forward: takes ${n} tensor arguments (${spec.args.join(', ')}), got ${args.length}`);
       }
-      return spec.run(name, [...args, ...Array(n - args.length).fill(undefined)] as unknown as X, this.options);
+      try {
+        return runGuarded(spec, name, [...args, ...Array(n - args.length).fill(undefined)] as unknown as X, this.options);
+      } catch (e) {
+        throw namedError(name, e);
+      }
     }
   };
   Object.defineProperty(cls, 'name', { value: name });

@@ -1,15 +1,19 @@
 // Argument and option checks shared by every loss. Each error names the function and the
 // argument, uses PyTorch's wording where it has one, and is thrown before any kernel runs.
 
-import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
-
-const describe = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : v instanceof Object && v.constructor ? v.constructor.name : typeof v;
+import { describe } from './describe.js';
+import { readOptions } from './table.js';
+import { Tensor, isFloatDType, isTensor, type FloatArray, type FloatDType } from './tensor.js';
 
 /** `v` must be a Tensor. */
 export function checkTensor(fn: string, name: string, v: unknown): Tensor {
-  if (!(v instanceof Tensor)) {
+  if (!isTensor(v)) {
     throw new TypeError(`${fn}: argument '${name}' must be a Tensor, got ${describe(v)}`);
+  }
+  // Its shape is frozen and matched its data when it was made; only a detached buffer (a
+  // transferred ArrayBuffer) can shrink the data since.
+  if (v.data.length !== v.numel()) {
+    throw new TypeError(`${fn}: argument '${name}' has a detached buffer (its ArrayBuffer was transferred); it has no data left`);
   }
   return v;
 }
@@ -45,7 +49,12 @@ export function optionTensor(fn: string, name: string, v: unknown, x: Tensor<Flo
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+  // Tensors of one shape usually share its (interned, frozen) array; a plain loop otherwise
+  // (Array.prototype.every is slow on frozen arrays).
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** `other` has exactly `ref`'s shape (PyTorch would broadcast with a warning; we refuse). */
@@ -58,18 +67,9 @@ export function checkSameShape(fn: string, ref: [string, Tensor], other: [string
   }
 }
 
-/** `options` is a plain object whose keys are all in `allowed`. */
+/** `options` is a plain object whose keys are all in `allowed`: a copy, read once (ts/table.ts). */
 export function checkOptions<T extends object>(fn: string, options: T | undefined, allowed: readonly string[]): Partial<T> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
-    throw new TypeError(`${fn}: argument 'options' must be an object, got ${describe(options)}`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new TypeError(`${fn}: unknown option '${k}' (expected ${allowed.map((a) => `'${a}'`).join(', ')})`);
-    }
-  }
-  return options;
+  return readOptions(fn, options, allowed) as Partial<T>;
 }
 
 /** A finite-number option with a default; `ok` says whether the value is in its domain. */

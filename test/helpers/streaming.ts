@@ -213,6 +213,56 @@ export const CASES: Case[] = [
       return [make([n, C + 1], dtype, () => normal(r)), make([n], dtype, () => C * r())];
     },
   },
+  // Segmentation: (n, 3, 4) logits (images of 4 pixels), class indices, soft labels, 0/1 masks.
+  {
+    label: 'diceLoss multiclass', loss: 'diceLoss', options: {},
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, 3, 4], dtype, () => 2 * normal(r)), tensor(Array.from({ length: 4 * n }, () => Math.floor(r() * 3)), [n, 4], { dtype: 'int64' })];
+    },
+  },
+  {
+    label: 'jaccardLoss multilabel soft labels smooth', loss: 'jaccardLoss', options: { smooth: 0.5 },
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, 3, 4], dtype, () => 2 * normal(r)), make([n, 3, 4], dtype, () => r())];
+    },
+  },
+  {
+    label: 'tverskyLoss focal classes', loss: 'tverskyLoss', options: { alpha: 0.3, beta: 0.7, gamma: 1.5, classes: [0, 2] },
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, 3, 4], dtype, () => 2 * normal(r)), tensor(Array.from({ length: 4 * n }, () => Math.floor(r() * 3)), [n, 4], { dtype: 'int64' })];
+    },
+  },
+  {
+    label: 'mccLoss', loss: 'mccLoss', options: {},
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, 5], dtype, () => r()), make([n, 5], dtype, () => (r() < 0.4 ? 1 : 0))];
+    },
+  },
+  ...[{}, { batch: true, wType: 'simple' }].map((extra): Case => ({
+    label: `generalizedDiceLoss ${JSON.stringify(extra)}`, loss: 'generalizedDiceLoss', options: { softmax: true, toOnehotY: true, ...extra },
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, 3, 4], dtype, () => 2 * normal(r)), tensor(Array.from({ length: 4 * n }, () => Math.floor(r() * 3)), [n, 1, 4], { dtype: 'int64' })];
+    },
+  })),
+  {
+    label: 'lovaszHingeLoss perImage', loss: 'lovaszHingeLoss', options: { perImage: true },
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, 6], dtype, () => 2 * normal(r)), tensor(Array.from({ length: 6 * n }, () => (r() < 0.5 ? 1 : 0)), [n, 6], { dtype: 'int64' })];
+    },
+  },
+  {
+    label: 'lovaszSoftmaxLoss perImage', loss: 'lovaszSoftmaxLoss', options: { perImage: true },
+    data: (n, dtype, seed) => {
+      const r = rng(seed);
+      return [make([n, 3, 4], dtype, () => 2 * normal(r)), tensor(Array.from({ length: 4 * n }, () => Math.floor(r() * 3)), [n, 4], { dtype: 'int64' })];
+    },
+  },
   ...(['arcFaceLoss', 'cosFaceLoss', 'sphereFaceLoss'] as const).map((loss): Case => ({
     label: loss, loss, options: { scale: 8 },
     data: (n, dtype, seed) => {

@@ -44,7 +44,10 @@ describe('metrics.loss: compute() equals the loss on the concatenated batches', 
           fc.property(splits(n), fc.integer({ min: 1, max: 1e6 }), (cuts, seed) => {
             const opts = optionsFor(c, dtype);
             const all = c.data(n, dtype, seed);
-            const expected = Fx[c.loss](...all, { ...opts, reduction: metrics.loss(c.loss, opts).reduction }).item();
+            // Losses with one value and no reduction option (mccLoss, the Lovász losses) take none.
+            const red = (Fx[c.loss] as unknown as { spec: { options: Record<string, unknown> } }).spec.options.reduction
+              ? { reduction: metrics.loss(c.loss, opts).reduction } : {};
+            const expected = Fx[c.loss](...all, { ...opts, ...red }).item();
             const m = metrics.loss(c.loss, opts);
             const parts: ReturnType<typeof metrics.loss>[] = [];
             for (let i = 0; i + 1 < cuts.length; i++) {
@@ -188,8 +191,9 @@ describe('metrics: state, reset, merge rules and refusals', () => {
   });
 
   it('refuses losses without an exact streaming form, reduction none, unknown losses and bad options', () => {
-    expect(() => metrics.loss('lovaszSoftmax')).toThrow(/lovaszSoftmax has no exact streaming form with perImage: false/);
-    expect(() => metrics.loss('lovaszHinge', { perImage: false })).toThrow(/no exact streaming form/);
+    expect(() => metrics.loss('lovaszSoftmaxLoss')).toThrow(/lovaszSoftmaxLoss has no exact streaming form with perImage: false/);
+    expect(() => metrics.loss('lovaszHingeLoss', { perImage: false })).toThrow(/no exact streaming form/);
+    expect(() => metrics.loss('mccLoss', { reduction: 'sum' })).toThrow(/mccLoss: unknown option 'reduction'/);
     expect(() => metrics.loss('mseLoss', { reduction: 'none' })).toThrow(/mseLoss with reduction 'none' has no single value to stream/);
     expect(() => metrics.loss('sigmoidFocalLoss', { reduction: 'none' })).toThrow(/reduction 'none'/);
     expect(metrics.loss('sigmoidFocalLoss').reduction).toBe('mean');

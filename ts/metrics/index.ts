@@ -24,6 +24,6 @@ export interface StreamingInfo {
 export function available(): StreamingInfo[] {
   return Object.values(STREAMING).filter((e) => lossOf(e.name)).map((e) => {
     const spec = (lossOf(e.name) as NonNullable<ReturnType<typeof lossOf>>).spec;
-    return { name: e.name, args: spec.args, reductions: e.reductions, mean: spec.mean, options: loss(e.name).optionsJSON };
+    return { name: e.name, args: spec.args, reductions: e.reductions, mean: spec.mean, options: loss(e.name, e.requires ?? {}).optionsJSON };
   });
 }

@@ -40,6 +40,8 @@ const FN = 'metrics.loss';
 function encodeOption(v: unknown, what: string): JSONValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : { number: String(v) };
+  // Class lists (the segmentation losses' `classes`).
+  if (Array.isArray(v)) return v.map((x) => encodeOption(x, what));
   if (v instanceof Tensor) {
     return { dtype: v.dtype, shape: v.shape.slice(), data: Array.from(v.data as ArrayLike<number | bigint>, (x) => encodeOption(Number(x), what)) };
   }
@@ -49,6 +51,7 @@ function encodeOption(v: unknown, what: string): JSONValue {
 /** JSON → an options value (the inverse of {@link encodeOption}). */
 function decodeOption(v: unknown, what: string): unknown {
   if (v === null || typeof v === 'boolean' || typeof v === 'string' || typeof v === 'number') return v;
+  if (Array.isArray(v)) return v.map((x) => decodeOption(x, what));
   if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
     if (typeof o.number === 'string' && Object.keys(o).length === 1) return Number(o.number);
@@ -245,6 +248,10 @@ export function loss(name: string, options: Record<string, unknown> = {}): LossM
   const f = lossOf(name);
   if (entry === undefined || f === undefined) {
     throw new Error(`${FN}: unknown loss '${name}'; losses with a streaming form: ${Object.keys(STREAMING).filter((n) => lossOf(n)).join(', ')}`);
+  }
+  if (f.spec.options.reduction === undefined) {
+    // One value and no reduction option (mccLoss, the Lovász losses): its mean form.
+    return new LossMetric(name, entry, parseLossOptions(name, options), entry.reductions[0]);
   }
   let reduction = options.reduction;
   if (reduction === undefined) {

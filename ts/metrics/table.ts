@@ -16,6 +16,10 @@ import { checkPair, elementwise, NO_PARAMS } from '../elementwise.js';
 import { isLoss, parseOptions, type AnyLoss } from '../table.js';
 import { Tensor, isFloatDType } from '../tensor.js';
 import { kerasLabelFlag } from '../validate.js';
+import {
+  ACT, FN, FP, SUMS, TN, TP, batchSums, classSums, finishClasses, gdlFinish, overlapMean, overlapPlanes, planeSums, unitTarget,
+  type OverlapConfig, type ScoreConfig,
+} from '../segmentation.js';
 
 /** The reductions a metric can stream. */
 export type StreamReduction = 'mean' | 'sum' | 'batchmean';
@@ -47,6 +51,8 @@ export interface StreamingLoss {
   reductions: readonly StreamReduction[];
   /** How one batch contributes (tensors already validated by the loss itself). */
   batch(tensors: Tensor[], cfg: Config, reduction: StreamReduction): BatchStats;
+  /** Options the loss streams only with (the Lovász losses: perImage true); `available()` lists them. */
+  requires?: Record<string, unknown>;
   /** The value from dataset-level sums; default Σ sum / Σ denominator ('sum': Σ sum). */
   finish?(acc: Accumulated, cfg: Config, reduction: StreamReduction): number;
 }
@@ -237,6 +243,82 @@ const rankNetLoss: StreamingLoss = {
   },
 };
 
+/**
+ * An smp overlap loss (Dice, Jaccard, Tversky): its value is a function of per-class sums over
+ * every pixel of every image (TP, FP, FN, G), which add across batches exactly; `finish` scores
+ * the dataset-level sums as the loss itself does (classes, mean, ^γ).
+ */
+function overlapStream(name: string, stem: 'dice_loss' | 'jaccard_loss' | 'tversky_loss'): StreamingLoss {
+  return {
+    name, reductions: ['mean'],
+    batch: (t, cfg) => {
+      const p = overlapPlanes(name, t[0], t[1], cfg as unknown as OverlapConfig);
+      return { sum: 0, denominator: 0, stats: Array.from(classSums(p, planeSums(name, stem, p))) };
+    },
+    finish: (acc, cfg) => {
+      const c = acc.stats.length / SUMS;
+      const fin = finishClasses(name, stem, Float64Array.from(acc.stats), c, cfg as unknown as ScoreConfig);
+      return overlapMean(fin, c, (cfg.classes as number[] | null) ?? null, (cfg.gamma as number | undefined) ?? 1).value;
+    },
+  };
+}
+
+/** mccLoss: TP, FP, FN, TN over every element add across batches; the value is 1 − MCC of the totals. */
+const mccLoss: StreamingLoss = {
+  name: 'mccLoss', reductions: ['mean'],
+  batch: (t) => {
+    const x = t[0] as Tensor<'float32' | 'float64'>;
+    fnOf('mccLoss')(x, t[1]); // validates the batch as the loss does
+    const p = { x, n: 1, c: 1, s: x.numel(), act: ACT.none, labels: null, dense: unitTarget('mccLoss', 'target', t[1], x.dtype, null), ignore: Number.NaN };
+    const s = planeSums('mccLoss', 'mcc_loss', p);
+    return { sum: 0, denominator: 0, stats: [s[TP], s[FP], s[FN], s[TN]] };
+  },
+  finish: (acc, cfg) => {
+    const [tp, fp, fn, tn] = acc.stats.map((v) => v + (cfg.eps as number));
+    return 1 - (tp * tn - fp * fn) / Math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
+  },
+};
+
+/**
+ * generalizedDiceLoss: per image (the default) a mean or sum over images, so a batch gives Σ f
+ * and its image count; with `batch: true` one value of the class sums over every image, which
+ * add across batches (stats), scored at the end.
+ */
+const generalizedDiceLoss: StreamingLoss = {
+  name: 'generalizedDiceLoss', reductions: ['mean', 'sum'],
+  batch: (t, cfg) => {
+    if (!cfg.batch) return { sum: sumOf('generalizedDiceLoss', t, cfg), denominator: t[0].shape[0] };
+    fnOf('generalizedDiceLoss')(...t, cfg); // validates the batch as the loss does
+    const x = t[0] as Tensor<'float32' | 'float64'>;
+    const [n, c] = x.shape;
+    const s = x.shape.slice(2).reduce((a, b) => a * b, 1);
+    const multi = c > 1;
+    const act = cfg.sigmoid ? ACT.sigmoid : cfg.softmax && multi ? ACT.softmax : ACT.none;
+    const onehot = cfg.toOnehotY && multi;
+    const labels = onehot ? Int32Array.from(t[1].data as ArrayLike<number | bigint>, Number) : null;
+    const dense = onehot ? null : unitTarget('generalizedDiceLoss', 'target', t[1], x.dtype, null);
+    const per = planeSums('generalizedDiceLoss', 'generalized_dice_loss', { x, n, c, s, act, labels, dense, ignore: Number.NaN });
+    return { sum: 0, denominator: 0, stats: Array.from(batchSums(per, n, c)) };
+  },
+  finish: (acc, cfg, reduction) => {
+    if (!cfg.batch) return reduction === 'sum' ? acc.sum : acc.sum / acc.denominator;
+    const c = acc.stats.length / SUMS;
+    const c0 = c > 1 && !cfg.includeBackground ? 1 : 0;
+    return gdlFinish('generalizedDiceLoss', Float64Array.from(acc.stats), 1, c, c0, cfg.wType as 'square', cfg.smoothNr as number, cfg.smoothDr as number).f[0];
+  },
+};
+
+/** A Lovász loss with `perImage: true`: the mean over images, so a batch gives Σ (its mean × its images). */
+function lovaszPerImage(name: string): StreamingLoss {
+  return {
+    name, reductions: ['mean'], requires: { perImage: true },
+    batch: (t, cfg) => {
+      const n = t[0].shape[0];
+      return { sum: fnOf(name)(...t, cfg).item() * n, denominator: n };
+    },
+  };
+}
+
 /** Every loss with a streaming form, by F name. */
 export const STREAMING: Readonly<Record<string, StreamingLoss>> = Object.fromEntries(
   [
@@ -290,6 +372,13 @@ export const STREAMING: Readonly<Record<string, StreamingLoss>> = Object.fromEnt
     rowLoss('listMleLoss', (x) => x.shape[0]),
     rowLoss('approxNdcgLoss', (x) => x.shape[0]),
     rankNetLoss,
+    overlapStream('diceLoss', 'dice_loss'),
+    overlapStream('jaccardLoss', 'jaccard_loss'),
+    overlapStream('tverskyLoss', 'tversky_loss'),
+    mccLoss,
+    generalizedDiceLoss,
+    lovaszPerImage('lovaszHingeLoss'),
+    lovaszPerImage('lovaszSoftmaxLoss'),
   ].map((e) => [e.name, e]),
 );
 
@@ -301,8 +390,8 @@ export const REFUSED: Readonly<Record<string, (options: Record<string, unknown>)
   // SMP's Lovász losses (segmentation_models_pytorch/losses/lovasz.py): with per_image=False the
   // Lovász extension sorts the errors of every pixel of the whole dataset together, so no sum of
   // per-batch quantities gives it; per image it is a plain mean over images.
-  lovaszHinge: (o) => (o.perImage === true ? null : LOVASZ),
-  lovaszSoftmax: (o) => (o.perImage === true ? null : LOVASZ),
+  lovaszHingeLoss: (o) => (o.perImage === true ? null : LOVASZ),
+  lovaszSoftmaxLoss: (o) => (o.perImage === true ? null : LOVASZ),
   // NT-Xent and SupCon take each sample's negatives from the rest of its batch, so a sample's
   // loss depends on the batch it was in: no dataset-level value is a sum of per-batch statistics.
   ntXentLoss: () => CONTRASTIVE,

@@ -4,6 +4,7 @@
 // torch.no_grad()); to train through a format conversion, use the losses' `boxFormat` option.
 // Kernels: crates/wasm/src/localization.rs.
 
+import { describe } from '../describe.js';
 import { BOX_FORMATS, checkBoxes, epsOption, FORMAT_CODE, type BoxFormat } from '../localization.js';
 import { floatArray, floatBytes, heapOf, kernel } from '../rowloss.js';
 import { Tensor, type FloatDType } from '../tensor.js';
@@ -157,7 +158,7 @@ function formatArgument(fn: string, name: string, v: unknown): BoxFormat {
     // torchvision: "Unsupported Bounding Box Conversions for given in_fmt and out_fmt"
     throw new RangeError(
       `${fn}: argument '${name}': Unsupported Bounding Box Conversions for given in_fmt and out_fmt ` +
-        `(got ${JSON.stringify(v)}; expected 'xyxy', 'xywh' or 'cxcywh')`,
+        `(got ${typeof v === 'string' ? JSON.stringify(v) : describe(v)}; expected 'xyxy', 'xywh' or 'cxcywh')`,
     );
   }
   return v as BoxFormat;

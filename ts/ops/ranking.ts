@@ -21,7 +21,7 @@ export interface PairwiseDistanceOptions {
 export type PairwiseDistanceConfig = Required<PairwiseDistanceOptions>;
 
 /** Validates pairwiseDistance options. */
-export function pairwiseDistanceOptions(options?: PairwiseDistanceOptions, fn = 'pairwiseDistance'): PairwiseDistanceConfig {
+function pairwiseDistanceOptions(options?: PairwiseDistanceOptions, fn = 'pairwiseDistance'): PairwiseDistanceConfig {
   const o = checkOptions(fn, options, ['p', 'eps', 'keepdim']);
   return {
     p: numberOption(fn, 'p', o.p, 2, (v) => v >= 1 && Number.isFinite(v), 'must be a finite real ≥ 1 (a norm)'),
@@ -50,7 +50,7 @@ export function pairwiseDistance(x1: Tensor, x2: Tensor, options?: PairwiseDista
 }
 
 /** pairwiseDistance with already-validated options. */
-export function pairwiseDistanceWith(fn: string, x1: Tensor, x2: Tensor, o: PairwiseDistanceConfig): Tensor {
+function pairwiseDistanceWith(fn: string, x1: Tensor, x2: Tensor, o: PairwiseDistanceConfig): Tensor {
   const ex = wasm(fn);
   const [a, b] = floatOperands(fn, [['x1', x1], ['x2', x2]]);
   checkShapeOf(fn, ['x1', a], ['x2', b]);
@@ -81,7 +81,7 @@ export interface CosineSimilarityOptions {
 export type CosineSimilarityConfig = Required<CosineSimilarityOptions>;
 
 /** Validates cosineSimilarity options (the dimension is checked against the input per call). */
-export function cosineSimilarityOptions(options?: CosineSimilarityOptions, fn = 'cosineSimilarity'): CosineSimilarityConfig {
+function cosineSimilarityOptions(options?: CosineSimilarityOptions, fn = 'cosineSimilarity'): CosineSimilarityConfig {
   const o = checkOptions(fn, options, ['dim', 'eps']);
   return {
     dim: numberOption(fn, 'dim', o.dim, 1, Number.isInteger, 'must be an integer'),
@@ -161,7 +161,7 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, options?: CosineSimilar
 }
 
 /** cosineSimilarity with already-validated options. */
-export function cosineSimilarityWith(fn: string, x1: Tensor, x2: Tensor, o: CosineSimilarityConfig): Tensor {
+function cosineSimilarityWith(fn: string, x1: Tensor, x2: Tensor, o: CosineSimilarityConfig): Tensor {
   const ex = wasm(fn);
   const [a, b] = floatOperands(fn, [['x1', x1], ['x2', x2]]);
   checkShapeOf(fn, ['x1', a], ['x2', b]);

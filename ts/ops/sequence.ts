@@ -16,7 +16,7 @@ export interface CtcGreedyDecodeConfig {
 }
 
 /** Validates ctcGreedyDecode options. */
-export function ctcGreedyDecodeOptions(options?: CtcGreedyDecodeOptions, fn = 'ctcGreedyDecode'): CtcGreedyDecodeConfig {
+function ctcGreedyDecodeOptions(options?: CtcGreedyDecodeOptions, fn = 'ctcGreedyDecode'): CtcGreedyDecodeConfig {
   const o = checkOptions(fn, options, ['blank']);
   return { blank: intOption(fn, 'blank', o.blank, 0) };
 }

@@ -2,6 +2,7 @@
 // arena, and turning non-zero statuses into Errors.
 
 import { ABI_VERSION, STATUS_OK, type Exports } from './abi.js';
+import { describe } from '../describe.js';
 import type { FloatArray, FloatDType } from '../tensor.js';
 
 /** What `init({ wasm })` accepts. */
@@ -30,25 +31,26 @@ const SIMD_PROBE = new Uint8Array([
 ]);
 
 let exportsRef: Exports | null = null;
-/** The module `init()` uses when given none: the inlined bytes (set by ts/index.ts), or none
- * in the `lossfn/slim` entry point, which ships without them. */
-let defaultBase64: string | null = null;
-
-/** Registers the inlined module (base64) as init()'s default. */
-export function setDefaultWasm(base64: string): void {
-  defaultBase64 = base64;
-}
+/** The compiled module, kept so that `release()` can instantiate it afresh. */
+let moduleRef: WebAssembly.Module | null = null;
 let pending: Promise<void> | null = null;
 
 /**
- * Compiles and instantiates the kernels. Call once and await it before any loss; later calls
- * return the same promise (a failed attempt can be retried).
+ * Compiles and instantiates the kernels: the module `options.wasm`, else `inlined` (the
+ * base64 bytes the `lossfn` entry point passes; `lossfn/slim` has none). Each entry point's
+ * `init()` calls this with its own module, so the inlined bytes are reachable from `init`
+ * itself: no module-level side effect a bundler could drop under `"sideEffects": false`.
+ * Later calls return the same promise (a failed attempt can be retried).
  */
-export function init(options: InitOptions = {}): Promise<void> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`init: options must be an object, got ${typeof options}`);
+export function initWith(options: InitOptions, inlined: string | null): Promise<void> {
+  let source: WasmSource | undefined;
+  try {
+    if (typeof options !== 'object' || options === null) throw new Error();
+    source = options.wasm;
+  } catch {
+    return Promise.reject(new TypeError(`init: options must be an object like { wasm }, got ${describe(options)}`));
   }
-  pending ??= load(options.wasm).catch((e: unknown) => {
+  pending ??= load(source, inlined).catch((e: unknown) => {
     pending = null;
     throw e;
   });
@@ -60,34 +62,55 @@ export function isInitialized(): boolean {
   return exportsRef !== null;
 }
 
-async function load(source: WasmSource | undefined): Promise<void> {
+async function load(source: WasmSource | undefined, inlined: string | null): Promise<void> {
   if (!WebAssembly.validate(SIMD_PROBE)) {
     throw new Error(
       'lossfn: this JavaScript engine does not support WebAssembly SIMD128, which lossfn ' +
         'requires (Node >= 16.4, Deno, Bun, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4).',
     );
   }
-  const { instance } = await instantiate(source);
+  const { instance, module } = await instantiate(source, inlined);
   const ex = instance.exports as unknown as Exports;
   const abi = ex.lossfn_abi_version();
   if (abi !== ABI_VERSION) {
     throw new Error(`lossfn: the wasm module speaks ABI ${abi}, this build of lossfn expects ${ABI_VERSION}`);
   }
   exportsRef = ex;
+  moduleRef = module;
 }
 
-async function instantiate(source: WasmSource | undefined): Promise<{ instance: WebAssembly.Instance }> {
+/**
+ * Gives the wasm memory back: swaps in a fresh instance of the same compiled module (a wasm
+ * memory cannot shrink, so the old instance and its memory are left to the garbage collector)
+ * and resolves to the bytes released (the old memory's size minus the new one's). Tensors,
+ * results and pending backward passes are unaffected: they live in JS, and every call takes
+ * the current instance. Before `init()` it resolves to 0.
+ */
+export async function release(): Promise<number> {
+  if (pending !== null) await pending.catch(() => undefined);
+  if (exportsRef === null || moduleRef === null) return 0;
+  const before = exportsRef.memory.buffer.byteLength;
+  const instance = await WebAssembly.instantiate(moduleRef, {});
+  exportsRef = instance.exports as unknown as Exports;
+  arenaPtr = 0;
+  arenaBytes = 0;
+  viewsCache = null;
+  return before - exportsRef.memory.buffer.byteLength;
+}
+
+async function instantiate(source: WasmSource | undefined, inlined: string | null): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
   if (source === undefined) {
-    if (defaultBase64 === null) {
+    if (inlined === null) {
       throw new TypeError(
-        "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }) " +
-          "(e.g. fetch(new URL('lossfn/lossfn.wasm', import.meta.url)) or the bytes)",
+        "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }), e.g. " +
+          "init({ wasm: import.meta.resolve('lossfn/lossfn.wasm') }) (Node, Deno, Bun; a bundler: its URL of the " +
+          "asset), fetch(url) of the served file, or the bytes",
       );
     }
-    return WebAssembly.instantiate(decodeBase64(defaultBase64), {});
+    return WebAssembly.instantiate(decodeBase64(inlined), {});
   }
   if (source instanceof WebAssembly.Module) {
-    return { instance: await WebAssembly.instantiate(source, {}) };
+    return { instance: await WebAssembly.instantiate(source, {}), module: source };
   }
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     return WebAssembly.instantiate(source as BufferSource, {});
@@ -109,7 +132,7 @@ function isResponse(v: unknown): v is Response {
   return typeof Response !== 'undefined' && v instanceof Response;
 }
 
-async function fromResponse(r: Response | PromiseLike<Response>): Promise<{ instance: WebAssembly.Instance }> {
+async function fromResponse(r: Response | PromiseLike<Response>): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
   const res = await r;
   if (!res.ok) throw new Error(`init: fetching the wasm module failed with HTTP ${res.status}`);
   const streaming = typeof WebAssembly.instantiateStreaming === 'function' &&
@@ -137,6 +160,7 @@ export function wasm(fn: string): Exports {
   if (exportsRef === null) {
     throw new Error(`${fn}: lossfn is not initialised; call and await init() first`);
   }
+  caller = fn;
   return exportsRef;
 }
 
@@ -198,6 +222,14 @@ export function check(ex: Exports, fn: string, status: number): void {
 
 let arenaPtr = 0;
 let arenaBytes = 0;
+/** The public function of the call in progress (set by `wasm(fn)`, which every kernel call
+ * site takes its exports from), so the scratch arena's errors name it. */
+let caller = 'lossfn';
+
+/** Largest scratch request: `lossfn_alloc` takes a 32-bit size (a larger one would wrap to a
+ * small block treated as huge), and wasm32 memory ends at 4 GiB. The drivers stream, so only
+ * a bug or a hostile shape asks for more; refuse before the size reaches wasm. */
+export const MAX_SCRATCH_BYTES = 2 ** 31 - 2 ** 16;
 
 /**
  * The grow-only scratch arena: at least `bytes` bytes, 16-byte aligned, reused across calls so
@@ -205,14 +237,17 @@ let arenaBytes = 0;
  * (and views) again for each call.
  */
 export function scratch(ex: Exports, bytes: number): number {
+  if (!(bytes >= 0 && bytes <= MAX_SCRATCH_BYTES)) {
+    throw new RangeError(`${caller}: the call needs ${bytes} bytes of wasm scratch memory, more than the ${MAX_SCRATCH_BYTES} lossfn can allocate`);
+  }
   if (bytes > arenaBytes) {
     if (arenaPtr !== 0) ex.lossfn_free(arenaPtr, arenaBytes);
-    const size = Math.max(bytes, arenaBytes * 2);
+    const size = Math.min(MAX_SCRATCH_BYTES, Math.max(bytes, arenaBytes * 2));
     const ptr = ex.lossfn_alloc(size) >>> 0;
     if (ptr === 0) {
       arenaPtr = 0;
       arenaBytes = 0;
-      throw new Error(`lossfn: cannot allocate ${size} bytes of wasm memory`);
+      throw new Error(`${caller}: cannot allocate ${size} bytes of wasm memory`);
     }
     arenaPtr = ptr;
     arenaBytes = size;

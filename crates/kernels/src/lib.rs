@@ -10,6 +10,7 @@
 pub mod boxes;
 pub mod class_rows;
 pub mod driver;
+pub mod fingerprint;
 pub mod loss;
 pub mod math;
 pub mod ranking;

@@ -272,10 +272,21 @@ pub const fn sig_bytes<const N: usize>(s: &str) -> [u8; N] {
     out
 }
 
+// Content fingerprints (ts/fingerprint.ts): `*acc` (a u32) += Σ w_i·(2i + 1) over `n` 32-bit
+// words at `words`, which sit at positions `start..` of the fingerprinted array.
+export!("lossfn_fingerprint", (words: u32, n: u32, start: u32, acc: u32) {
+    // SAFETY: protocol-checked operands; TS passes disjoint ranges.
+    let ws = unsafe { operand::<u32>("words", words, n)? }.unwrap_or(&[]);
+    let out = unsafe { output::<u32>("acc", acc, 1)? }.ok_or_else(|| fail(STATUS_BAD_POINTER, "acc: null".into()))?;
+    lossfn_kernels::fingerprint::fingerprint(ws, start, &mut out[0]);
+    Ok(())
+});
+
 mod elementwise;
 mod localization;
 mod ranking;
 mod rows;
+mod segmentation;
 mod sequence;
 #[cfg(test)]
 mod tests;

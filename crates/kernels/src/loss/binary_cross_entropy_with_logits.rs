@@ -10,7 +10,7 @@
 //! ∂t = p·softplus(−x) − softplus(x) (= −x without pos_weight, as PyTorch);
 //! ∂p = t·softplus(−x) (PyTorch refuses a pos_weight that requires grad; the TS layer too).
 
-use super::splat;
+use super::{nan_at_neg_inf, splat};
 use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::math::{exp, log1p_unit};
 use crate::simd::Vector;
@@ -50,7 +50,8 @@ impl Elementwise for BinaryCrossEntropyWithLogits {
     fn forward<V: Vector>(&self, x: V, t: V, p: V) -> V {
         let (sp_pos, sp_neg) = softplus_pair(x);
         let pt = if self.pos_weight { p * t } else { t };
-        pt * sp_neg + (splat::<V>(1.0) - t) * sp_pos
+        // NaN at x = −∞ whatever t, as PyTorch's (1 − t)·x + max(−x, 0) + … (∞ − ∞).
+        pt * sp_neg + (splat::<V>(1.0) - t) * sp_pos + nan_at_neg_inf(x)
     }
 }
 

@@ -15,7 +15,7 @@
 //! 2q for γ = 2, else γ·e^((γ−1)·ln q) (inf at q = 0 for γ < 1, as torch).
 
 use super::binary_cross_entropy_with_logits::sigmoid_pair_from;
-use super::splat;
+use super::{nan_at_neg_inf, splat};
 use crate::driver::{Elementwise, ElementwiseGrad};
 use crate::math::{exp, ln, log1p_unit};
 use crate::simd::Vector;
@@ -47,7 +47,8 @@ impl SigmoidFocalLoss {
         let e = exp(-x.abs());
         let l = log1p_unit(e);
         let zero = splat::<V>(0.0);
-        let ce = t * ((-x).pmax(zero) + l) + one_t * (x.pmax(zero) + l);
+        // BCE with logits, NaN at x = −∞ as PyTorch's (torchvision calls it).
+        let ce = t * ((-x).pmax(zero) + l) + one_t * (x.pmax(zero) + l) + nan_at_neg_inf(x);
         let (p, p_neg) = sigmoid_pair_from(x, e);
         let q = p * one_t + p_neg * t;
         Parts {
@@ -124,8 +125,16 @@ impl ElementwiseGrad for SigmoidFocalLoss {
         // p − t and 1 − 2t, written so that neither loses digits for confident predictions.
         let p_minus_t = p * one_t - p_neg * t;
         let dsig = p * p_neg;
-        let mut dx = p_minus_t * qg + ce_dq * dsig * (one_t - t);
-        let mut dt = -x * qg + ce_dq * (p_neg - p);
+        // γ = 0: (1 − p_t)^0 is a constant, and PyTorch's pow backward gives it an exact zero
+        // gradient, so an infinite ce (x = ±∞) does not turn the gradient into ∞·0 = NaN.
+        let (mut dx, mut dt) = if self.gamma == 0.0 {
+            (p_minus_t * qg, -x * qg)
+        } else {
+            (
+                p_minus_t * qg + ce_dq * dsig * (one_t - t),
+                -x * qg + ce_dq * (p_neg - p),
+            )
+        };
         if let Some(a) = self.alpha_t(t) {
             dx = a * dx;
             dt = a * dt + splat::<V>(2.0 * self.alpha - 1.0) * ce * qg;

@@ -19,7 +19,9 @@ impl Elementwise for SoftMarginLoss {
 impl ElementwiseGrad for SoftMarginLoss {
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, _: V, g: V) -> [V; 3] {
-        let s = sigmoid(-(t * x)) * g;
+        let z = -(t * x);
+        // PyTorch's exp(z)/(1 + exp(z)) is NaN at z = +∞ (the value there is +∞ in both).
+        let s = sigmoid(z) * g + super::nan_at_pos_inf(z);
         [-(t * s), -(x * s), super::splat(0.0)]
     }
 }

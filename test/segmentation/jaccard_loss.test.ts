@@ -1,0 +1,3 @@
+import { describeGolden } from '../helpers/golden.js';
+
+describeGolden('jaccard_loss');
