@@ -77,6 +77,14 @@ describe.skipIf(!HAVE_CHROMIUM)('the report opened from disk in Chromium', () =>
       ...[3, 3, 4, 4, 5, 5, 5, 5].map((n) => ['curve', n]),
       ['robustness', 12], ['robustness', 15], ['heatmap', 225], ['heatmap', 225],
     ]);
+    // The segmentation section: a small and a large object, loss and gradient each with the 9
+    // losses (Dice, Jaccard, Tversky 0.3/0.7 and 0.7/0.3, focal Tversky, Generalized Dice, Lovász
+    // hinge and softmax, MCC), then robustness (every clean mean positive) and agreement.
+    const seg = await page.$$eval('section[id="segmentation"] .figure', (els) => els.map((f) => [f.getAttribute('data-kind'), Number(f.getAttribute('data-series'))]));
+    expect(seg).toEqual([
+      ...[9, 9, 9, 9].map((n) => ['curve', n]),
+      ['robustness', 9], ['robustness', 9], ['heatmap', 81], ['heatmap', 81],
+    ]);
     mkdirSync(SHOTS, { recursive: true });
     for (const s of data.sections) {
       const figs = await page.$$eval(`section[id="${s.id}"] .figure`, (els) => els.map((f): FigureInfo => {

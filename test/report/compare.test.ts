@@ -146,7 +146,7 @@ describe('readings say what the data say', () => {
   });
 
   it('every section, every figure', () => {
-    expect(data.sections.map((s) => s.id)).toEqual(['regression', 'classification', 'localization', 'ranking', 'sequence']);
+    expect(data.sections.map((s) => s.id)).toEqual(['regression', 'classification', 'localization', 'segmentation', 'ranking', 'sequence']);
     for (const s of data.sections) {
       const r = s.robustness;
       const last = r.levels.length - 1;
@@ -283,7 +283,7 @@ describe('user data', () => {
 });
 
 describe('argument errors', () => {
-  const unknownFamily = "compare: unknown family 'speech' (this build has regression, classification, localization, ranking, sequence)";
+  const unknownFamily = "compare: unknown family 'speech' (this build has regression, classification, localization, segmentation, ranking, sequence)";
   const cases: [string, unknown, string | null, RegExp | string][] = [
     ['options not an object', 'fast', 'options', /^compare: options must be an object/],
     ['unknown option', { colour: 'red' }, 'colour', /^compare: unknown option 'colour'/],
@@ -314,6 +314,7 @@ describe('argument errors', () => {
     ['label out of range', { input: [[1, 2], [3, 4]], target: [0, 2], targetName: 'y.csv' }, null, /^compare: argument 'y.csv': class index 2 at row 1 is not an integer in \[0, 2\)/],
     ['fractional label', { input: [[1, 2], [3, 4]], target: [0, 0.5] }, null, /class index 0.5 at row 1/],
     ['sequence reads no user data', { families: ['sequence'], input: [1, 2], target: [1, 2] }, null, /match no family of sequence/],
+    ['segmentation reads no user data', { families: ['segmentation'], input: [[0.1, 0.9]], target: [[0, 1]] }, null, /match no family of segmentation/],
   ];
   for (const [name, opts, option, msg] of cases) {
     it(name, async () => {

@@ -51,6 +51,31 @@ function point(key: string, fn: string, o: Record<string, unknown>, x: number): 
       const d = h * Math.LN2;
       return { input: [5 - h, 5 - h, 5 + h, 5 + h], shape: [1, 4], dinput: [-d, -d, d, d], run: (p) => f(fn)(p, tensor([[0, 0, 10, 10]], [1, 4], { dtype: 'float64' }), none(o)) };
     }
+    case 'object-small':
+    case 'object-large': {
+      // A 16×16 image, a square object of side 4 or 10 at rows/columns 1…a predicted f, the rest
+      // 0.02. Logit inputs: z = logit(f), dz/df = 1/(f(1 − f)); MCC takes the probabilities.
+      const a = key === 'object-small' ? 4 : 10;
+      const lg = (p: number) => Math.log(p / (1 - p));
+      const z = new Array(256).fill(lg(0.02));
+      const y = new Array(256).fill(0);
+      const d = new Array(256).fill(0);
+      for (let r = 1; r <= a; r++) for (let c = 1; c <= a; c++) ((z[r * 16 + c] = lg(x)), (y[r * 16 + c] = 1), (d[r * 16 + c] = 1 / (x * (1 - x))));
+      const zero = new Array(256).fill(0);
+      switch (fn) {
+        case 'mccLoss':
+          return { input: z.map((v) => 1 / (1 + Math.exp(-v))), shape: [1, 16, 16], dinput: d.map((v) => (v === 0 ? 0 : 1)), run: (p) => f(fn)(p, f64(y, [1, 16, 16]), o) };
+        case 'lovaszHingeLoss':
+          return { input: z, shape: [1, 16, 16], dinput: d, run: (p) => f(fn)(p, f64(y, [1, 16, 16]), o) };
+        case 'lovaszSoftmaxLoss':
+          // Two classes with logits (0, z).
+          return { input: [...zero, ...z], shape: [1, 2, 16, 16], dinput: [...zero, ...d], run: (p) => f(fn)(p, tensor(y, [1, 16, 16], { dtype: 'int32' }), o) };
+        case 'generalizedDiceLoss':
+          return { input: [...zero, ...z], shape: [1, 2, 16, 16], dinput: [...zero, ...d], run: (p) => f(fn)(p, f64([...y.map((v) => 1 - v), ...y], [1, 2, 16, 16]), none(o)) };
+        default:
+          return { input: z, shape: [1, 1, 16, 16], dinput: d, run: (p) => f(fn)(p, f64(y, [1, 1, 16, 16]), { ...o, mode: 'multilabel', reduction: 'none' }) };
+      }
+    }
     case 'frame': {
       // Transcript 1 2 3 over 6 classes. CTC: 6 frames aligned 1 1 2 2 3 3, that symbol's logit
       // m; RNN-T: 4 frames × 4 nodes, the next symbol's and blank's (class 5) logits m.
@@ -140,7 +165,8 @@ function evaluate(key: string, fn: string, o: Record<string, unknown>, x: number
     const g = leaf.grad?.data as Float64Array;
     return { value: out.item(), grad: p.dinput.reduce((a, d, i) => a + d * g[i], 0) };
   }
-  out.backward(new Float64Array([1]));
+  // One value, of shape [1], [] or (1, 1, 1, 1) (Generalized Dice's 'none').
+  out.backward(tensor([1], out.shape.slice(), { dtype: 'float64' }));
   const g = xt.grad?.data as Float64Array;
   return { value: out.item(), grad: p.dinput.reduce((a, d, i) => a + d * g[i], 0) };
 }
@@ -154,8 +180,8 @@ beforeAll(async () => {
 
 describe('report curves equal lossfn', () => {
   it('every family of the build has curves', () => {
-    expect(new Set(curves.map((c) => c.family))).toEqual(new Set(['regression', 'classification', 'localization', 'ranking', 'sequence']));
-    expect(curves.map((c) => c.c.key).sort()).toEqual(['frame', 'gap', 'list', 'margin', 'offset', 'pair', 'residual', 'scale', 'similarity']);
+    expect(new Set(curves.map((c) => c.family))).toEqual(new Set(['regression', 'classification', 'localization', 'segmentation', 'ranking', 'sequence']));
+    expect(curves.map((c) => c.c.key).sort()).toEqual(['frame', 'gap', 'list', 'margin', 'object-large', 'object-small', 'offset', 'pair', 'residual', 'scale', 'similarity']);
   });
 
   it('values and gradients at every 10th point of every series', () => {

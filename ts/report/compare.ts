@@ -328,6 +328,8 @@ const READ_AT: Record<string, { at: number; what: string }> = {
   offset: { at: 1.5, what: 'offset' },
   scale: { at: 2, what: 'log₂ scale' },
   frame: { at: -2, what: 'margin' },
+  'object-small': { at: 0.5, what: 'f' },
+  'object-large': { at: 0.5, what: 'f' },
   pair: { at: -1, what: 's⁺ − s⁻' },
   gap: { at: 0, what: 'gap' },
   similarity: { at: 0, what: 'cos' },
