@@ -71,7 +71,7 @@ function curveFigures(doc: Document, c: CurveData): Fig[] {
   ];
   const plot = (ss: typeof c.loss, label: string, title: string) => Plot.plot({
     document: doc, width: 760, height: 380, marginTop: c.topAxis ? 44 : 24, marginRight: 20,
-    title, color: colorScale(names), y: { grid: true }, x: { grid: true },
+    title, color: colorScale(names), y: { grid: true, ...(c.yScale ? { type: c.yScale } : {}) }, x: { grid: true },
     marks: [...axes(label), Plot.ruleY([0]), Plot.line(rows(ss), { x: 'x', y: 'y', z: 'name', stroke: 'name', strokeWidth: 1.6 })],
   });
   return [

@@ -202,8 +202,10 @@ export const segmentation: Family<SegmentationData> & { specs: Spec[] } = {
         key,
         title: `Loss against the predicted foreground on a ${a}×${a} object (16×16 image, background predicted ${BACKGROUND})`,
         xLabel: `predicted foreground probability f on the object's ${a * a} pixels (its soft predicted fraction) →`,
-        yLabel: '↑ loss per image (1 − score; hinge units for Lovász)',
-        gradLabel: '↑ ∂loss/∂f',
+        // Symlog: Lovász hinge (up to 3.9, gradient −21) would flatten the scores' 0…1 on a linear axis.
+        yScale: 'symlog',
+        yLabel: '↑ loss per image (1 − score; hinge units for Lovász; symlog scale)',
+        gradLabel: '↑ ∂loss/∂f (symlog scale)',
         loss,
         grad,
       };
