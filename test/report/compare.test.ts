@@ -7,6 +7,7 @@ import { init, tensor } from '../../ts/index.js';
 import { compare, type CompareData, type CompareOptions, type SectionData } from '../../ts/report/compare.js';
 import { regression } from '../../ts/report/families/regression.js';
 import { ranking } from '../../ts/report/families/ranking.js';
+import { segmentation } from '../../ts/report/families/segmentation.js';
 import { F } from '../../ts/index.js';
 
 beforeAll(async () => {
@@ -136,6 +137,45 @@ describe('ranking: what a sample is, per loss', () => {
     const plain = await compare({ levels: [0.1], maxSamples: 100, input: scores, target: rel });
     expect(plain.data.sections.map((x) => x.id)).toContain('user-regression');
     await expect(compare({ families: ['ranking'], input: scores, target: rel.map((row) => row.map((g) => (g === 0 ? -2 : g))) })).rejects.toThrow(/^compare: argument 'target': relevance -2 at row 0 is negative/);
+  });
+});
+
+describe('segmentation: a sample is one image', () => {
+  const n = 40;
+  const d = segmentation.builtIn(n, 2);
+  const per = (name: string) => {
+    const l = segmentation.losses.find((x) => x.name === name);
+    if (!l) throw new Error(name);
+    return l.perSample(d).loss;
+  };
+  const img = (a: Float64Array, i: number, shape: number[]) => tensor(Array.from(a.subarray(i * 256, i * 256 + 256)), shape, { dtype: 'float64' });
+
+  it('Dice and Tversky over the images as channels equal F on each image alone; Lovász hinge and MCC per image', () => {
+    const dice = per('Dice');
+    const tv = per('Tversky α=0.7 β=0.3');
+    const hinge = per('Lovász hinge');
+    const mcc = per('MCC');
+    for (let i = 0; i < n; i++) {
+      const z = img(d.z, i, [1, 1, 16, 16]);
+      const y = img(d.y, i, [1, 1, 16, 16]);
+      expect(Math.abs(dice[i] - F.diceLoss(z, y, { mode: 'binary' }).item())).toBeLessThanOrEqual(1e-12);
+      expect(Math.abs(tv[i] - F.tverskyLoss(z, y, { mode: 'binary', alpha: 0.7, beta: 0.3 }).item())).toBeLessThanOrEqual(1e-12);
+      expect(Math.abs(hinge[i] - F.lovaszHingeLoss(img(d.z, i, [1, 16, 16]), img(d.y, i, [1, 16, 16])).item())).toBeLessThanOrEqual(1e-12);
+      const p = tensor(Array.from(d.z.subarray(i * 256, i * 256 + 256), (v) => 1 / (1 + Math.exp(-v))), [1, 16, 16], { dtype: 'float64' });
+      expect(Math.abs(mcc[i] - F.mccLoss(p, img(d.y, i, [1, 16, 16])).item())).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
+  it('contamination moves the labelled object: same area, other pixels, predictions unchanged', () => {
+    const c = segmentation.contaminate(d, Uint32Array.from([0, 5]), 2);
+    for (const i of [0, 5]) {
+      const before = Array.from(d.y.subarray(i * 256, i * 256 + 256));
+      const after = Array.from(c.y.subarray(i * 256, i * 256 + 256));
+      expect(after.reduce((a, b) => a + b, 0)).toBe(before.reduce((a, b) => a + b, 0));
+      expect(after).not.toEqual(before);
+    }
+    expect(c.z).toBe(d.z);
+    expect(Array.from(c.y.subarray(256, 512))).toEqual(Array.from(d.y.subarray(256, 512)));
   });
 });
 

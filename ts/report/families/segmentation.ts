@@ -3,7 +3,8 @@
 // (4 × 4) or large (10 × 10), every object pixel predicted f and every background pixel 0.02 (so
 // the false positives weigh more against a small object); the telling options are Tversky's α/β.
 // Built-in data: 16 × 16 images with one square object, small (side 3–5) or large (8–12), logits
-// from a decent segmenter; contamination moves the labelled object elsewhere (a misplaced mask).
+// from a decent segmenter; contamination moves the labelled object to the mirror image of its place
+// (a misplaced mask).
 // Per-sample values are per image: Dice, Jaccard and Tversky see the images as the channels of one
 // multilabel batch (their 'none' gives one value per channel), Generalized Dice gives one value per
 // image, and the Lovász losses and MCC (one value per call) run once per image.
@@ -224,19 +225,23 @@ export const segmentation: Family<SegmentationData> & { specs: Spec[] } = {
     }
     return dataset(S, z, y, new Uint8Array(n));
   },
-  contaminate(base, which, seed) {
-    const r = rng(seed ^ 0x2545f491);
+  contaminate(base, which) {
     const y = base.y.slice();
     const flags = base.contaminated.slice();
     for (const i of which) {
       let area = 0;
-      for (let k = 0; k < P; k++) area += y[i * P + k];
+      let first = -1;
+      for (let k = 0; k < P; k++) {
+        area += y[i * P + k];
+        if (first < 0 && y[i * P + k] === 1) first = k;
+      }
       const a = Math.round(Math.sqrt(area));
+      const [r, c] = [Math.floor(first / S), first % S];
+      // The mirror image of its place (as far as it goes); a centred object goes to a corner.
+      let [r0, c0] = [S - a - r, S - a - c];
+      if (r0 === r && c0 === c) [r0, c0] = [0, S - a];
       y.fill(0, i * P, i * P + P);
-      // Anywhere but where it was (a fresh corner far from the old one).
-      const r0 = Math.min(S - a, Math.floor(r() * (S - a + 1)));
-      const c0 = Math.min(S - a, Math.floor(r() * (S - a + 1)));
-      square(y, i, (r0 + Math.floor((S - a) / 2)) % (S - a + 1), (c0 + Math.floor((S - a) / 2)) % (S - a + 1), a);
+      square(y, i, r0, c0, a);
       flags[i] = 1;
     }
     return dataset(S, base.z, y, flags);
