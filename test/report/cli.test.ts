@@ -114,7 +114,7 @@ describe('lossfn compare: built-in report and errors', () => {
   });
 
   const usage: [string, string[], RegExp][] = [
-    ['unknown family', ['--family', 'ranking'], /--family: compare: unknown family 'ranking' \(this build has regression, classification, localization, sequence\)/],
+    ['unknown family', ['--family', 'speech'], /--family: compare: unknown family 'speech' \(this build has regression, classification, localization, segmentation, ranking, sequence\)/],
     ['bad level', ['--levels', '0.1,x'], /--levels expects shares in \[0, 1\) or percentages/],
     ['level out of range', ['--levels', '100%'], /--levels: compare: option 'levels' must be an array of shares in \[0, 1\)/],
     ['bad seed', ['--seed=-3'], /--seed: compare: option 'seed' must be an integer in \[0, 2\^32\), got -3/],

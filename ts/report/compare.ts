@@ -223,7 +223,11 @@ function curveReadings(c: CurveSet, readAt: number, what: string): CurveData {
     ...c,
     readAt,
     readingLoss: `At ${what} = ${num(readAt)}, ${hi.name} is highest (${num(hi.v)}) and ${lo.name} lowest (${num(lo.v)}).`,
-    readingGrad: `Largest |gradient| on this range: ${sHi.name} (${num(sHi.v)}); smallest: ${sLo.name} (${num(sLo.v)}).`,
+    // Piecewise-linear losses (triplet, hinge) tie to the digits shown: then the reading says so
+    // rather than name a "largest" and a "smallest" of the same value.
+    readingGrad: num(sHi.v) === num(sLo.v)
+      ? `Every loss's largest |gradient| on this range is ${num(sHi.v)}.`
+      : `Largest |gradient| on this range: ${sHi.name} (${num(sHi.v)}); smallest: ${sLo.name} (${num(sLo.v)}).`,
   };
 }
 
@@ -273,16 +277,18 @@ function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: nu
     });
     if (level === aLevel) agreementSet = { d, per: per.map((p) => p.loss) };
   }
-  // A ratio to the clean mean reads only for a positive clean mean (every loss here is ≥ 0;
-  // a user's all-zero loss gives null rather than ∞).
+  // A ratio to the clean mean reads only for a positive clean mean (a user's all-zero loss, or
+  // a loss that is 0 on clean data such as triplet m=0.2, gives null rather than ∞; ApproxNDCG is
+  // −NDCG, negative): those losses are left out of the mean reading.
   for (const r of rows) r.relMean = r.mean.map((m) => (r.mean[0] > 0 ? m / r.mean[0] : NaN));
   const last = levels.length - 1;
   const maxL = levels[last];
-  const by = (f: (r: (typeof rows)[number]) => number) => {
-    const sorted = rows.slice().sort((a, b) => f(b) - f(a));
+  const by = (f: (r: (typeof rows)[number]) => number, pool = rows) => {
+    const sorted = pool.slice().sort((a, b) => f(b) - f(a));
     return [sorted[0], sorted[sorted.length - 1]];
   };
-  const [mHi, mLo] = by((r) => (Number.isNaN(r.relMean[last]) ? -Infinity : r.relMean[last]));
+  const withRatio = rows.filter((r) => !Number.isNaN(r.relMean[last]));
+  const [mHi, mLo] = withRatio.length > 0 ? by((r) => r.relMean[last], withRatio) : [null, null];
   // The share is read at the first contaminated level, where the worst 1 % can all be
   // contaminated samples; the mean at the last, where the contamination weighs most.
   const first = levels.length > 1 ? 1 : 0;
@@ -291,7 +297,11 @@ function analyse(fam: Family<Dataset>, base: Dataset, levels: number[], seed: nu
   const atFirst = levels[first] === 0 ? 'With no contamination' : `At ${pct(levels[first])} ${fam.contamination}`;
   const robustness: RobustnessData = {
     levels, contamination: fam.contamination, losses: rows,
-    readingMean: maxL === 0 ? 'Only the clean level was run: every mean is 1× its own.' : `${at}, ${mHi.name}'s mean loss is ×${num(mHi.relMean[last])} its clean value and ${mLo.name}'s ×${num(mLo.relMean[last])}.`,
+    readingMean: maxL === 0
+      ? 'Only the clean level was run: every mean is 1× its own.'
+      : mHi === null || mLo === null
+        ? `${at}, no loss has a positive clean mean to compare with.`
+        : `${at}, ${mHi.name}'s mean loss is ×${num(mHi.relMean[last])} its clean value and ${mLo.name}'s ×${num(mLo.relMean[last])}.`,
     readingShare: `${atFirst}, ${sHi.name} gives the worst 1 % of samples ${pct(sHi.worstShare[first])} of the gradient; ${sLo.name} gives ${pct(sLo.worstShare[first])}.`,
   };
   const a = agreementSet as unknown as { d: Dataset; per: Float64Array[] };
@@ -318,6 +328,12 @@ const READ_AT: Record<string, { at: number; what: string }> = {
   offset: { at: 1.5, what: 'offset' },
   scale: { at: 2, what: 'log₂ scale' },
   frame: { at: -2, what: 'margin' },
+  'object-small': { at: 0.5, what: 'f' },
+  'object-large': { at: 0.5, what: 'f' },
+  pair: { at: -1, what: 's⁺ − s⁻' },
+  gap: { at: 0, what: 'gap' },
+  similarity: { at: 0, what: 'cos' },
+  list: { at: -1, what: 'score' },
 };
 
 export async function compare(options?: CompareOptions): Promise<CompareResult> {

@@ -16,7 +16,8 @@ export async function plotDocument(): Promise<Document> {
 }
 
 /** Plot's categorical palette, fixed per family so a loss keeps its colour across figures. */
-const PALETTE = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2', '#97bbf5', '#9c6b4e', '#9498a0', '#1f1f1f', '#d62728'];
+// 16 colours: the ranking family plots 15 losses, and a colour must not repeat within a figure.
+const PALETTE = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2', '#97bbf5', '#9c6b4e', '#9498a0', '#1f1f1f', '#d62728', '#17becf', '#bcbd22', '#542788', '#7f3b08'];
 
 interface Fig {
   /** data-kind: curve | robustness | heatmap. */
@@ -55,8 +56,9 @@ function figureHtml(f: Fig): string {
   return `<div class="figure" data-kind="${f.kind}" data-series="${f.series}">${f.node.outerHTML}<p class="reading">${esc(f.reading)}</p></div>`;
 }
 
-function colorScale(names: string[]) {
-  return { type: 'ordinal' as const, domain: names, range: PALETTE.slice(0, Math.max(1, names.length)), legend: true };
+/** The legend and colours of `names`, each coloured as in the full list `all` (so a loss left out of one figure keeps its colour in the others). */
+function colorScale(names: string[], all = names) {
+  return { type: 'ordinal' as const, domain: names, range: names.length === 0 ? PALETTE.slice(0, 1) : names.map((n) => PALETTE[all.indexOf(n) % PALETTE.length]), legend: true };
 }
 
 function curveFigures(doc: Document, c: CurveData): Fig[] {
@@ -69,7 +71,7 @@ function curveFigures(doc: Document, c: CurveData): Fig[] {
   ];
   const plot = (ss: typeof c.loss, label: string, title: string) => Plot.plot({
     document: doc, width: 760, height: 380, marginTop: c.topAxis ? 44 : 24, marginRight: 20,
-    title, color: colorScale(names), y: { grid: true }, x: { grid: true },
+    title, color: colorScale(names), y: { grid: true, ...(c.yScale ? { type: c.yScale } : {}) }, x: { grid: true },
     marks: [...axes(label), Plot.ruleY([0]), Plot.line(rows(ss), { x: 'x', y: 'y', z: 'name', stroke: 'name', strokeWidth: 1.6 })],
   });
   return [
@@ -83,15 +85,20 @@ function robustnessFigures(doc: Document, r: RobustnessData): Fig[] {
   // A null (a mean ratio with no positive clean mean) leaves its point out.
   const rows = (f: (l: RobustnessData['losses'][number], i: number) => number | null) =>
     r.losses.flatMap((l) => r.levels.map((lv, i) => ({ name: l.name, level: 100 * lv, v: f(l, i) ?? NaN }))).filter((d) => Number.isFinite(d.v));
-  const plot = (title: string, yLabel: string, data: { name: string; level: number; v: number }[], y: Record<string, unknown>) => Plot.plot({
-    document: doc, width: 760, height: 360, marginRight: 20, title, color: colorScale(names),
+  const plot = (title: string, yLabel: string, data: { name: string; level: number; v: number }[], y: Record<string, unknown>, shown = names) => Plot.plot({
+    document: doc, width: 760, height: 360, marginRight: 20, title, color: colorScale(shown, names),
     x: { label: `contamination: ${r.contamination} (% of samples) →`, grid: true }, y: { label: yLabel, grid: true, ...y },
     marks: [Plot.line(data, { x: 'level', y: 'v', z: 'name', stroke: 'name', strokeWidth: 1.6 }), Plot.dot(data, { x: 'level', y: 'v', fill: 'name', r: 2.5 })],
   });
+  // Losses with no positive clean mean have no ratio (triplet m=0.2 is 0 on clean triplets,
+  // ApproxNDCG is −NDCG): they are left out of this figure and its legend, and the reading says so.
+  const ratioed = r.losses.filter((l) => l.relMean.some((v) => v !== null && Number.isFinite(v))).map((l) => l.name);
+  const left = names.filter((n) => !ratioed.includes(n));
   return [
     {
-      kind: 'robustness', series: names.length, title: 'Mean loss as contamination grows', reading: r.readingMean,
-      node: plot('Mean loss as contamination grows', '↑ mean loss ÷ its value at 0 % (×, log scale)', rows((l, i) => l.relMean[i]), { type: 'log' }),
+      kind: 'robustness', series: ratioed.length, title: 'Mean loss as contamination grows',
+      reading: left.length === 0 ? r.readingMean : `${r.readingMean} Not drawn (no positive mean at 0 %): ${left.join(', ')}.`,
+      node: plot('Mean loss as contamination grows', '↑ mean loss ÷ its value at 0 % (×, log scale)', rows((l, i) => l.relMean[i]), { type: 'log' }, ratioed),
     },
     {
       kind: 'robustness', series: names.length, title: 'Gradient share of the worst 1 % of samples', reading: r.readingShare,

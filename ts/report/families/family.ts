@@ -38,6 +38,8 @@ export interface CurveSet {
   yLabel: string;
   gradLabel: string;
   topAxis?: TopAxis;
+  /** A symmetric-log y-axis for both plots, when one loss's scale would flatten the others (Lovász hinge). */
+  yScale?: 'symlog';
   loss: Series[];
   grad: Series[];
 }
