@@ -1,9 +1,48 @@
 //! `v128` vectors for wasm32 + simd128. Lane semantics match [`super::portable`] exactly.
-//! Only stable SIMD128 instructions: no relaxed-SIMD, which Node 20 rejects without a flag.
+//! Only stable SIMD128 instructions, except [`Vector::mul_add`] in the second module built with
+//! `+relaxed-simd` (scripts/build-wasm.sh): Node 20 rejects relaxed SIMD without a flag, so the
+//! baseline module never uses it and `init()` picks the relaxed one by feature detection.
+//!
+//! Constants: [`Vector::splat_hoisted`] goes through [`opaque`], an inline-asm barrier on the
+//! scalar whose template is a comment. LLVM then cannot see the value, so it no longer
+//! rematerialises a `v128.const` at each use (inside the loops: the constants of exp/ln are
+//! used in every iteration) but splats once and keeps the vector in a local, hoisted out of
+//! the loop (the asm is pure, so LICM moves it). V8 11 (Node 20) hoisted those constants
+//! itself; V8 13+ (Node 24, Chromium, Deno) rebuilds each one inside the loop body. Values,
+//! hence results, are bit-identical. Plain [`Vector::splat`] stays visible to LLVM: applied to
+//! every splat, the barrier also blocked folds (zeros, accumulator resets) and cost the
+//! memory-bound kernels up to a quarter of their speed.
 
 use super::Vector;
 use core::arch::wasm32::*;
 use core::ops::{Add, Div, Mul, Neg, Sub};
+
+/// `x`, hidden from the optimiser (no instruction is emitted): see the module docs.
+#[inline(always)]
+fn opaque<T: Opaque>(x: T) -> T {
+    x.opaque()
+}
+
+trait Opaque: Copy {
+    fn opaque(self) -> Self;
+}
+macro_rules! opaque_impl {
+    ($t:ty) => {
+        impl Opaque for $t {
+            #[inline(always)]
+            fn opaque(self) -> Self {
+                let mut x = self;
+                // SAFETY: the template is a comment (no instruction): nothing is read or written.
+                unsafe {
+                    core::arch::asm!("# {0}", inout(local) x, options(pure, nomem, nostack, preserves_flags));
+                }
+                x
+            }
+        }
+    };
+}
+opaque_impl!(f32);
+opaque_impl!(f64);
 
 #[derive(Clone, Copy)]
 pub struct F32x4(pub v128);
@@ -59,6 +98,10 @@ macro_rules! common {
         #[inline(always)]
         fn splat(x: $t) -> Self {
             $name($splat(x))
+        }
+        #[inline(always)]
+        fn splat_hoisted(x: $t) -> Self {
+            $name($splat(opaque(x)))
         }
         #[inline(always)]
         fn load(src: &[$t]) -> Self {
