@@ -1,4 +1,5 @@
-// lossfn/slim: the same API as `lossfn` without the inlined module (~210 KB less gzipped JS),
-// for pages that serve lossfn.wasm themselves: `await init({ wasm: fetch(url) })`.
+// lossfn/slim: the same API as `lossfn` without the inlined modules (~220 KB less gzipped JS each),
+// for pages that serve lossfn.wasm (or lossfn-relaxed.wasm: see hasRelaxedSimd()) themselves:
+// `await init({ wasm: fetch(url) })`.
 
 export * from './api.js';

@@ -21,7 +21,21 @@ export interface InitOptions {
    * engine has it).
    */
   wasm?: WasmSource;
+  /**
+   * Which of the two inlined modules `init()` loads when `wasm` is not given:
+   * - `'auto'` (default): the relaxed-SIMD module where the engine supports relaxed SIMD
+   *   ({@link hasRelaxedSimd}: Node ≥ 22, Deno, Bun, Chrome/Edge ≥ 114), else the baseline;
+   * - `'relaxed'`: the relaxed-SIMD module (fused multiply-adds in the exp/log polynomials;
+   *   results may differ from the baseline's by an ulp); an Error where relaxed SIMD is absent;
+   * - `'baseline'`: the SIMD128 module, bit-identical across engines.
+   * With `wasm`, the module given is used as it is (`lossfn/lossfn.wasm` or
+   * `lossfn/lossfn-relaxed.wasm`); {@link wasmVariant} tells which one it was.
+   */
+  simd?: 'auto' | 'relaxed' | 'baseline';
 }
+
+/** Which module `init()` loaded: `'baseline'` (SIMD128) or `'relaxed'` (relaxed SIMD). */
+export type WasmVariant = 'baseline' | 'relaxed';
 
 // A 1-function module using `v128` (f32x4.splat): validates only on engines with SIMD128.
 const SIMD_PROBE = new Uint8Array([
@@ -29,14 +43,35 @@ const SIMD_PROBE = new Uint8Array([
   0, 253, 19, 11,
 ]);
 
-let exportsRef: Exports | null = null;
-/** The module `init()` uses when given none: the inlined bytes (set by ts/index.ts), or none
- * in the `lossfn/slim` entry point, which ships without them. */
-let defaultBase64: string | null = null;
+// `f32x4.relaxed_madd` on three splats: validates only where relaxed SIMD is on (Node 20 has it
+// behind --experimental-wasm-relaxed-simd only).
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0, 67, 0, 0, 0,
+  0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11,
+]);
 
-/** Registers the inlined module (base64) as init()'s default. */
-export function setDefaultWasm(base64: string): void {
-  defaultBase64 = base64;
+/**
+ * True where the engine runs WebAssembly relaxed SIMD, i.e. where `init()` picks the
+ * relaxed-SIMD module by default. For `lossfn/slim` pages choosing the file to fetch:
+ * `init({ wasm: fetch(hasRelaxedSimd() ? relaxedUrl : baselineUrl) })`.
+ */
+export function hasRelaxedSimd(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+let exportsRef: Exports | null = null;
+let variantRef: WasmVariant | null = null;
+
+/** Loads an inlined module's base64. */
+export type Base64Loader = () => Promise<string>;
+/** The modules `init()` uses when given none: the inlined bytes (set by ts/index.ts, each
+ * behind a dynamic import, so that only the one picked is loaded: a browser page does not
+ * download both), or none in the `lossfn/slim` entry point, which ships without them. */
+let defaults: { baseline: Base64Loader; relaxed: Base64Loader } | null = null;
+
+/** Registers the inlined modules as init()'s defaults. */
+export function setDefaultWasm(loaders: { baseline: Base64Loader; relaxed: Base64Loader }): void {
+  defaults = loaders;
 }
 let pending: Promise<void> | null = null;
 
@@ -48,7 +83,11 @@ export function init(options: InitOptions = {}): Promise<void> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`init: options must be an object, got ${typeof options}`);
   }
-  pending ??= load(options.wasm).catch((e: unknown) => {
+  const simd = options.simd ?? 'auto';
+  if (simd !== 'auto' && simd !== 'relaxed' && simd !== 'baseline') {
+    throw new TypeError(`init: options.simd must be 'auto', 'relaxed' or 'baseline', got ${JSON.stringify(simd)}`);
+  }
+  pending ??= load(options.wasm, simd).catch((e: unknown) => {
     pending = null;
     throw e;
   });
@@ -60,32 +99,61 @@ export function isInitialized(): boolean {
   return exportsRef !== null;
 }
 
-async function load(source: WasmSource | undefined): Promise<void> {
+/** Which module `init()` loaded (`'baseline'` or `'relaxed'`); null before `init()`. */
+export function wasmVariant(): WasmVariant | null {
+  return variantRef;
+}
+
+async function load(source: WasmSource | undefined, simd: 'auto' | 'relaxed' | 'baseline'): Promise<void> {
   if (!WebAssembly.validate(SIMD_PROBE)) {
     throw new Error(
       'lossfn: this JavaScript engine does not support WebAssembly SIMD128, which lossfn ' +
         'requires (Node >= 16.4, Deno, Bun, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4).',
     );
   }
-  const { instance } = await instantiate(source);
+  let instance: WebAssembly.Instance;
+  if (source === undefined) {
+    const relaxed = simd === 'relaxed' || (simd === 'auto' && hasRelaxedSimd());
+    if (relaxed && !hasRelaxedSimd()) {
+      throw new Error(
+        "init: options.simd is 'relaxed' but this JavaScript engine does not support WebAssembly " +
+          "relaxed SIMD (Node >= 22, Deno, Bun, Chrome/Edge >= 114 do): use 'auto' or 'baseline'",
+      );
+    }
+    instance = (await instantiateDefault(relaxed ? 'relaxed' : 'baseline')).instance;
+  } else {
+    try {
+      instance = (await instantiate(source)).instance;
+    } catch (e) {
+      if (e instanceof WebAssembly.CompileError && !hasRelaxedSimd()) {
+        throw new Error(
+          'lossfn: the wasm module does not compile here; lossfn-relaxed.wasm needs WebAssembly ' +
+            'relaxed SIMD, which this engine lacks: load lossfn.wasm instead (' + e.message + ')',
+        );
+      }
+      throw e;
+    }
+  }
   const ex = instance.exports as unknown as Exports;
   const abi = ex.lossfn_abi_version();
   if (abi !== ABI_VERSION) {
     throw new Error(`lossfn: the wasm module speaks ABI ${abi}, this build of lossfn expects ${ABI_VERSION}`);
   }
+  variantRef = ex.lossfn_relaxed_simd() === 1 ? 'relaxed' : 'baseline';
   exportsRef = ex;
 }
 
-async function instantiate(source: WasmSource | undefined): Promise<{ instance: WebAssembly.Instance }> {
-  if (source === undefined) {
-    if (defaultBase64 === null) {
-      throw new TypeError(
-        "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }) " +
-          "(e.g. fetch(new URL('lossfn/lossfn.wasm', import.meta.url)) or the bytes)",
-      );
-    }
-    return WebAssembly.instantiate(decodeBase64(defaultBase64), {});
+async function instantiateDefault(which: WasmVariant): Promise<{ instance: WebAssembly.Instance }> {
+  if (defaults === null) {
+    throw new TypeError(
+      "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }) " +
+        "(e.g. fetch(new URL('lossfn/lossfn.wasm', import.meta.url)) or the bytes)",
+    );
   }
+  return WebAssembly.instantiate(decodeBase64(await defaults[which]()), {});
+}
+
+async function instantiate(source: WasmSource): Promise<{ instance: WebAssembly.Instance }> {
   if (source instanceof WebAssembly.Module) {
     return { instance: await WebAssembly.instantiate(source, {}) };
   }

@@ -125,6 +125,14 @@ pub trait Vector:
     /// `p` must be valid for writing `LANES` elements.
     unsafe fn store_ptr(self, p: *mut Self::Elem);
 
+    /// `self · b + c` for polynomial steps: in the relaxed-SIMD module `relaxed_madd`, which
+    /// engines with FMA fuse (one rounding) and others do not (two); elsewhere `self * b + c`
+    /// exactly. Only where either rounding meets the function's stated error bound: results of
+    /// the two modules may differ by an ulp there.
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        self * b + c
+    }
     fn abs(self) -> Self;
     fn min(self, o: Self) -> Self;
     fn max(self, o: Self) -> Self;

@@ -44,6 +44,19 @@ macro_rules! opaque_impl {
 opaque_impl!(f32);
 opaque_impl!(f64);
 
+/// `m ? a : b` for a lane mask `m` (every lane all ones or all zeros: a comparison's), for
+/// [`Vector::pmin`]/[`Vector::pmax`] in the relaxed-SIMD module. There LLVM 22 rewrites
+/// `f32x4.pmin`/`pmax`, and any compare-and-blend spelling of them, into
+/// `relaxed_min`/`relaxed_max`, whose result for a NaN operand is the engine's choice: V8 on
+/// x64 returns the second operand, so a clamp `x.pmax(lo)` turned a NaN `x` into `lo` (BCE
+/// forward gave 100 for a NaN input, logCosh backward 1). `relaxed_laneselect` is exact for
+/// such masks, LLVM leaves the intrinsic alone, and V8 lowers it to one `blendvps`.
+#[cfg(target_feature = "relaxed-simd")]
+#[inline(always)]
+fn lane_blend(a: v128, b: v128, m: v128) -> v128 {
+    i32x4_relaxed_laneselect(a, b, m)
+}
+
 #[derive(Clone, Copy)]
 pub struct F32x4(pub v128);
 #[derive(Clone, Copy)]
@@ -197,6 +210,12 @@ impl Vector for F32x4 {
     type Mask = v128;
     const LANES: usize = 4;
 
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        F32x4(f32x4_relaxed_madd(self.0, b.0, c.0))
+    }
+
     common!(
         F32x4,
         f32,
@@ -255,11 +274,17 @@ impl Vector for F32x4 {
     }
     #[inline(always)]
     fn pmin(self, o: Self) -> Self {
-        F32x4(f32x4_pmin(self.0, o.0))
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return F32x4(f32x4_pmin(self.0, o.0));
+        #[cfg(target_feature = "relaxed-simd")]
+        return F32x4(lane_blend(o.0, self.0, f32x4_lt(o.0, self.0)));
     }
     #[inline(always)]
     fn pmax(self, o: Self) -> Self {
-        F32x4(f32x4_pmax(self.0, o.0))
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return F32x4(f32x4_pmax(self.0, o.0));
+        #[cfg(target_feature = "relaxed-simd")]
+        return F32x4(lane_blend(o.0, self.0, f32x4_lt(self.0, o.0)));
     }
     #[inline(always)]
     fn any(m: v128) -> bool {
@@ -296,6 +321,12 @@ impl Vector for F64x2 {
     type Elem = f64;
     type Mask = v128;
     const LANES: usize = 2;
+
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        F64x2(f64x2_relaxed_madd(self.0, b.0, c.0))
+    }
 
     common!(
         F64x2,
@@ -357,11 +388,17 @@ impl Vector for F64x2 {
     }
     #[inline(always)]
     fn pmin(self, o: Self) -> Self {
-        F64x2(f64x2_pmin(self.0, o.0))
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return F64x2(f64x2_pmin(self.0, o.0));
+        #[cfg(target_feature = "relaxed-simd")]
+        return F64x2(lane_blend(o.0, self.0, f64x2_lt(o.0, self.0)));
     }
     #[inline(always)]
     fn pmax(self, o: Self) -> Self {
-        F64x2(f64x2_pmax(self.0, o.0))
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return F64x2(f64x2_pmax(self.0, o.0));
+        #[cfg(target_feature = "relaxed-simd")]
+        return F64x2(lane_blend(o.0, self.0, f64x2_lt(self.0, o.0)));
     }
     #[inline(always)]
     fn any(m: v128) -> bool {
