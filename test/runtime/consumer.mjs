@@ -6,14 +6,16 @@
 // page imports this same module and calls `run` itself. Only the CLI part at the bottom, which
 // never executes in a browser, uses node:fs (Node, Deno and Bun all provide it).
 //
-// CLI: `node|bun consumer.mjs case.json`, `deno run --allow-read consumer.mjs case.json`.
+// CLI: `node|bun consumer.mjs case.json [init-options-json]`, `deno run --allow-read consumer.mjs
+// case.json [init-options-json]` (e.g. '{"simd":"baseline"}').
 // `case.json` is one golden case from test/golden/<loss>.json (schema: test/helpers/golden.ts).
 // Prints one JSON line: {runtime, value, grad, ok, resolved, bits, ...}. `grad` is the gradient of
 // the first argument ("input"); `ok` is this script's own tolerance check against the case's
-// expectations; `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
+// expectations; `variant` the module init() loaded (wasmVariant(): 'baseline' | 'relaxed');
+// `relaxedSimd` hasRelaxedSimd(); `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
 // the output and of every gradient, for bit-for-bit comparison across runtimes.
 
-import { init, tensor, F, metrics } from 'lossfn';
+import { init, tensor, F, metrics, wasmVariant, hasRelaxedSimd } from 'lossfn';
 
 const num = (v) => (typeof v === 'number' ? v : Number(v)); // fixtures spell NaN/±inf as strings
 
@@ -101,6 +103,8 @@ export async function run(c, initOptions) {
   return {
     runtime: runtimeName(),
     case: c.name,
+    variant: wasmVariant(),
+    relaxedSimd: hasRelaxedSimd(),
     resolved,
     value: out.shape.length === 0 ? value[0] : value,
     shape: out.shape,
@@ -117,7 +121,7 @@ if (typeof globalThis.document === 'undefined' && cliArgs.length > 0) {
   const { readFileSync } = await import('node:fs');
   const c = JSON.parse(readFileSync(cliArgs[0], 'utf8'));
   try {
-    console.log(JSON.stringify(await run(c)));
+    console.log(JSON.stringify(await run(c, cliArgs[1] ? JSON.parse(cliArgs[1]) : undefined)));
   } catch (e) {
     console.log(JSON.stringify({ runtime: runtimeName(), ok: false, error: String(e?.stack ?? e) }));
     if (globalThis.Deno) globalThis.Deno.exitCode = 1;
