@@ -12,7 +12,8 @@
 //   init() picks there). `all` = node24 node22 node20 deno bun chromium. The first is the
 //   reference of the ratios.
 // Knobs: BENCH_FILTER=regex (entry names; default the kernels of issue 16's table)
-//   BENCH_SIZES=1e5,1e6  BENCH_ROUNDS=5  BENCH_WINDOW_MS=200
+//   BENCH_SIZES=1e5,1e6  BENCH_ROUNDS=21  BENCH_WINDOW_MS=30 (short windows, many rounds: the
+//   two sides of a ratio run within milliseconds of each other, so bursts of load cancel out)
 // Output: a markdown table on stdout, .bench/runtimes.md and .bench/runtimes.json.
 
 import { spawn } from 'node:child_process';
@@ -35,8 +36,8 @@ if (specs.length === 0) specs = (env.BENCH_RUNTIMES ?? 'all').split(/[,\s]+/).fi
 specs = specs.flatMap((s) => (s === 'all' ? ALL : [s]));
 const FILTER = new RegExp(env.BENCH_FILTER ?? '^(crossEntropy|sigmoidFocalLoss|logCosh|binaryCrossEntropyWithLogits|mseLoss)$');
 const SIZES = (env.BENCH_SIZES ?? '1e5,1e6').split(',').map((s) => Math.round(Number(s)));
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
-const WINDOW_MS = Number(env.BENCH_WINDOW_MS ?? 200);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 21);
+const WINDOW_MS = Number(env.BENCH_WINDOW_MS ?? 30);
 const log = (...a) => console.error(...a);
 
 // ── agents ──────────────────────────────────────────────────────────────────────────────────
