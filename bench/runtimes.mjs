@@ -146,6 +146,13 @@ const median = (xs) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** The q-quantile of xs (linear interpolation). */
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const k = (s.length - 1) * q;
+  return s[Math.floor(k)] + (s[Math.ceil(k)] - s[Math.floor(k)]) * (k - Math.floor(k));
+};
+
 const rows = [];
 for (const name of names) {
   for (const n of SIZES) {
@@ -173,14 +180,15 @@ for (const name of names) {
       results: agents.map((a, i) => ({
         runtime: a.label,
         mps: elems / Math.min(...per[i]) / 1e6,
+        best: Math.min(...per[0]) / Math.min(...per[i]),
         ratio: median(ratios[i]),
-        lo: Math.min(...ratios[i]),
-        hi: Math.max(...ratios[i]),
+        lo: quantile(ratios[i], 0.25),
+        hi: quantile(ratios[i], 0.75),
         value: values[i],
       })),
     };
     rows.push(row);
-    log(`  ${name} N=${elems}: ${row.results.map((r) => `${r.runtime} ${r.mps.toFixed(0)} M/s ×${r.ratio.toFixed(2)}`).join(', ')}`);
+    log(`  ${name} N=${elems}: ${row.results.map((r) => `${r.runtime} ${r.mps.toFixed(0)} M/s ×${r.best.toFixed(2)} (×${r.ratio.toFixed(2)})`).join(', ')}`);
   }
 }
 for (const a of agents) await a.close();
@@ -188,12 +196,12 @@ for (const a of agents) await a.close();
 // ── report ──────────────────────────────────────────────────────────────────────────────────
 
 const fmtN = (n) => (Number.isInteger(Math.log10(n)) ? `1e${Math.log10(n)}` : String(n));
-const header = ['Loss', 'N', ...agents.map((a, i) => (i === 0 ? `${a.label} M/s` : `${a.label} M/s (× ${agents[0].label}, range)`))];
+const header = ['Loss', 'N', ...agents.map((a, i) => (i === 0 ? `${a.label} M/s` : `${a.label} M/s (×best; rounds ×median, IQR)`))];
 const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`];
 for (const row of rows) {
   lines.push(`| ${row.name} | ${fmtN(row.n)} | ${row.results.map((r, i) => (i === 0
     ? r.mps.toFixed(0)
-    : `${r.mps.toFixed(0)} (×${r.ratio.toFixed(2)}, ${r.lo.toFixed(2)}–${r.hi.toFixed(2)})`)).join(' | ')} |`);
+    : `${r.mps.toFixed(0)} (×${r.best.toFixed(2)}; ×${r.ratio.toFixed(2)}, ${r.lo.toFixed(2)}–${r.hi.toFixed(2)})`)).join(' | ')} |`);
 }
 const cpu = (() => {
   try {
@@ -205,7 +213,7 @@ const cpu = (() => {
 const md = [
   '## lossfn across runtimes (paired)',
   '',
-  `Millions of elements per second (crossEntropy: logits, rows of 1000 classes), float32, \`reduction: 'mean'\`, from plain typed arrays to a JS number (\`F.xxx(tensor(x), tensor(t)).item()\`, copies included). Each cell: the fastest of ${ROUNDS} windows of ${WINDOW_MS} ms (median per window); the ratio to ${agents[0].label} is the median of the ${ROUNDS} per-round ratios, taken from windows run back to back in rotating order, with its range.`,
+  `Millions of elements per second (crossEntropy: logits, rows of 1000 classes), float32, \`reduction: 'mean'\`, from plain typed arrays to a JS number (\`F.xxx(tensor(x), tensor(t)).item()\`, copies included). Each cell: the fastest of ${ROUNDS} windows of ${WINDOW_MS} ms (median call per window), then in parentheses its ratio to ${agents[0].label}'s fastest (×best; > 1 is faster), and the median and interquartile range of the ${ROUNDS} per-round ratios, each from windows run back to back in rotating order.`,
   '',
   `- Machine: ${cpu}, ${os.availableParallelism?.() ?? os.cpus().length} logical cores, load average ${os.loadavg()[0].toFixed(2)} at the end`,
   ...agents.map((a) => `- ${a.label}: ${a.info.runtime}, ${a.info.engine}, lossfn's ${a.info.variant} module${a.info.relaxedSimd ? '' : ' (no relaxed SIMD)'}`),

@@ -3,7 +3,7 @@
 // uninitialised.)
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { F, hasRelaxedSimd, init, isInitialized, tensor, wasmVariant } from '../ts/index.js';
+import { defaultWasmVariant, F, hasRelaxedSimd, init, isInitialized, tensor } from '../ts/index.js';
 
 const wasmUrl = new URL('../dist/lossfn.wasm', import.meta.url);
 
@@ -43,13 +43,14 @@ describe('init', () => {
     expect(isInitialized()).toBe(false);
   });
 
-  it("simd: 'auto' picks the relaxed-SIMD module exactly where the engine has relaxed SIMD; 'baseline' and 'relaxed' force one", async () => {
-    // This process's engine decides 'auto' (Node 20: baseline; Node 22+: relaxed).
+  it("simd: 'auto' picks defaultWasmVariant(); 'baseline' and 'relaxed' force one", async () => {
+    // This process's engine decides 'auto' (Node 20: baseline; Node 22+ with FMA: relaxed).
+    expect(defaultWasmVariant()).toBe(hasRelaxedSimd() ? defaultWasmVariant() : 'baseline');
     vi.resetModules();
     let api = await import('../ts/index.js');
     expect(api.wasmVariant()).toBeNull();
     await api.init();
-    expect(api.wasmVariant()).toBe(hasRelaxedSimd() ? 'relaxed' : 'baseline');
+    expect(api.wasmVariant()).toBe(defaultWasmVariant());
     vi.resetModules();
     api = await import('../ts/index.js');
     await api.init({ simd: 'baseline' });

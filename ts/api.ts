@@ -1,7 +1,7 @@
 // The public API, shared by the two entry points: `lossfn` (index.ts, the module inlined) and
 // `lossfn/slim` (slim.ts, the module passed to init()).
 
-export { hasRelaxedSimd, init, isInitialized, memoryBytes, wasmVariant, type InitOptions, type WasmSource, type WasmVariant } from './wasm/runtime.js';
+export { defaultWasmVariant, hasRelaxedSimd, init, isInitialized, memoryBytes, wasmVariant, type InitOptions, type WasmSource, type WasmVariant } from './wasm/runtime.js';
 export {
   Tensor, tensor, type DType, type FloatDType, type IntDType, type TensorOptions, type BackwardOptions,
   type GradFn, type NestedNumbers,

@@ -12,10 +12,10 @@
 // Prints one JSON line: {runtime, value, grad, ok, resolved, bits, ...}. `grad` is the gradient of
 // the first argument ("input"); `ok` is this script's own tolerance check against the case's
 // expectations; `variant` the module init() loaded (wasmVariant(): 'baseline' | 'relaxed');
-// `relaxedSimd` hasRelaxedSimd(); `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
+// `relaxedSimd` hasRelaxedSimd(), `defaultVariant` defaultWasmVariant(); `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
 // the output and of every gradient, for bit-for-bit comparison across runtimes.
 
-import { init, tensor, F, metrics, wasmVariant, hasRelaxedSimd } from 'lossfn';
+import { init, tensor, F, metrics, wasmVariant, hasRelaxedSimd, defaultWasmVariant } from 'lossfn';
 
 const num = (v) => (typeof v === 'number' ? v : Number(v)); // fixtures spell NaN/±inf as strings
 
@@ -105,6 +105,7 @@ export async function run(c, initOptions) {
     case: c.name,
     variant: wasmVariant(),
     relaxedSimd: hasRelaxedSimd(),
+    defaultVariant: defaultWasmVariant(),
     resolved,
     value: out.shape.length === 0 ? value[0] : value,
     shape: out.shape,

@@ -23,8 +23,9 @@ export interface InitOptions {
   wasm?: WasmSource;
   /**
    * Which of the two inlined modules `init()` loads when `wasm` is not given:
-   * - `'auto'` (default): the relaxed-SIMD module where the engine supports relaxed SIMD
-   *   ({@link hasRelaxedSimd}: Node ≥ 22, Deno, Bun, Chrome/Edge ≥ 114), else the baseline;
+   * - `'auto'` (default): {@link defaultWasmVariant}: the relaxed-SIMD module where the engine
+   *   has relaxed SIMD and fuses its multiply-adds (Node ≥ 22, Deno, Chrome/Edge ≥ 114 on
+   *   CPUs with FMA), else the baseline (Node 20, Bun, engines without relaxed SIMD);
    * - `'relaxed'`: the relaxed-SIMD module (fused multiply-adds in the exp/log polynomials;
    *   results may differ from the baseline's by an ulp); an Error where relaxed SIMD is absent;
    * - `'baseline'`: the SIMD128 module, bit-identical across engines.
@@ -50,13 +51,32 @@ const RELAXED_PROBE = new Uint8Array([
   0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11,
 ]);
 
-/**
- * True where the engine runs WebAssembly relaxed SIMD, i.e. where `init()` picks the
- * relaxed-SIMD module by default. For `lossfn/slim` pages choosing the file to fetch:
- * `init({ wasm: fetch(hasRelaxedSimd() ? relaxedUrl : baselineUrl) })`.
- */
+/** True where the engine runs WebAssembly relaxed SIMD (so `lossfn-relaxed.wasm` loads). */
 export function hasRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
+}
+
+// `f(a, b, c)` = lane 0 of `f32x4.relaxed_madd(splat a, splat b, splat c)`.
+const FMA_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 125, 125, 125, 1, 125, 3, 2, 1, 0, 7, 5, 1, 1, 102,
+  0, 0, 10, 22, 1, 20, 0, 32, 0, 253, 19, 32, 1, 253, 19, 32, 2, 253, 19, 253, 133, 2, 253, 31, 0,
+  11,
+]);
+
+/**
+ * The module `init()` loads by default: `'relaxed'` where the engine has relaxed SIMD and fuses
+ * `relaxed_madd` (one rounding), else `'baseline'`. An engine that validates relaxed SIMD but
+ * computes `relaxed_madd` as a multiply and an add (Bun's JavaScriptCore) gets the baseline:
+ * there the relaxed module has none of the gain and runs 5–10 % slower (docs/bench.md).
+ * For `lossfn/slim` pages choosing the file to fetch:
+ * `init({ wasm: fetch(defaultWasmVariant() === 'relaxed' ? relaxedUrl : baselineUrl) })`.
+ */
+export function defaultWasmVariant(): WasmVariant {
+  if (!hasRelaxedSimd()) return 'baseline';
+  const f = new WebAssembly.Instance(new WebAssembly.Module(FMA_PROBE), {}).exports.f as (a: number, b: number, c: number) => number;
+  // (1 + 2⁻¹²)² − 1 = 2⁻¹¹ + 2⁻²⁴ exactly; rounding the product to float32 first drops the 2⁻²⁴.
+  const a = 1 + 2 ** -12;
+  return f(a, a, -1) === 2 ** -11 ? 'baseline' : 'relaxed';
 }
 
 let exportsRef: Exports | null = null;
@@ -113,7 +133,7 @@ async function load(source: WasmSource | undefined, simd: 'auto' | 'relaxed' | '
   }
   let instance: WebAssembly.Instance;
   if (source === undefined) {
-    const relaxed = simd === 'relaxed' || (simd === 'auto' && hasRelaxedSimd());
+    const relaxed = simd === 'relaxed' || (simd === 'auto' && defaultWasmVariant() === 'relaxed');
     if (relaxed && !hasRelaxedSimd()) {
       throw new Error(
         "init: options.simd is 'relaxed' but this JavaScript engine does not support WebAssembly " +
