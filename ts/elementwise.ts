@@ -104,9 +104,18 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const bytes = floatBytes(dtype);
   const chunk = CHUNK_BYTES / bytes;
   const base = scratch(ex, SLOTS * CHUNK_BYTES);
-  const [px, pt, pa, pw, pout, psum] = [0, 1, 2, 3, 4, 8].map((s) => base + s * CHUNK_BYTES);
+  // Slots 0–4 and 8 (x, t, a, w, out; the f64 sum), written out: small calls feel every
+  // allocation.
+  const px = base;
+  const pt = base + CHUNK_BYTES;
+  const pa = base + 2 * CHUNK_BYTES;
+  const pw = base + 3 * CHUNK_BYTES;
+  const pout = base + 4 * CHUNK_BYTES;
+  const psum = base + 8 * CHUNK_BYTES;
   const out = reduction === 'none' ? new (floatArray(dtype))(n) : null;
-  const total = new Sum();
+  // One chunk (n ≤ 16384 float32): its sum is the total; more: combined exactly.
+  let single = 0;
+  let total: Sum | null = null;
   for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
@@ -117,8 +126,13 @@ export function elementwise(call: ElementwiseCall): Tensor {
     const status = fwd(px, pt, aux ? pa : 0, weight ? pw : 0, len, params[0], params[1], params[2], out ? pout : 0, psum);
     check(ex, fn, status);
     const v = views(ex);
-    if (out) out.set(heapOf(ex, dtype).subarray(pout / bytes, pout / bytes + len), off);
-    total.add(v.f64[psum / 8]);
+    if (out) out.set((dtype === 'float32' ? v.f32 : v.f64).subarray(pout / bytes, pout / bytes + len), off);
+    if (off === 0 && len === n) {
+      single = 0 + v.f64[psum / 8]; // as Sum would: −0 → +0
+    } else {
+      total ??= new Sum();
+      total.add(v.f64[psum / 8]);
+    }
   }
   const operands: Tensor[] = aux ? [x, t, aux.op.tensor] : [x, t];
   const requiresGrad = operands.some((o) => o.requiresGrad);
@@ -127,7 +141,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
     result = new Tensor(out, x.shape.slice(), dtype, requiresGrad);
   } else {
     const v = new (floatArray(dtype))(1);
-    v[0] = reduceSum(reduction as 'mean' | 'sum', total.value(), call.denominator ?? n);
+    v[0] = reduceSum(reduction as 'mean' | 'sum', total === null ? single : total.value(), call.denominator ?? n);
     result = new Tensor(v, [], dtype, requiresGrad);
   }
   if (requiresGrad) result.gradFn = elementwiseGradFn(call, x, t, operands, aux, weight);
