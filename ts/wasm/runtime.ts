@@ -236,12 +236,17 @@ export interface Views {
   u8: Uint8Array;
 }
 let viewsCache: Views | null = null;
+let viewsOf: Exports | null = null;
 
 /** Current views over wasm memory. Never keep one across a call into wasm: take it again. */
 export function views(ex: Exports): Views {
-  const buf = ex.memory.buffer;
-  if (viewsCache === null || viewsCache.u8.buffer !== buf) {
+  // `memory.grow` detaches the old buffer, which leaves every view on it 0 elements long: a
+  // length test, where reading `memory.buffer` (a getter into the engine) cost a tenth of a
+  // small call. (The module's memory is never empty: it starts at 17 pages.)
+  if (viewsCache === null || viewsOf !== ex || viewsCache.u8.length === 0) {
+    const buf = ex.memory.buffer;
     viewsCache = { f32: new Float32Array(buf), f64: new Float64Array(buf), i32: new Int32Array(buf), u8: new Uint8Array(buf) };
+    viewsOf = ex;
   }
   return viewsCache;
 }
