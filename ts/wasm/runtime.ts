@@ -159,7 +159,8 @@ async function load(source: WasmSource | undefined, simd: 'auto' | 'relaxed' | '
   if (abi !== ABI_VERSION) {
     throw new Error(`lossfn: the wasm module speaks ABI ${abi}, this build of lossfn expects ${ABI_VERSION}`);
   }
-  variantRef = ex.lossfn_relaxed_simd() === 1 ? 'relaxed' : 'baseline';
+  // (A module of this ABI built before the export existed is a baseline one.)
+  variantRef = typeof ex.lossfn_relaxed_simd === 'function' && ex.lossfn_relaxed_simd() === 1 ? 'relaxed' : 'baseline';
   exportsRef = ex;
 }
 
