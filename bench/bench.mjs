@@ -10,7 +10,9 @@
 //
 // Knobs (environment): BENCH_SIZES=1e3,1e6  BENCH_FILTER=regex (on loss names)
 //   BENCH_MIN_TIME=0.3 (seconds per measurement)  BENCH_NO_TFJS=1  BENCH_NO_TORCH=1
-//   BENCH_PYTHON=/usr/bin/python3
+//   BENCH_PYTHON=/usr/bin/python3  BENCH_SIMD=baseline|relaxed (lossfn's module; default: what
+//   init() picks on this engine)
+// `npm run bench` runs this on Node 24 (scripts/bench.sh); bench/runtimes.mjs compares runtimes.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { F, init, tensor } from 'lossfn';
+import { F, init, tensor, wasmVariant } from 'lossfn';
 
 import { makeEntries, rng } from './entries.mjs';
 import { measure } from './measure.mjs';
@@ -68,7 +70,8 @@ const machine = {
 };
 const versions = { node: process.version, v8: process.versions.v8, lossfn: pkg.version };
 
-await init();
+await init(env.BENCH_SIMD ? { simd: env.BENCH_SIMD } : {});
+versions.lossfnModule = wasmVariant();
 const entries = makeEntries({ F, tensor }).filter((e) => !FILTER || FILTER.test(e.name));
 
 // ── TF.js ───────────────────────────────────────────────────────────────────────────────────
@@ -311,7 +314,7 @@ const md = [
   `Millions of elements per second (higher is better; crossEntropy ‡: millions of logits per second), median of ≥ ${TIMING.minSamples} samples (${TIMING.slowSamples} when a call takes over 100 ms) over ≥ ${TIMING.minTime} s after warm-up (at N = 1e6: the best of ${TARGET_ROUNDS} such medians), float32, \`reduction: 'mean'\`, one thread everywhere. Every call starts from plain typed arrays and ends with a JS number: copies in and out are included (lossfn: \`F.xxx(tensor(x), tensor(t)).item()\`; TF.js: tensor creation, the \`tf.losses\` call, \`dataSync()\`, dispose; PyTorch: \`F.xxx(x, t).item()\` on CPU tensors). "lossfn / X" is lossfn's speed over X's.`,
   '',
   `- Machine: ${machine.cpu}, ${machine.cores} logical cores, ${machine.memoryGiB} GiB, ${machine.platform}; 1-minute load average ${machine.loadAvgStart} at the start, ${machine.loadAvgEnd} at the end (other processes skew the numbers)`,
-  `- Node ${versions.node} (V8 ${versions.v8}), lossfn ${versions.lossfn}, TF.js ${versions.tfjs ?? 'n/a'}${machine.tfjsWasm ? ` (wasm: ${machine.tfjsWasm})` : ''}, PyTorch ${versions.torch ?? 'n/a'}${torchInfo ? ` (Python ${torchInfo.python}, torch.set_num_threads(${torchInfo.threads}))` : ''}`,
+  `- Node ${versions.node} (V8 ${versions.v8}), lossfn ${versions.lossfn} (${versions.lossfnModule === 'relaxed' ? 'relaxed-SIMD' : 'baseline SIMD128'} module), TF.js ${versions.tfjs ?? 'n/a'}${machine.tfjsWasm ? ` (wasm: ${machine.tfjsWasm})` : ''}, PyTorch ${versions.torch ?? 'n/a'}${torchInfo ? ` (Python ${torchInfo.python}, torch.set_num_threads(${torchInfo.threads}))` : ''}`,
   '',
   table,
   '',

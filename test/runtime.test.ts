@@ -14,6 +14,11 @@
 // Each CLI runtime also runs with init({ threads: 2 }) (the `threads` argument of consumer.mjs):
 // the worker starts (threadCount() = 2), and the consumer's large call, split across the pool,
 // must give every other run's bits.
+// Both modules, baseline SIMD128 and relaxed SIMD, in every runtime that has relaxed SIMD (all but
+// Node 20): the default init() must pick the relaxed one where the engine fuses its multiply-adds
+// (Node 22/24, Deno, Chromium; not Bun, which validates relaxed SIMD but does not fuse, nor
+// Node 20), init({ simd }) forces either, and the browser page must download only the module it
+// uses.
 // Every result is checked against a float32 'mean' golden case of test/golden/mse_loss.json
 // (output and input gradient, rtol 1e-5), and all runtimes must agree bit for bit.
 
@@ -89,6 +94,7 @@ const CASE = pickCase();
 interface RunResult {
   runtime: string; case: string; value: number | number[]; shape: number[];
   grad: number[] | null; grads: Record<string, number[]>; bits: Record<string, string>; ok: boolean; resolved?: string | null;
+  variant?: string; relaxedSimd?: boolean; defaultVariant?: string;
   mode?: string; error?: string; threads?: number;
 }
 
@@ -185,7 +191,7 @@ beforeAll(async () => {
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const tarball = join(tmp, info.filename);
   const packed = info.files.map((f) => f.path);
-  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/bytes.js', 'dist/lossfn.wasm', 'dist/cli.js',
+  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/bytes.js', 'dist/wasm/bytes_relaxed.js', 'dist/lossfn.wasm', 'dist/lossfn-relaxed.wasm', 'dist/cli.js',
     'dist/wasm/bytes-threads.js', 'dist/lossfn-threads.wasm']) {
     expect(packed, `tarball lacks ${f}`).toContain(f);
   }
@@ -239,17 +245,36 @@ function expectResolvedLocally(r: RunResult, context: string): void {
   expect(r.resolved, `${context}\nlossfn resolved elsewhere`).toBe(want);
 }
 
-async function cliRuntime(key: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv, threads = false): Promise<void> {
-  const p = await run(cmd, [...args, 'consumer.mjs', 'case.json', ...(threads ? ['threads'] : [])], consumer, env);
-  const context = describeProc(p);
-  expect(p.code, context).toBe(0);
-  const r = parseLine(p);
-  checkResult(r, context);
-  expectResolvedLocally(r, context);
-  // init({ threads: 2 }) starts its worker in every runtime that has the threads build.
-  expect(r.threads, context).toBe(threads ? 2 : 1);
-  results[key] = r;
+/**
+ * Runs the consumer in a CLI runtime with the default init() and with each module forced:
+ * `relaxed` says whether the runtime has relaxed SIMD (then both modules are run), `auto` which
+ * module the default init() must load there. With `threads`, one run of init({ threads: 2 }):
+ * the worker starts (threadCount() = 2) and the shared-memory module (a baseline build) gives
+ * every other run's bits for the baseline-comparable outputs.
+ */
+async function cliRuntime(
+  key: string, cmd: string, args: string[], relaxed: boolean, auto: 'baseline' | 'relaxed', env?: NodeJS.ProcessEnv, threads = false,
+): Promise<void> {
+  const modes = threads
+    ? ([['threads', { threads: 2 }]] as const)
+    : ([['auto', undefined], ['baseline', { simd: 'baseline' }], ...(relaxed ? [['relaxed', { simd: 'relaxed' }]] : [])] as const);
+  for (const [mode, opts] of modes) {
+    const p = await run(cmd, [...args, 'consumer.mjs', 'case.json', ...(opts ? [JSON.stringify(opts)] : [])], consumer, env);
+    const context = `init ${mode}: ${describeProc(p)}`;
+    expect(p.code, context).toBe(0);
+    const r = parseLine(p);
+    checkResult(r, context);
+    expectResolvedLocally(r, context);
+    expect(r.relaxedSimd, `${context}\nhasRelaxedSimd()`).toBe(relaxed);
+    expect(r.defaultVariant, `${context}\ndefaultWasmVariant()`).toBe(auto);
+    expect(r.threads, `${context}\nthreadCount()`).toBe(threads ? 2 : 1);
+    if (!threads) expect(r.variant, `${context}\nthe module loaded`).toBe(mode === 'auto' ? auto : mode);
+    results[mode === 'auto' ? key : `${key}-${mode}`] = r;
+  }
 }
+
+/** Node ≥ 22 runs relaxed SIMD without a flag; Node 20 does not. */
+const nodeHasRelaxed = (version: string) => Number(version.replace(/^v/, '').split('.')[0]) >= 22;
 
 // ---------------------------------------------------------------------------------------------
 // Static server + browser
@@ -267,7 +292,9 @@ const INDEX_HTML = `<!doctype html>
   try {
     const { run } = await import('/consumer.mjs');
     const c = await (await fetch('/case.json')).json();
-    const opts = mode === 'fetch' ? { wasm: fetch('/node_modules/lossfn/dist/lossfn.wasm') } : mode === 'threads' ? { threads: 2 } : undefined;
+    const opts = mode === 'fetch' ? { wasm: fetch('/node_modules/lossfn/dist/lossfn.wasm') }
+      : mode === 'fetch-relaxed' ? { wasm: fetch('/node_modules/lossfn/dist/lossfn-relaxed.wasm') }
+      : mode === 'inline-baseline' ? { simd: 'baseline' } : mode === 'threads' ? { threads: 2 } : undefined;
     window.__result = { mode, ...(await run(c, opts)) };
   } catch (e) {
     window.__result = { mode, ok: false, error: String((e && e.stack) || e) };
@@ -309,7 +336,8 @@ function startServer(root: string, log: string[]): Promise<Server> {
 
 describe(`the packed package imported by name (golden case: mse_loss "${CASE.name}")`, () => {
   it('Node', async () => {
-    await cliRuntime('node', process.execPath, []);
+    const relaxed = nodeHasRelaxed(process.version);
+    await cliRuntime('node', process.execPath, [], relaxed, relaxed ? 'relaxed' : 'baseline');
     expect(results.node.runtime).toBe(`node ${process.version}`);
   }, 90_000);
 
@@ -318,7 +346,8 @@ describe(`the packed package imported by name (golden case: mse_loss "${CASE.nam
     it.skipIf(!have && !process.env.CI)(`Node ${other.version}`, async () => {
       expect(have, `${other.bin} is missing on CI (scripts/setup-node.sh should unpack it)`).toBe(true);
       const key = `node${other.version.split('.')[0]}`;
-      await cliRuntime(key, other.bin, []);
+      const relaxed = nodeHasRelaxed(other.version);
+      await cliRuntime(key, other.bin, [], relaxed, relaxed ? 'relaxed' : 'baseline');
       expect(results[key].runtime).toBe(`node v${other.version}`);
       versions[key] = `v${other.version}`;
     }, 90_000);
@@ -327,34 +356,35 @@ describe(`the packed package imported by name (golden case: mse_loss "${CASE.nam
   it('Deno', async () => {
     // Deno 2 sees package.json + node_modules and resolves bare `lossfn` from node_modules
     // (no --node-modules-dir flag needed). A private DENO_DIR keeps it off the user's cache.
-    await cliRuntime('deno', DENO, ['run', '--allow-read'],
+    await cliRuntime('deno', DENO, ['run', '--allow-read'], true, 'relaxed',
       childEnv({ DENO_DIR: join(tmp, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' }));
     expect(results.deno.runtime).toMatch(/^deno \d/);
   }, 90_000);
 
   it('Bun', async () => {
-    await cliRuntime('bun', BUN, []);
+    // JavaScriptCore validates relaxed SIMD but computes relaxed_madd unfused: baseline by default.
+    await cliRuntime('bun', BUN, [], true, 'baseline');
     expect(results.bun.runtime).toMatch(/^bun \d/);
   }, 90_000);
 
   // init({ threads: 2 }): the same case and the same bits (the large call split in two).
   it('Node, init({ threads: 2 })', async () => {
-    await cliRuntime('node-threads', process.execPath, [], undefined, true);
+    await cliRuntime('node-threads', process.execPath, [], nodeHasRelaxed(process.version), nodeHasRelaxed(process.version) ? 'relaxed' : 'baseline', undefined, true);
   }, 90_000);
   for (const other of OTHER_NODES) {
     it.skipIf(!existsSync(other.bin))(`Node ${other.version}, init({ threads: 2 })`, async () => {
-      await cliRuntime(`node${other.version.split('.')[0]}-threads`, other.bin, [], undefined, true);
+      await cliRuntime(`node${other.version.split('.')[0]}-threads`, other.bin, [], nodeHasRelaxed(other.version), nodeHasRelaxed(other.version) ? 'relaxed' : 'baseline', undefined, true);
     }, 90_000);
   }
   it('Deno, init({ threads: 2 })', async () => {
-    await cliRuntime('deno-threads', DENO, ['run', '--allow-read'],
+    await cliRuntime('deno-threads', DENO, ['run', '--allow-read'], true, 'relaxed',
       childEnv({ DENO_DIR: join(tmp, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' }), true);
   }, 90_000);
   it('Bun, init({ threads: 2 })', async () => {
-    await cliRuntime('bun-threads', BUN, [], undefined, true);
+    await cliRuntime('bun-threads', BUN, [], true, 'baseline', undefined, true);
   }, 90_000);
 
-  it.skipIf(!HAVE_CHROMIUM && !process.env.CI)('Chromium (import map; inline init, init({ wasm: fetch(...) }) and, cross-origin isolated, init({ threads: 2 }))', async () => {
+  it.skipIf(!HAVE_CHROMIUM && !process.env.CI)('Chromium (import map; inline init, either module, init({ wasm: fetch(...) }) of either file and, cross-origin isolated, init({ threads: 2 }))', async () => {
     expect(HAVE_CHROMIUM, `${CHROMIUM} is missing on CI (scripts/setup-chromium.sh should install it)`).toBe(true);
     const { chromium } = await import('playwright-core');
     const log: string[] = [];
@@ -363,7 +393,7 @@ describe(`the packed package imported by name (golden case: mse_loss "${CASE.nam
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: PROC_TIMEOUT_MS });
     try {
       versions.chromium = browser.version();
-      for (const mode of ['inline', 'fetch', 'threads'] as const) {
+      for (const mode of ['inline', 'inline-baseline', 'fetch', 'fetch-relaxed', 'threads'] as const) {
         const page = await browser.newPage();
         const messages: string[] = [];
         page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') messages.push(`console.${m.type()}: ${m.text()}`); });
@@ -383,10 +413,19 @@ describe(`the packed package imported by name (golden case: mse_loss "${CASE.nam
         expect(r.mode).toBe(mode);
         expect(r.runtime, context()).toMatch(/^browser .*Chrome\//);
         expect(r.resolved, context()).toBe(`${base}/node_modules/lossfn/dist/index.js`);
-        // The inline path must not touch lossfn.wasm; the Response path must have fetched it.
-        const fetchedWasm = log.slice(before).includes('/node_modules/lossfn/dist/lossfn.wasm');
-        expect(fetchedWasm, `lossfn.wasm requested with init=${mode}\n${context()}`).toBe(mode === 'fetch');
+        // Chromium has relaxed SIMD: the default is the relaxed module. The page downloads the
+        // one module it uses: the inline paths one of the two inlined-bytes files and no .wasm,
+        // the Response paths their .wasm file and neither inlined file.
+        expect(r.relaxedSimd, context()).toBe(true);
+        expect(r.defaultVariant, context()).toBe('relaxed');
+        expect(r.variant, context()).toBe(mode === 'inline' || mode === 'fetch-relaxed' ? 'relaxed' : 'baseline');
         expect(r.threads, context()).toBe(mode === 'threads' ? 2 : 1);
+        const requested = new Set(log.slice(before));
+        const files = ['/node_modules/lossfn/dist/lossfn.wasm', '/node_modules/lossfn/dist/lossfn-relaxed.wasm',
+          '/node_modules/lossfn/dist/wasm/bytes.js', '/node_modules/lossfn/dist/wasm/bytes_relaxed.js'];
+        // init({ threads }) loads the shared-memory module (bytes-threads.js) instead of either.
+        const want = { inline: [files[3]], 'inline-baseline': [files[2]], fetch: [files[0]], 'fetch-relaxed': [files[1]], threads: [] }[mode];
+        expect(files.filter((f) => requested.has(f)), `module files requested with init=${mode}\n${context()}`).toEqual(want);
         expect(messages, context()).toEqual([]);
         results[`chromium-${mode}`] = r;
       }

@@ -2,16 +2,22 @@
 // the module ships: scripts/test.sh builds crates/kernel-tests for wasm32 + simd128, whose exports
 // are those tests (crates/test-macro), and each runs here in a fresh instance. `cargo test` runs
 // the same tests natively, on the portable lanes. A failing assertion aborts: a trap here, with the
-// test's name; its message comes from the native run.
+// test's name; its message comes from the native run. The same tests built with +relaxed-simd
+// (target/relaxed/, fused multiply-adds in the polynomial steps) run too: every error bound the
+// kernel crate asserts holds in the relaxed module as well (Node 20 needs V8's flag for it).
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import v8 from 'node:v8';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MODULE = join(ROOT, 'target/wasm32-unknown-unknown/release/lossfn_kernel_tests.wasm');
-const have = existsSync(MODULE);
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+const BUILDS = [
+  ['simd128', 'target/wasm32-unknown-unknown/release/lossfn_kernel_tests.wasm'],
+  ['relaxed SIMD', 'target/relaxed/wasm32-unknown-unknown/release/lossfn_kernel_tests.wasm'],
+] as const;
 
 /** `#[kernel_test]`s in the kernel crate's sources, as `module::path::tests::name`. */
 function declared(): string[] {
@@ -33,11 +39,13 @@ function declared(): string[] {
   return out.sort();
 }
 
-describe.skipIf(!have && !process.env.CI)('kernel tests on the wasm128 lanes', () => {
+describe.each(BUILDS)('kernel tests on the wasm128 lanes (%s)', (build, file) => {
+  const MODULE = join(ROOT, file);
+  const have = existsSync(MODULE);
   const module = have ? new WebAssembly.Module(readFileSync(MODULE)) : null;
   const tests = module ? WebAssembly.Module.exports(module).map((e) => e.name).filter((n) => n.includes('::')).sort() : [];
 
-  it('the module exports every #[kernel_test] of the sources (built with +simd128)', () => {
+  it.skipIf(!have && !process.env.CI)(`the module exports every #[kernel_test] of the sources (built for ${build})`, () => {
     expect(have, `${MODULE} is missing (scripts/test.sh builds it)`).toBe(true);
     expect(tests).toEqual(declared());
     expect(tests.length).toBeGreaterThanOrEqual(53);

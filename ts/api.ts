@@ -1,7 +1,9 @@
 // The public API, shared by the two entry points: `lossfn` (index.ts, the module inlined) and
 // `lossfn/slim` (slim.ts, the module passed to init()).
 
-export { isInitialized, memoryBytes, release, type InitOptions, type WasmSource } from './wasm/runtime.js';
+export {
+  defaultWasmVariant, hasRelaxedSimd, isInitialized, memoryBytes, release, wasmVariant, type InitOptions, type WasmSource, type WasmVariant,
+} from './wasm/runtime.js';
 export { terminateThreads, threadCount, threadsUnavailableReason } from './threads.js';
 export {
   Tensor, tensor, type DType, type FloatDType, type IntDType, type TensorOptions, type BackwardOptions,

@@ -160,9 +160,18 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const base = oneCopyBytes === 0 ? scratch(ex, SLOTS * CHUNK_BYTES) : oneCopyScratch(ex, addr, [
     x.data, t.data, aux?.identity ? aux.op.tensor.data : null, weight?.identity ? weight.op.tensor.data : null,
   ], n, bytes);
-  const [px, pt, pa, pw, pout, psum] = [0, 1, 2, 3, 4, 8].map((s) => base + s * CHUNK_BYTES);
+  // Slots 0–4 and 8 (x, t, a, w, out; the f64 sum), written out: small calls feel every
+  // allocation.
+  const px = base;
+  const pt = base + CHUNK_BYTES;
+  const pa = base + 2 * CHUNK_BYTES;
+  const pw = base + 3 * CHUNK_BYTES;
+  const pout = base + 4 * CHUNK_BYTES;
+  const psum = base + 8 * CHUNK_BYTES;
   const out = reduction === 'none' ? new (floatArray(dtype))(n) : null;
-  const total = new Sum();
+  // One chunk (n ≤ 16384 float32): its sum is the total; more: combined exactly.
+  let single = 0;
+  let total: Sum | null = null;
   const operands: Tensor[] = aux ? [x, t, aux.op.tensor] : [x, t];
   const requiresGrad = operands.some((o) => o.requiresGrad);
   // Large calls split across the worker pool (init({ threads }), ts/threads.ts).
@@ -172,7 +181,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
   // Below 1 KiB, the generic guard's JS fingerprint is cheaper than the wasm calls; a split call
   // leaves it to the generic guard too.
   const prints = !split && requiresGrad && fingerprinting() && n * bytes >= 1024 ? stagedPrints(ex, psum + 16, 4, bytes) : null;
-  if (split) forwardParallel(call, x, t, aux, weight, out, total);
+  if (split) forwardParallel(call, x, t, aux, weight, out, (total = new Sum()));
   else for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
@@ -189,15 +198,20 @@ export function elementwise(call: ElementwiseCall): Tensor {
     const status = fwd(ptrs[0], ptrs[1], ptrs[2], ptrs[3], len, params[0], params[1], params[2], out ? pout : 0, psum);
     check(ex, fn, status);
     const v = views(ex);
-    if (out) out.set(heapOf(ex, dtype).subarray(pout / bytes, pout / bytes + len), off);
-    total.add(v.f64[psum / 8]);
+    if (out) out.set((dtype === 'float32' ? v.f32 : v.f64).subarray(pout / bytes, pout / bytes + len), off);
+    if (off === 0 && len === n) {
+      single = 0 + v.f64[psum / 8]; // as Sum would: −0 → +0
+    } else {
+      total ??= new Sum();
+      total.add(v.f64[psum / 8]);
+    }
   }
   let result: Tensor;
   if (out) {
     result = new Tensor(out, x.shape, dtype, requiresGrad);
   } else {
     const v = new (floatArray(dtype))(1);
-    v[0] = reduceSum(reduction as 'mean' | 'sum', total.value(), call.denominator ?? n);
+    v[0] = reduceSum(reduction as 'mean' | 'sum', total === null ? single : total.value(), call.denominator ?? n);
     result = new Tensor(v, [], dtype, requiresGrad);
   }
   if (requiresGrad) {

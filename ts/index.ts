@@ -1,8 +1,9 @@
 // lossfn: machine-learning losses and their gradients, in WebAssembly SIMD, with PyTorch's
 // semantics. `await init()` once, then `F.<loss>(...)` or `new nn.<Loss>().forward(...)`.
-// This entry point inlines the wasm module, so init() needs no argument in any runtime.
+// This entry point inlines the wasm modules, so init() needs no argument in any runtime. The
+// baseline and the relaxed-SIMD module sit in two files that init() imports on demand: it
+// loads only the one it picks (see InitOptions.simd), so a browser page downloads one of them.
 
-import { WASM_BASE64 } from './wasm/bytes.js';
 import { initWith, type InitOptions } from './wasm/runtime.js';
 
 export * from './api.js';
@@ -14,7 +15,11 @@ export * from './api.js';
  * keeps them whenever `init` is used: bundled apps need no configuration.
  */
 export function init(options: InitOptions = {}): Promise<void> {
-  // The shared-memory module through a dynamic import: bundlers split it off, and it is
-  // fetched only for init({ threads }).
-  return initWith(options, WASM_BASE64, () => import('./wasm/bytes-threads.js').then((m) => m.WASM_THREADS_BASE64));
+  // Each module behind a dynamic import: bundlers split them off, and a page loads only the
+  // one picked (the shared-memory one only for init({ threads })).
+  return initWith(options, {
+    baseline: async () => (await import('./wasm/bytes.js')).WASM_BASE64,
+    relaxed: async () => (await import('./wasm/bytes_relaxed.js')).WASM_BASE64,
+    threads: async () => (await import('./wasm/bytes-threads.js')).WASM_THREADS_BASE64,
+  });
 }

@@ -58,19 +58,23 @@ export function chunkRows<K extends string, F extends string>(
   once?: (p: NoInfer<Record<K | F, number>>) => void,
 ): void {
   if (rows === 0) return;
-  const widest = Math.max(1, ...Object.values<number>(perRow));
+  // Plain loops over the two records (no entry arrays): a small call feels every allocation.
+  let widest = 1;
+  for (const k in perRow) widest = Math.max(widest, perRow[k]);
   // Never more than 2^16 rows per call (a row count is a u32 in the ABI; rows may be 0 bytes).
   const rowsPer = Math.max(1, Math.min(rows, 65536, Math.floor(CHUNK_BYTES / widest)));
-  const sizes: [string, number][] = [
-    ...Object.entries<number>(perRow).map(([k, b]): [string, number] => [k, align16(b * rowsPer)]),
-    ...Object.entries<number>(fixed).map(([k, b]): [string, number] => [k, align16(b)]),
-  ];
-  const base = scratch(ex, sizes.reduce((a, [, b]) => a + b, 0) + 16);
+  let bytes = 16;
+  for (const k in perRow) bytes += align16(perRow[k] * rowsPer);
+  for (const k in fixed) bytes += align16(fixed[k]);
+  let at = scratch(ex, bytes);
   const p = {} as Record<string, number>;
-  let at = base;
-  for (const [k, b] of sizes) {
+  for (const k in perRow) {
     p[k] = at;
-    at += b;
+    at += align16(perRow[k] * rowsPer);
+  }
+  for (const k in fixed) {
+    p[k] = at;
+    at += align16(fixed[k]);
   }
   once?.(p as Record<K | F, number>);
   for (let r0 = 0; r0 < rows; r0 += rowsPer) body(p as Record<K | F, number>, r0, Math.min(rowsPer, rows - r0));
@@ -273,7 +277,7 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
   const a = common(call);
   const per = call.perElement === true;
   const nStats = 2;
-  const totals = Array.from({ length: nStats }, () => new Sum());
+  const totals = [new Sum(), new Sum()]; // nStats of them
   const w = call.weight ?? null;
   const t = call.target ?? null;
   const y = call.y ?? null;

@@ -1,6 +1,7 @@
-// lossfn/slim: the same API as `lossfn` without the inlined module (~210 KB less gzipped JS),
-// for pages that serve lossfn.wasm themselves: `await init({ wasm: fetch(url) })`, or in Node,
-// Deno and Bun `await init({ wasm: import.meta.resolve('lossfn/lossfn.wasm') })`.
+// lossfn/slim: the same API as `lossfn` without the inlined modules (~220 KB less gzipped JS each),
+// for pages that serve lossfn.wasm (or lossfn-relaxed.wasm: see hasRelaxedSimd()) themselves:
+// `await init({ wasm: fetch(url) })`, or in Node, Deno and Bun
+// `await init({ wasm: import.meta.resolve('lossfn/lossfn.wasm') })`.
 
 import { initWith, type InitOptions } from './wasm/runtime.js';
 

@@ -6,15 +6,16 @@
 // page imports this same module and calls `run` itself. Only the CLI part at the bottom, which
 // never executes in a browser, uses node:fs (Node, Deno and Bun all provide it).
 //
-// CLI: `node|bun consumer.mjs case.json [threads]`, `deno run --allow-read consumer.mjs case.json [threads]`
-// (`threads`: init({ threads: 2 }), README "Two threads").
+// CLI: `node|bun consumer.mjs case.json [init-options-json]`, `deno run --allow-read consumer.mjs
+// case.json [init-options-json]` (e.g. '{"simd":"baseline"}'). Threads: '{"threads":2}' (README "Two threads").
 // `case.json` is one golden case from test/golden/<loss>.json (schema: test/helpers/golden.ts).
 // Prints one JSON line: {runtime, value, grad, ok, resolved, bits, ...}. `grad` is the gradient of
 // the first argument ("input"); `ok` is this script's own tolerance check against the case's
-// expectations; `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
+// expectations; `variant` the module init() loaded (wasmVariant(): 'baseline' | 'relaxed');
+// `relaxedSimd` hasRelaxedSimd(), `defaultVariant` defaultWasmVariant(); `resolved` is import.meta.resolve('lossfn'); `bits` holds the raw bytes (hex) of
 // the output and of every gradient, for bit-for-bit comparison across runtimes.
 
-import { init, tensor, F, metrics, threadCount, terminateThreads } from 'lossfn';
+import { init, tensor, F, metrics, threadCount, terminateThreads, wasmVariant, hasRelaxedSimd, defaultWasmVariant } from 'lossfn';
 
 const num = (v) => (typeof v === 'number' ? v : Number(v)); // fixtures spell NaN/±inf as strings
 
@@ -136,6 +137,9 @@ export async function run(c, initOptions) {
   return {
     runtime: runtimeName(),
     case: c.name,
+    variant: wasmVariant(),
+    relaxedSimd: hasRelaxedSimd(),
+    defaultVariant: defaultWasmVariant(),
     resolved,
     value: out.shape.length === 0 ? value[0] : value,
     shape: out.shape,
@@ -153,7 +157,7 @@ if (typeof globalThis.document === 'undefined' && cliArgs.length > 0) {
   const { readFileSync } = await import('node:fs');
   const c = JSON.parse(readFileSync(cliArgs[0], 'utf8'));
   try {
-    console.log(JSON.stringify(await run(c, cliArgs[1] === 'threads' ? { threads: 2 } : undefined)));
+    console.log(JSON.stringify(await run(c, cliArgs[1] ? JSON.parse(cliArgs[1]) : undefined)));
   } catch (e) {
     console.log(JSON.stringify({ runtime: runtimeName(), ok: false, error: String(e?.stack ?? e) }));
     if (globalThis.Deno) globalThis.Deno.exitCode = 1;

@@ -5,7 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
-import { metrics, tensor } from '../index.js';
+import { defaultWasmVariant, metrics, tensor } from '../index.js';
 import { DataError, UsageError, where } from './errors.js';
 import type { NumArray } from './npy.js';
 import { NpyWriter } from './npy.js';
@@ -250,7 +250,10 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
           template: (ms as metrics.LossMetric[])[i].state(),
           kinds: sources.map((_, a) => (a === 1 && (INDEX_TARGETS.has(name) || (name === 'crossEntropy' && !sameRow)) ? 'index' : 'float')),
         }));
-        const bytes = await readFile(new URL('./lossfn.wasm', script));
+        // The module init() would pick here (relaxed SIMD where the engine fuses), the same in
+        // every worker: results stay bit for bit the same for any number of workers.
+        const file = defaultWasmVariant() === 'relaxed' ? './lossfn-relaxed.wasm' : './lossfn.wasm';
+        const bytes = await readFile(new URL(file, script));
         const module = await WebAssembly.compile(bytes);
         pool = await Pool.start(o.workers, script, { module, dtype, losses: plans, perSample: o.perSample !== null });
       }

@@ -24,6 +24,8 @@ export interface Exports extends KernelExports {
   lossfn_status_bad_pointer(): number;
   lossfn_status_bad_param(): number;
   lossfn_alloc_align(): number;
+  /** 1 in the relaxed-SIMD module, 0 in the baseline one. */
+  lossfn_relaxed_simd(): number;
   lossfn_alloc(bytes: number): number;
   lossfn_free(ptr: number, bytes: number): void;
   lossfn_last_error_ptr(): number;

@@ -32,7 +32,22 @@ export interface InitOptions {
    * bits whatever the count.
    */
   threads?: number;
+  /**
+   * Which of the two inlined modules `init()` loads when `wasm` is not given:
+   * - `'auto'` (default): {@link defaultWasmVariant}: the relaxed-SIMD module where the engine
+   *   has relaxed SIMD and fuses its multiply-adds (Node ≥ 22, Deno, Chrome/Edge ≥ 114 on
+   *   CPUs with FMA), else the baseline (Node 20, Bun, engines without relaxed SIMD);
+   * - `'relaxed'`: the relaxed-SIMD module (fused multiply-adds in the exp/log polynomials;
+   *   results may differ from the baseline's by an ulp); an Error where relaxed SIMD is absent;
+   * - `'baseline'`: the SIMD128 module, bit-identical across engines.
+   * With `wasm`, the module given is used as it is (`lossfn/lossfn.wasm` or
+   * `lossfn/lossfn-relaxed.wasm`); {@link wasmVariant} tells which one it was.
+   */
+  simd?: 'auto' | 'relaxed' | 'baseline';
 }
+
+/** Which module `init()` loaded: `'baseline'` (SIMD128) or `'relaxed'` (relaxed SIMD). */
+export type WasmVariant = 'baseline' | 'relaxed';
 
 // A 1-function module using `v128` (f32x4.splat): validates only on engines with SIMD128.
 const SIMD_PROBE = new Uint8Array([
@@ -40,21 +55,67 @@ const SIMD_PROBE = new Uint8Array([
   0, 253, 19, 11,
 ]);
 
+// `f32x4.relaxed_madd` on three splats: validates only where relaxed SIMD is on (Node 20 has it
+// behind --experimental-wasm-relaxed-simd only).
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0, 67, 0, 0, 0,
+  0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11,
+]);
+
+/** True where the engine runs WebAssembly relaxed SIMD (so `lossfn-relaxed.wasm` loads). */
+export function hasRelaxedSimd(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+// `f(a, b, c)` = lane 0 of `f32x4.relaxed_madd(splat a, splat b, splat c)`.
+const FMA_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 125, 125, 125, 1, 125, 3, 2, 1, 0, 7, 5, 1, 1, 102,
+  0, 0, 10, 22, 1, 20, 0, 32, 0, 253, 19, 32, 1, 253, 19, 32, 2, 253, 19, 253, 133, 2, 253, 31, 0,
+  11,
+]);
+
+/**
+ * The module `init()` loads by default: `'relaxed'` where the engine has relaxed SIMD and fuses
+ * `relaxed_madd` (one rounding), else `'baseline'`. An engine that validates relaxed SIMD but
+ * computes `relaxed_madd` as a multiply and an add (Bun's JavaScriptCore) gets the baseline:
+ * there the relaxed module has none of the gain and runs 5–10 % slower (docs/bench.md).
+ * For `lossfn/slim` pages choosing the file to fetch:
+ * `init({ wasm: fetch(defaultWasmVariant() === 'relaxed' ? relaxedUrl : baselineUrl) })`.
+ */
+export function defaultWasmVariant(): WasmVariant {
+  if (!hasRelaxedSimd()) return 'baseline';
+  const f = new WebAssembly.Instance(new WebAssembly.Module(FMA_PROBE), {}).exports.f as (a: number, b: number, c: number) => number;
+  // (1 + 2⁻¹²)² − 1 = 2⁻¹¹ + 2⁻²⁴ exactly; rounding the product to float32 first drops the 2⁻²⁴.
+  const a = 1 + 2 ** -12;
+  return f(a, a, -1) === 2 ** -11 ? 'baseline' : 'relaxed';
+}
+
 let exportsRef: Exports | null = null;
+let variantRef: WasmVariant | null = null;
+
+/** Loads an inlined module's base64. */
+export type Base64Loader = () => Promise<string>;
+/** The modules an entry point inlines, each behind a dynamic import so that only the one
+ * picked is loaded (a browser page does not download both); `lossfn/slim` has none. */
+export interface Inlined {
+  baseline: Base64Loader;
+  relaxed: Base64Loader;
+  /** The shared-memory module for `init({ threads })` (null: this build has none). */
+  threads: () => Promise<string | null>;
+}
+let inlinedRef: Inlined | null = null;
 /** The compiled module, kept so that `release()` can instantiate it afresh. */
 let moduleRef: WebAssembly.Module | null = null;
-/** The shared-memory module the entry point inlines (loaded on demand for `init({ threads })`). */
-let inlinedThreads: (() => Promise<string | null>) | null = null;
 let pending: Promise<void> | null = null;
 
 /**
- * Compiles and instantiates the kernels: the module `options.wasm`, else `inlined` (the
- * base64 bytes the `lossfn` entry point passes; `lossfn/slim` has none). Each entry point's
+ * Compiles and instantiates the kernels: the module `options.wasm`, else one of `inlined` (the
+ * modules the `lossfn` entry point passes, behind dynamic imports; `lossfn/slim` has none). Each entry point's
  * `init()` calls this with its own module, so the inlined bytes are reachable from `init`
  * itself: no module-level side effect a bundler could drop under `"sideEffects": false`.
  * Later calls return the same promise (a failed attempt can be retried).
  */
-export function initWith(options: InitOptions, inlined: string | null, threadsLoader: (() => Promise<string | null>) | null = null): Promise<void> {
+export function initWith(options: InitOptions, inlined: Inlined | null): Promise<void> {
   let source: WasmSource | undefined;
   try {
     if (typeof options !== 'object' || options === null) throw new Error();
@@ -63,16 +124,21 @@ export function initWith(options: InitOptions, inlined: string | null, threadsLo
     return Promise.reject(new TypeError(`init: options must be an object like { wasm }, got ${describe(options)}`));
   }
   let threads: number;
+  let simd: unknown;
   try {
     threads = options.threads ?? 1;
+    simd = options.simd ?? 'auto';
   } catch {
-    return Promise.reject(new TypeError('init: options.threads could not be read'));
+    return Promise.reject(new TypeError('init: options could not be read'));
   }
   if (!Number.isInteger(threads) || threads < 1) {
     return Promise.reject(new TypeError(`init: options.threads must be an integer >= 1, got ${describe(threads)}`));
   }
-  inlinedThreads = threadsLoader;
-  pending ??= load(source, inlined, threads).catch((e: unknown) => {
+  if (simd !== 'auto' && simd !== 'relaxed' && simd !== 'baseline') {
+    return Promise.reject(new TypeError(`init: options.simd must be 'auto', 'relaxed' or 'baseline', got ${describe(simd)}`));
+  }
+  inlinedRef = inlined;
+  pending ??= load(source, simd, threads).catch((e: unknown) => {
     pending = null;
     throw e;
   });
@@ -84,7 +150,12 @@ export function isInitialized(): boolean {
   return exportsRef !== null;
 }
 
-async function load(source: WasmSource | undefined, inlined: string | null, threads = 1): Promise<void> {
+/** Which module `init()` loaded (`'baseline'` or `'relaxed'`); null before `init()`. */
+export function wasmVariant(): WasmVariant | null {
+  return variantRef;
+}
+
+async function load(source: WasmSource | undefined, simd: 'auto' | 'relaxed' | 'baseline', threads = 1): Promise<void> {
   if (!WebAssembly.validate(SIMD_PROBE)) {
     throw new Error(
       'lossfn: this JavaScript engine does not support WebAssembly SIMD128, which lossfn ' +
@@ -94,13 +165,36 @@ async function load(source: WasmSource | undefined, inlined: string | null, thre
   let ex: Exports | null = null;
   let module: WebAssembly.Module | null = null;
   if (threads > 1) {
+    // The shared-memory build is the baseline SIMD128 one (no relaxed + threads build).
     const blocker = threadsBlocker();
     const shared = blocker === null ? await compileThreads(source) : null;
     if (shared !== null) ex = await startThreads(shared, threads);
     else singleThread(blocker ?? 'this package has no shared-memory module (lossfn-threads.wasm)');
   }
   if (ex === null) {
-    const loaded = await instantiate(source, inlined);
+    let loaded: { instance: WebAssembly.Instance; module: WebAssembly.Module };
+    if (source === undefined) {
+      const relaxed = simd === 'relaxed' || (simd === 'auto' && defaultWasmVariant() === 'relaxed');
+      if (relaxed && !hasRelaxedSimd()) {
+        throw new Error(
+          "init: options.simd is 'relaxed' but this JavaScript engine does not support WebAssembly " +
+            "relaxed SIMD (Node >= 22, Deno, Bun, Chrome/Edge >= 114 do): use 'auto' or 'baseline'",
+        );
+      }
+      loaded = await instantiateDefault(relaxed ? 'relaxed' : 'baseline');
+    } else {
+      try {
+        loaded = await instantiate(source);
+      } catch (e) {
+        if (e instanceof WebAssembly.CompileError && !hasRelaxedSimd()) {
+          throw new Error(
+            'lossfn: the wasm module does not compile here; lossfn-relaxed.wasm needs WebAssembly ' +
+              'relaxed SIMD, which this engine lacks: load lossfn.wasm instead (' + e.message + ')',
+          );
+        }
+        throw e;
+      }
+    }
     ex = loaded.instance.exports as unknown as Exports;
     module = loaded.module;
   }
@@ -108,6 +202,8 @@ async function load(source: WasmSource | undefined, inlined: string | null, thre
   if (abi !== ABI_VERSION) {
     throw new Error(`lossfn: the wasm module speaks ABI ${abi}, this build of lossfn expects ${ABI_VERSION}`);
   }
+  // (A module of this ABI built before the export existed is a baseline one.)
+  variantRef = typeof ex.lossfn_relaxed_simd === 'function' && ex.lossfn_relaxed_simd() === 1 ? 'relaxed' : 'baseline';
   exportsRef = ex;
   moduleRef = module;
 }
@@ -135,17 +231,18 @@ export async function release(): Promise<number> {
   return before - exportsRef.memory.buffer.byteLength;
 }
 
-async function instantiate(source: WasmSource | undefined, inlined: string | null): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
-  if (source === undefined) {
-    if (inlined === null) {
-      throw new TypeError(
-        "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }), e.g. " +
-          "init({ wasm: import.meta.resolve('lossfn/lossfn.wasm') }) (Node, Deno, Bun; a bundler: its URL of the " +
-          "asset), fetch(url) of the served file, or the bytes",
-      );
-    }
-    return WebAssembly.instantiate(decodeBase64(inlined), {});
+async function instantiateDefault(which: WasmVariant): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
+  if (inlinedRef === null) {
+    throw new TypeError(
+      "init: this is lossfn/slim, which does not inline the module: pass init({ wasm }), e.g. " +
+        "init({ wasm: import.meta.resolve('lossfn/lossfn.wasm') }) (Node, Deno, Bun; a bundler: its URL of the " +
+        "asset), fetch(url) of the served file, or the bytes (lossfn-relaxed.wasm where defaultWasmVariant() says so)",
+    );
   }
+  return WebAssembly.instantiate(decodeBase64(await inlinedRef[which]()), {});
+}
+
+async function instantiate(source: WasmSource): Promise<{ instance: WebAssembly.Instance; module: WebAssembly.Module }> {
   if (source instanceof WebAssembly.Module) {
     return { instance: await WebAssembly.instantiate(source, {}), module: source };
   }
@@ -168,7 +265,7 @@ async function instantiate(source: WasmSource | undefined, inlined: string | nul
 /** The shared-memory module for `init({ threads })`: `source`, or the inlined one (null: none). */
 async function compileThreads(source: WasmSource | undefined): Promise<WebAssembly.Module | null> {
   if (source === undefined) {
-    const b64 = inlinedThreads === null ? null : await inlinedThreads();
+    const b64 = inlinedRef === null ? null : await inlinedRef.threads();
     return b64 === null ? null : WebAssembly.compile(decodeBase64(b64));
   }
   if (source instanceof WebAssembly.Module) return source;
@@ -227,12 +324,24 @@ export interface Views {
   u8: Uint8Array;
 }
 let viewsCache: Views | null = null;
+let viewsOf: Exports | null = null;
 
 /** Current views over wasm memory. Never keep one across a call into wasm: take it again. */
+let viewsShared = false;
 export function views(ex: Exports): Views {
-  const buf = ex.memory.buffer;
-  if (viewsCache === null || viewsCache.u8.buffer !== buf) {
+  // `memory.grow` detaches the old buffer, which leaves every view on it 0 elements long: a
+  // length test, where reading `memory.buffer` (a getter into the engine) cost a tenth of a
+  // small call. (The module's memory is never empty: it starts at 17 pages.)
+  // A shared memory (init({ threads })) is never detached: growth leaves old views valid but
+  // short, so there the length is compared with the buffer's.
+  if (
+    viewsCache === null || viewsOf !== ex || viewsCache.u8.length === 0 ||
+    (viewsShared && viewsCache.u8.length !== ex.memory.buffer.byteLength)
+  ) {
+    const buf = ex.memory.buffer;
     viewsCache = { f32: new Float32Array(buf), f64: new Float64Array(buf), i32: new Int32Array(buf), u8: new Uint8Array(buf) };
+    viewsOf = ex;
+    viewsShared = typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer;
   }
   return viewsCache;
 }

@@ -18,7 +18,7 @@ use crate::simd::{Element, Vector};
 
 #[inline(always)]
 pub(crate) fn splat<V: Vector>(c: f64) -> V {
-    V::splat(V::Elem::from_f64(c))
+    crate::simd::constant(c)
 }
 
 /// The per-precision constant: `c32` in f32 vectors, `c64` in f64 vectors.

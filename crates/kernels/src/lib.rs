@@ -7,6 +7,13 @@
 //! - [`driver`]: the one elementwise driver and the one summation;
 //! - [`loss`]: one module per loss, named as the `torch.nn.functional` function.
 
+// The constant barrier of `simd::wasm128` is an empty `asm!`, unstable on wasm32 (the build
+// already runs with RUSTC_BOOTSTRAP=1 for -Zbuild-std: scripts/build-wasm.sh).
+#![cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    feature(asm_experimental_arch)
+)]
+
 pub mod boxes;
 pub mod class_rows;
 pub mod driver;

@@ -31,8 +31,14 @@
 //! 60 digits) on the reduced intervals below; their approximation error is far below the
 //! rounding error of the evaluation (f32: 2^-26 relative, f64: 2^-58).
 //!
-//! No fused multiply-add is available (stable simd128 has none), so evaluation orders are
-//! chosen so that the large terms are exact and only small corrections carry rounding error.
+//! No fused multiply-add is available in stable simd128, so evaluation orders are chosen so
+//! that the large terms are exact and only small corrections carry rounding error. The
+//! polynomial steps (the Estrin pairs and Horner steps, `r + r²·P(r)` of expm1, log-cosh's
+//! `w + w²·Q(w)`) go through [`Vector::mul_add`]: plain multiply-add in the baseline module
+//! and on the host (so the bounds below, measured there, are the baseline's), `relaxed_madd`
+//! in the relaxed-SIMD module, where engines with FMA fuse them. A fused step rounds once
+//! instead of twice, on terms that are already the small corrections: the relaxed module's
+//! results may differ from the baseline's by an ulp (test/modules.test.ts measures where).
 //! Polynomials are evaluated in Estrin's scheme (independent sub-products) rather than
 //! Horner's chain: the same operation count with a shorter dependency chain.
 //!
@@ -151,7 +157,7 @@ fn is_f64<V: Vector>() -> bool {
 
 #[inline(always)]
 fn splat<V: Vector>(c: f64) -> V {
-    V::splat(V::Elem::from_f64(c))
+    crate::simd::constant(c)
 }
 
 /// The per-precision constant: `c32` in f32 vectors, `c64` in f64 vectors.
@@ -170,7 +176,7 @@ fn estrin<V: Vector, T: Copy + Into<f64>>(x: V, c: &[T]) -> V {
     let pair = |i: usize| -> V {
         let a = splat::<V>(c[2 * i].into());
         match c.get(2 * i + 1) {
-            Some(&b) => a + splat::<V>(b.into()) * x,
+            Some(&b) => splat::<V>(b.into()).mul_add(x, a),
             None => a,
         }
     };
@@ -178,7 +184,7 @@ fn estrin<V: Vector, T: Copy + Into<f64>>(x: V, c: &[T]) -> V {
     let y = x * x;
     let mut acc = pair(m - 1);
     for i in (0..m - 1).rev() {
-        acc = acc * y + pair(i);
+        acc = acc.mul_add(y, pair(i));
     }
     acc
 }
@@ -241,7 +247,7 @@ fn reduce_ln2<V: Vector>(x: V) -> (V, V, V) {
 /// and only the `r²·P(r)` correction (at most 0.21·|result|) carries rounding error.
 #[inline(always)]
 fn expm1_poly<V: Vector>(r: V) -> V {
-    r + (r * r) * poly(r, &EXPM1_P_F32, &EXPM1_P_F64)
+    (r * r).mul_add(poly(r, &EXPM1_P_F32, &EXPM1_P_F64), r)
 }
 
 /// exp's short path: `(e^x, k)`, right where [`exp_fast_k`] holds for `k` (the reduction's
@@ -687,7 +693,7 @@ pub fn log_cosh<V: Vector>(x: V) -> V {
         log_tail(splat(0.0), w, s, splat(0.0))
     } else {
         // w + w²·Q(w): no division; the leading w is exact.
-        w + (w * w) * estrin(w, &LOG1P_SMALL_Q_F32)
+        (w * w).mul_add(estrin(w, &LOG1P_SMALL_Q_F32), w)
     };
     let large = (a - pick(LN2_HI_F32, LN2_HI_F64)) + (log1p_w - ln2_lo());
     V::select(a.lt(splat(0.75)), small, large)

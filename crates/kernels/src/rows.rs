@@ -10,7 +10,7 @@ use crate::simd::{Element, Vector};
 
 #[inline(always)]
 fn splat<V: Vector>(c: f64) -> V {
-    V::splat(V::Elem::from_f64(c))
+    crate::simd::constant(c)
 }
 
 /// Largest element (NaN if any is NaN, −inf for an empty row).

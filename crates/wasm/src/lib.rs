@@ -66,6 +66,12 @@ pub extern "C" fn lossfn_status_bad_param() -> i32 {
 pub extern "C" fn lossfn_alloc_align() -> u32 {
     ALLOC_ALIGN
 }
+/// 1 in the relaxed-SIMD module (built with `+relaxed-simd`: fused multiply-adds in the
+/// polynomial steps), 0 in the baseline SIMD128 one. Same ABI either way.
+#[no_mangle]
+pub extern "C" fn lossfn_relaxed_simd() -> u32 {
+    cfg!(target_feature = "relaxed-simd") as u32
+}
 
 /// Address of the last error message (UTF-8, [`lossfn_last_error_len`] bytes).
 #[no_mangle]

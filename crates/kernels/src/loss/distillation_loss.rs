@@ -28,7 +28,7 @@ use crate::simd::{Element, Vector};
 
 #[inline(always)]
 fn k<V: Vector>(c: f64) -> V {
-    V::splat(V::Elem::from_f64(c))
+    crate::simd::constant(c)
 }
 
 /// One row pair's constants: `p = e^((t/T − shift_t) − log_sum_t)`, `d = (t − s)/T − bracket`

@@ -72,12 +72,12 @@ pub use mse_loss::MseLoss;
 pub use poisson_nll_loss::PoissonNllLoss;
 pub use smooth_l1_loss::SmoothL1Loss;
 
-use crate::simd::{Element, Vector};
+use crate::simd::Vector;
 
 /// `c` in every lane, converted to the vector's element type.
 #[inline(always)]
 pub(crate) fn splat<V: Vector>(c: f64) -> V {
-    V::splat(V::Elem::from_f64(c))
+    crate::simd::constant(c)
 }
 
 /// sign(d) as torch.sign: −1, 0 (keeping the zero's sign) or 1; NaN gives 0, as torch.sign

@@ -28,6 +28,18 @@ pub use portable::{F32x4, F64x2};
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub use wasm128::{F32x4, F64x2};
 
+/// `c` in every lane, for a constant that loops use on every iteration (coefficients, bounds):
+/// [`Vector::splat_hoisted`], except zero, which stays a plain splat (V8 makes it with one
+/// `xorps`, and LLVM folds it). `c` is a literal after inlining, so the test folds away.
+#[inline(always)]
+pub fn constant<V: Vector>(c: f64) -> V {
+    if c == 0.0 {
+        V::splat(V::Elem::from_f64(c))
+    } else {
+        V::splat_hoisted(V::Elem::from_f64(c))
+    }
+}
+
 /// A floating-point element type (f32 or f64) and the vector the kernels use for it.
 pub trait Element:
     Copy
@@ -91,6 +103,13 @@ pub trait Vector:
     const LANES: usize;
 
     fn splat(x: Self::Elem) -> Self;
+    /// [`Vector::splat`] of a constant that a loop uses on every iteration: the same value,
+    /// built once before the loop instead of rematerialised in it (see `wasm128`'s module
+    /// docs; elsewhere plain `splat`). For the elementary functions' coefficients and bounds.
+    #[inline(always)]
+    fn splat_hoisted(x: Self::Elem) -> Self {
+        Self::splat(x)
+    }
     /// `src[..LANES]`; `src` must hold at least `LANES` elements.
     fn load(src: &[Self::Elem]) -> Self;
     /// Stores all lanes into `dst[..LANES]`.
@@ -106,6 +125,14 @@ pub trait Vector:
     /// `p` must be valid for writing `LANES` elements.
     unsafe fn store_ptr(self, p: *mut Self::Elem);
 
+    /// `self · b + c` for polynomial steps: in the relaxed-SIMD module `relaxed_madd`, which
+    /// engines with FMA fuse (one rounding) and others do not (two); elsewhere `self * b + c`
+    /// exactly. Only where either rounding meets the function's stated error bound: results of
+    /// the two modules may differ by an ulp there.
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        self * b + c
+    }
     fn abs(self) -> Self;
     fn min(self, o: Self) -> Self;
     fn max(self, o: Self) -> Self;

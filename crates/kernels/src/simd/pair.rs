@@ -70,6 +70,15 @@ impl<V: Vector> Vector for X2<V> {
         X2(V::splat(x), V::splat(x))
     }
     #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        X2(self.0.mul_add(b.0, c.0), self.1.mul_add(b.1, c.1))
+    }
+    #[inline(always)]
+    fn splat_hoisted(x: Self::Elem) -> Self {
+        let v = V::splat_hoisted(x);
+        X2(v, v)
+    }
+    #[inline(always)]
     fn load(src: &[Self::Elem]) -> Self {
         X2(V::load(src), V::load(&src[V::LANES..]))
     }

@@ -1,9 +1,61 @@
 //! `v128` vectors for wasm32 + simd128. Lane semantics match [`super::portable`] exactly.
-//! Only stable SIMD128 instructions: no relaxed-SIMD, which Node 20 rejects without a flag.
+//! Only stable SIMD128 instructions, except [`Vector::mul_add`] in the second module built with
+//! `+relaxed-simd` (scripts/build-wasm.sh): Node 20 rejects relaxed SIMD without a flag, so the
+//! baseline module never uses it and `init()` picks the relaxed one by feature detection.
+//!
+//! Constants: [`Vector::splat_hoisted`] goes through [`opaque`], an inline-asm barrier on the
+//! scalar whose template is a comment. LLVM then cannot see the value, so it no longer
+//! rematerialises a `v128.const` at each use (inside the loops: the constants of exp/ln are
+//! used in every iteration) but splats once and keeps the vector in a local, hoisted out of
+//! the loop (the asm is pure, so LICM moves it). V8 11 (Node 20) hoisted those constants
+//! itself; V8 13+ (Node 24, Chromium, Deno) rebuilds each one inside the loop body. Values,
+//! hence results, are bit-identical. Plain [`Vector::splat`] stays visible to LLVM: applied to
+//! every splat, the barrier also blocked folds (zeros, accumulator resets) and cost the
+//! memory-bound kernels up to a quarter of their speed.
 
 use super::Vector;
 use core::arch::wasm32::*;
 use core::ops::{Add, Div, Mul, Neg, Sub};
+
+/// `x`, hidden from the optimiser (no instruction is emitted): see the module docs.
+#[inline(always)]
+fn opaque<T: Opaque>(x: T) -> T {
+    x.opaque()
+}
+
+trait Opaque: Copy {
+    fn opaque(self) -> Self;
+}
+macro_rules! opaque_impl {
+    ($t:ty) => {
+        impl Opaque for $t {
+            #[inline(always)]
+            fn opaque(self) -> Self {
+                let mut x = self;
+                // SAFETY: the template is a comment (no instruction): nothing is read or written.
+                unsafe {
+                    core::arch::asm!("# {0}", inout(local) x, options(pure, nomem, nostack, preserves_flags));
+                }
+                x
+            }
+        }
+    };
+}
+opaque_impl!(f32);
+opaque_impl!(f64);
+
+/// `m ? a : b` for a lane mask `m` (every lane all ones or all zeros: a comparison's), for
+/// [`Vector::pmin`]/[`Vector::pmax`] in the relaxed-SIMD module. There LLVM 22 rewrites
+/// `f32x4.pmin`/`pmax`, and any compare-and-blend spelling of them, into
+/// `relaxed_min`/`relaxed_max`, whose result for a NaN operand is the engine's choice: V8 on
+/// x64 returns the second operand, so a clamp `x.pmax(lo)` turned a NaN `x` into `lo` (BCE
+/// forward gave 100 for a NaN input, logCosh backward 1). `relaxed_laneselect` is exact for
+/// such masks, LLVM leaves the intrinsic alone, and V8 lowers it to one `blendvps`.
+#[cfg(target_feature = "relaxed-simd")]
+#[inline(always)]
+fn lane_blend(a: v128, b: v128, m: v128) -> v128 {
+    i32x4_relaxed_laneselect(a, b, m)
+}
 
 #[derive(Clone, Copy)]
 pub struct F32x4(pub v128);
@@ -59,6 +111,10 @@ macro_rules! common {
         #[inline(always)]
         fn splat(x: $t) -> Self {
             $name($splat(x))
+        }
+        #[inline(always)]
+        fn splat_hoisted(x: $t) -> Self {
+            $name($splat(opaque(x)))
         }
         #[inline(always)]
         fn load(src: &[$t]) -> Self {
@@ -154,6 +210,12 @@ impl Vector for F32x4 {
     type Mask = v128;
     const LANES: usize = 4;
 
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        F32x4(f32x4_relaxed_madd(self.0, b.0, c.0))
+    }
+
     common!(
         F32x4,
         f32,
@@ -212,11 +274,17 @@ impl Vector for F32x4 {
     }
     #[inline(always)]
     fn pmin(self, o: Self) -> Self {
-        F32x4(f32x4_pmin(self.0, o.0))
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return F32x4(f32x4_pmin(self.0, o.0));
+        #[cfg(target_feature = "relaxed-simd")]
+        return F32x4(lane_blend(o.0, self.0, f32x4_lt(o.0, self.0)));
     }
     #[inline(always)]
     fn pmax(self, o: Self) -> Self {
-        F32x4(f32x4_pmax(self.0, o.0))
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return F32x4(f32x4_pmax(self.0, o.0));
+        #[cfg(target_feature = "relaxed-simd")]
+        return F32x4(lane_blend(o.0, self.0, f32x4_lt(self.0, o.0)));
     }
     #[inline(always)]
     fn any(m: v128) -> bool {
@@ -253,6 +321,12 @@ impl Vector for F64x2 {
     type Elem = f64;
     type Mask = v128;
     const LANES: usize = 2;
+
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        F64x2(f64x2_relaxed_madd(self.0, b.0, c.0))
+    }
 
     common!(
         F64x2,
@@ -314,11 +388,17 @@ impl Vector for F64x2 {
     }
     #[inline(always)]
     fn pmin(self, o: Self) -> Self {
-        F64x2(f64x2_pmin(self.0, o.0))
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return F64x2(f64x2_pmin(self.0, o.0));
+        #[cfg(target_feature = "relaxed-simd")]
+        return F64x2(lane_blend(o.0, self.0, f64x2_lt(o.0, self.0)));
     }
     #[inline(always)]
     fn pmax(self, o: Self) -> Self {
-        F64x2(f64x2_pmax(self.0, o.0))
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return F64x2(f64x2_pmax(self.0, o.0));
+        #[cfg(target_feature = "relaxed-simd")]
+        return F64x2(lane_blend(o.0, self.0, f64x2_lt(self.0, o.0)));
     }
     #[inline(always)]
     fn any(m: v128) -> bool {
