@@ -199,7 +199,7 @@ beforeAll(async () => {
   // A consumer project that installs only the tarball, offline, with an empty private cache:
   // this works only because lossfn has no runtime dependencies. The `lossfn` command's
   // libraries (formats, progress bar) are bundled into dist/cli.js by scripts/build-cli.mjs, so
-  // the library entry points and installs stay free of them (see docs/cli.md).
+  // the library entry points and installs stay free of them (see README "The lossfn command").
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'),
     JSON.stringify({ name: 'lossfn-runtime-consumer', version: '0.0.0', private: true, type: 'module' }, null, 2));

@@ -1,13 +1,13 @@
 // Large vocabularies and long inputs in bounded wasm memory: the CTC recursion reads only the
 // blank's and the labels' log-probabilities (O(T·S) per sample), the dense part of the
-// gradient streams through 64 KiB chunks. docs/sequence.md states the bound tested here.
+// gradient streams through 64 KiB chunks. README "Sequence losses" states the bound tested here.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { F, init, memoryBytes, tensor } from '../../ts/index.js';
 import { rng } from '../helpers/rows.js';
 
 beforeAll(() => init());
 
-/** The wasm memory bound docs/sequence.md states for T = 1000, C = 5000, S = 200. */
+/** The wasm memory bound README "Sequence losses" states for T = 1000, C = 5000, S = 200. */
 const BOUND = 16 * 1024 * 1024;
 
 describe('ctcLoss with T = 1000, C = 5000, S = 200', () => {

@@ -78,7 +78,7 @@ const FMA_PROBE = new Uint8Array([
  * The module `init()` loads by default: `'relaxed'` where the engine has relaxed SIMD and fuses
  * `relaxed_madd` (one rounding), else `'baseline'`. An engine that validates relaxed SIMD but
  * computes `relaxed_madd` as a multiply and an add (Bun's JavaScriptCore) gets the baseline:
- * there the relaxed module has none of the gain and runs 5–10 % slower (docs/bench.md).
+ * there the relaxed module has none of the gain and runs 5–10 % slower (README "Benchmark").
  * For `lossfn/slim` pages choosing the file to fetch:
  * `init({ wasm: fetch(defaultWasmVariant() === 'relaxed' ? relaxedUrl : baselineUrl) })`.
  */
