@@ -12,41 +12,12 @@ import type { AnyLoss } from '../ts/table.js';
 import { setRowStreaming } from '../ts/rowloss.js';
 import { setOneCopyBytes } from '../ts/elementwise.js';
 import { release, wasm } from '../ts/wasm/runtime.js';
+import { kindOf, optionsFor, ROW_KINDS, type Kind } from './helpers/loss_args.js';
 
 beforeAll(() => init());
 
 /** Deterministic values around `v` (±0.01): inside every loss's domain where `v` is. */
 const wobble = (v: number, i: number): number => v + 0.01 * Math.sin(i * 0.7 + v);
-
-type Kind = 'elementwise' | 'index' | 'rows' | 'list' | 'quality' | 'bins' | 'boxes' | 'ctc' | 'rnnt' | 'pair' | 'triplet' | 'views' | 'supcon' | 'lists'
-  | 'planes' | 'probs' | 'gdl' | 'hinge';
-
-/** How each loss outside the regression family takes its arguments (as test/memory.test.ts):
- * a new loss without an entry fails the test. */
-const KIND: Record<string, Kind> = {
-  binaryCrossEntropy: 'elementwise', binaryCrossEntropyWithLogits: 'elementwise', hinge: 'elementwise', squaredHinge: 'elementwise',
-  softMarginLoss: 'elementwise', sigmoidFocalLoss: 'elementwise', klDiv: 'elementwise', balancedL1Loss: 'elementwise',
-  varifocalLoss: 'elementwise',
-  crossEntropy: 'index', nllLoss: 'index', softmaxFocalLoss: 'index', polyLoss: 'index', multiMarginLoss: 'index', zeroOneLoss: 'index',
-  arcFaceLoss: 'index', cosFaceLoss: 'index', sphereFaceLoss: 'index',
-  multilabelMarginLoss: 'list', categoricalHinge: 'rows', distillationLoss: 'rows', multilabelSoftMarginLoss: 'rows',
-  qualityFocalLoss: 'quality', distributionFocalLoss: 'bins',
-  generalizedBoxIouLoss: 'boxes', distanceBoxIouLoss: 'boxes', completeBoxIouLoss: 'boxes', boxIouLoss: 'boxes', efficientBoxIouLoss: 'boxes',
-  scyllaBoxIouLoss: 'boxes',
-  ctcLoss: 'ctc', rnntLoss: 'rnnt',
-  marginRankingLoss: 'elementwise', hingeEmbeddingLoss: 'elementwise', cosineEmbeddingLoss: 'pair',
-  tripletMarginLoss: 'triplet', tripletMarginWithDistanceLoss: 'triplet', ntXentLoss: 'views', supConLoss: 'supcon',
-  rankNetLoss: 'lists', listNetLoss: 'lists', listMleLoss: 'lists', approxNdcgLoss: 'lists',
-  diceLoss: 'planes', jaccardLoss: 'planes', tverskyLoss: 'planes', lovaszSoftmaxLoss: 'planes', mccLoss: 'probs',
-  generalizedDiceLoss: 'gdl', lovaszHingeLoss: 'hinge',
-};
-const ROW_KINDS: ReadonlySet<Kind> = new Set<Kind>(['index', 'rows', 'list', 'quality', 'bins']);
-
-function kindOf(loss: AnyLoss): Kind {
-  const kind = loss.spec.family === 'regression' ? 'elementwise' : KIND[loss.spec.name];
-  if (kind === undefined) throw new Error(`zerocopy test: no argument maker for ${loss.spec.name} (add it to KIND)`);
-  return kind;
-}
 
 /** The JS-array arguments of `loss` for about n elements; the first requires grad. */
 function argsOf(loss: AnyLoss, kind: Kind, n: number, dtype: FloatDType, wide: boolean): unknown[] {
@@ -139,10 +110,7 @@ const NO_GRAD = new Set(['zeroOneLoss']);
  * that requires grad. */
 function run(loss: AnyLoss, args: unknown[], reduction: 'mean' | 'none'): { value: Float64Array; grads: (Float64Array | null)[] } {
   // Losses without a reduction option (mccLoss, the Lovász losses) run with their own.
-  const options = {
-    ...('reduction' in loss.spec.options ? { reduction } : {}),
-    ...(loss.spec.name === 'generalizedDiceLoss' ? { softmax: true, toOnehotY: true } : {}),
-  };
+  const options = optionsFor(loss, reduction);
   const out = (loss as (...a: unknown[]) => Tensor)(...args, options);
   const value = Float64Array.from(out.data as Float32Array);
   if (!NO_GRAD.has(loss.spec.name)) {
