@@ -90,6 +90,25 @@ function stageOperand(heap: FloatArray, at: number, p: Planned, off: number, len
   else stageBroadcast(heap, at, p.op.tensor.data, p.plan, off, len);
 }
 
+/** Every operand read from wasm memory in place: none (see `addr` in {@link elementwise}). */
+const STAGE_ALL: readonly number[] = [-1, -1, -1, -1];
+
+/**
+ * Stages elements [off, off + len) of x, t and the present aux and weight operands at element
+ * `at` of their slots (byte addresses `slots`), skipping operands the kernel reads in place
+ * (`addr[k] ≥ 0`, zero-copy tensors): the one staging step of the serial and the split passes.
+ */
+function stageOperands(
+  heap: FloatArray, slots: readonly number[], bytes: number, at: number,
+  x: Tensor<FloatDType>, t: Tensor<FloatDType>, aux: Planned | undefined, weight: Planned | undefined,
+  off: number, len: number, addr: readonly number[] = STAGE_ALL,
+): void {
+  if (addr[0] < 0) stage(heap, slots[0] / bytes + at, x.data, off, len);
+  if (addr[1] < 0) stage(heap, slots[1] / bytes + at, t.data, off, len);
+  if (aux && addr[2] < 0) stageOperand(heap, slots[2] / bytes + at, aux, off, len);
+  if (weight && addr[3] < 0) stageOperand(heap, slots[3] / bytes + at, weight, off, len);
+}
+
 /**
  * Bytes of whole-operand copies one call may stage (one-copy staging): operands that are not
  * in wasm memory are copied in with one `set` each, instead of one per 64 KiB chunk, while
@@ -168,6 +187,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const pw = base + 3 * CHUNK_BYTES;
   const pout = base + 4 * CHUNK_BYTES;
   const psum = base + 8 * CHUNK_BYTES;
+  const slots = [px, pt, pa, pw];
   const out = reduction === 'none' ? new (floatArray(dtype))(n) : null;
   // One chunk (n ≤ 16384 float32): its sum is the total; more: combined exactly.
   let single = 0;
@@ -185,10 +205,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
   else for (let off = 0; off < n; off += chunk) {
     const len = Math.min(chunk, n - off);
     const heap = heapOf(ex, dtype);
-    if (addr[0] < 0) stage(heap, px / bytes, x.data, off, len);
-    if (addr[1] < 0) stage(heap, pt / bytes, t.data, off, len);
-    if (aux && addr[2] < 0) stageOperand(heap, pa / bytes, aux, off, len);
-    if (weight && addr[3] < 0) stageOperand(heap, pw / bytes, weight, off, len);
+    stageOperands(heap, slots, bytes, 0, x, t, aux, weight, off, len, addr);
     // Where the kernel reads each operand: its staged chunk, or the wasm tensor in place.
     const ptrs = [
       chunkAt(addr[0], px, off, bytes), chunkAt(addr[1], pt, off, bytes),
@@ -258,6 +275,7 @@ function elementwiseGradFn(
       ], n, bytes);
       const [px, pt, pa, pw, pg, pgx, pgt, pga, pacc] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((s) => base + s * CHUNK_BYTES);
       const outPtrs = [pgx, pgt, pga];
+      const slots = [px, pt, pa, pw];
       const operand = (k: number): [string, Tensor] =>
         k === 0 ? ['input', x] : k === 1 ? ['target', t] : k === 2 ? [aux!.op.name, aux!.op.tensor] : [weight!.op.name, weight!.op.tensor];
       for (let k = 0; k < 4; k++) {
@@ -270,10 +288,7 @@ function elementwiseGradFn(
       else for (let off = 0; off < n; off += chunk) {
         const len = Math.min(chunk, n - off);
         const heap = heapOf(ex, dtype);
-        if (addr[0] < 0) stage(heap, px / bytes, x.data, off, len);
-        if (addr[1] < 0) stage(heap, pt / bytes, t.data, off, len);
-        if (aux && addr[2] < 0) stageOperand(heap, pa / bytes, aux, off, len);
-        if (weight && addr[3] < 0) stageOperand(heap, pw / bytes, weight, off, len);
+        stageOperands(heap, slots, bytes, 0, x, t, aux, weight, off, len, addr);
         if (perElement && addr[4] < 0) stage(heap, pg / bytes, g.data as FloatArray, off, len);
         if (prints) {
           const ptrs = [
@@ -353,10 +368,7 @@ function forwardParallel(
         const heap = heapOf(ex, dtype);
         const o = c0 * chunk;
         const len = Math.min(c1 * chunk, len0) - o;
-        stage(heap, px / bytes + o, x.data, off0 + o, len);
-        stage(heap, pt / bytes + o, t.data, off0 + o, len);
-        if (aux) stageOperand(heap, pa / bytes + o, aux, off0 + o, len);
-        if (weight) stageOperand(heap, pw / bytes + o, weight, off0 + o, len);
+        stageOperands(heap, [px, pt, pa, pw], bytes, o, x, t, aux, weight, off0 + o, len);
       },
     }, (status) => check(ex, fn, status));
     const f64 = views(ex).f64;
@@ -393,10 +405,7 @@ function backwardParallel(
         const heap = heapOf(ex, dtype);
         const o = c0 * chunk;
         const len = Math.min(c1 * chunk, len0) - o;
-        stage(heap, px / bytes + o, x.data, off0 + o, len);
-        stage(heap, pt / bytes + o, t.data, off0 + o, len);
-        if (aux) stageOperand(heap, pa / bytes + o, aux, off0 + o, len);
-        if (weight) stageOperand(heap, pw / bytes + o, weight, off0 + o, len);
+        stageOperands(heap, [px, pt, pa, pw], bytes, o, x, t, aux, weight, off0 + o, len);
         if (g) stage(heap, pg / bytes + o, g, off0 + o, len);
       },
     }, (status) => check(ex, fn, status));
