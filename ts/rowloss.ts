@@ -289,12 +289,9 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
     // Slots even for operands read in place: the chunking (hence every sum) stays the same.
     const perRow = { x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, out: per ? c * bytes : bytes };
     chunkRows(ex, layout.rows, perRow, { w: w ? a.classes * bytes : 0, stats: nStats * 8 }, (p, r0, count) => {
-      const heap = heapOf(ex, dtype);
       const px = xAt >= 0 ? xAt + r0 * c * bytes : p.x;
       const pt = tAt >= 0 ? tAt + r0 * c * bytes : p.t;
-      if (xAt < 0) stageRows(heap, p.x / bytes, x.data, layout, r0, count);
-      if (t && tAt < 0) stageRows(heap, p.t / bytes, t.data, layout, r0, count);
-      if (y) views(ex).i32.set(y.subarray(r0 * a.yWidth, (r0 + count) * a.yWidth), p.y / 4);
+      stageRowOperands(ex, call, a.yWidth, p.x, p.t, p.y, r0, count, xAt, tAt);
       check(ex, fn, k.fwd(px, t ? pt : 0, y ? p.y : 0, w ? (wAt >= 0 ? wAt : p.w) : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
         a.p0, a.p1, a.p2, values ? p.out : 0, p.stats, nStats));
       const h = heapOf(ex, dtype);
@@ -402,14 +399,10 @@ function runBackward(
       gx: gx ? c * bytes : 0, gt: gt ? c * bytes : 0,
     };
     chunkRows(ex, layout.rows, perRow, { w: w ? a.classes * bytes : 0 }, (p, r0, count) => {
-      const heap = heapOf(ex, dtype);
       const px = xAt >= 0 ? xAt + r0 * c * bytes : p.x;
       const pt = tAt >= 0 ? tAt + r0 * c * bytes : p.t;
-      if (xAt < 0) stageRows(heap, p.x / bytes, x.data, layout, r0, count);
-      if (t && tAt < 0) stageRows(heap, p.t / bytes, t.data, layout, r0, count);
-      if (y) views(ex).i32.set(y.subarray(r0 * a.yWidth, (r0 + count) * a.yWidth), p.y / 4);
-      if (g && per) stageRows(heap, p.g / bytes, g, layout, r0, count);
-      else if (g) heap.set(g.subarray(r0, r0 + count), p.g / bytes);
+      stageRowOperands(ex, call, a.yWidth, p.x, p.t, p.y, r0, count, xAt, tAt);
+      if (g) stageUpstream(heapOf(ex, dtype), p.g, g, per, layout, r0, count);
       check(ex, fn, k.bwd(px, t ? pt : 0, y ? p.y : 0, w ? (wAt >= 0 ? wAt : p.w) : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
         a.p0, a.p1, a.p2, g ? p.g : 0, scale, gx ? p.gx : 0, gt ? p.gt : 0));
       const h = heapOf(ex, dtype);
@@ -500,6 +493,30 @@ function rowWindows<K extends string>(
   }
 }
 
+/**
+ * Stages rows [r0, r0 + count) of the call's input and float target (unless the kernel reads
+ * them in place: `xAt`/`tAt` ≥ 0) and of its integer targets into the slots at `px`, `pt`, `py`
+ * (byte addresses): the one staging step of the serial and the split passes.
+ */
+function stageRowOperands(
+  ex: Exports, call: RowLossCall, yWidth: number, px: number, pt: number, py: number, r0: number, count: number, xAt = -1, tAt = -1,
+): void {
+  const { input: x, layout } = call;
+  const heap = heapOf(ex, x.dtype);
+  const bytes = floatBytes(x.dtype);
+  if (xAt < 0) stageRows(heap, px / bytes, x.data, layout, r0, count);
+  if (call.target && tAt < 0) stageRows(heap, pt / bytes, call.target.data, layout, r0, count);
+  if (call.y) views(ex).i32.set(call.y.subarray(r0 * yWidth, (r0 + count) * yWidth), py / 4);
+}
+
+/** Stages the upstream gradient of rows [r0, r0 + count): per element ('none' of a per-element
+ * loss) or one value per row, at byte address `pg`. */
+function stageUpstream(heap: FloatArray, pg: number, g: FloatArray, perElement: boolean, layout: ClassLayout, r0: number, count: number): void {
+  const bytes = heap.BYTES_PER_ELEMENT;
+  if (perElement) stageRows(heap, pg / bytes, g, layout, r0, count);
+  else heap.set(g.subarray(r0, r0 + count), pg / bytes);
+}
+
 const suffix = (d: FloatDType): string => (d === 'float32' ? 'f32' : 'f64');
 
 function forwardRowsParallel(call: RowLossCall, values: FloatArray | null): number[] {
@@ -529,12 +546,7 @@ function forwardRowsParallel(call: RowLossCall, values: FloatArray | null): numb
       fn, kernel: kernelName, calls, status,
       stage(c0, c1) {
         for (let j = c0; j < c1; j++) {
-          const heap = heapOf(ex, dtype);
-          const rj = r0 + j * rowsPer;
-          const count = rowsOf(j);
-          stageRows(heap, slot(j, 'x') / bytes, x.data, layout, rj, count);
-          if (t) stageRows(heap, slot(j, 't') / bytes, t.data, layout, rj, count);
-          if (y) views(ex).i32.set(y.subarray(rj * a.yWidth, (rj + count) * a.yWidth), slot(j, 'y') / 4);
+          stageRowOperands(ex, call, a.yWidth, slot(j, 'x'), slot(j, 't'), slot(j, 'y'), r0 + j * rowsPer, rowsOf(j));
         }
       },
     }, (status) => check(ex, fn, status));
@@ -579,14 +591,9 @@ function backwardRowsParallel(call: RowLossCall, g: FloatArray | null, scale: nu
       fn, kernel: kernelName, calls, status,
       stage(c0, c1) {
         for (let j = c0; j < c1; j++) {
-          const heap = heapOf(ex, dtype);
           const rj = r0 + j * rowsPer;
-          const count = rowsOf(j);
-          stageRows(heap, slot(j, 'x') / bytes, x.data, layout, rj, count);
-          if (t) stageRows(heap, slot(j, 't') / bytes, t.data, layout, rj, count);
-          if (y) views(ex).i32.set(y.subarray(rj * a.yWidth, (rj + count) * a.yWidth), slot(j, 'y') / 4);
-          if (g && per) stageRows(heap, slot(j, 'g') / bytes, g, layout, rj, count);
-          else if (g) heap.set(g.subarray(rj, rj + count), slot(j, 'g') / bytes);
+          stageRowOperands(ex, call, a.yWidth, slot(j, 'x'), slot(j, 't'), slot(j, 'y'), rj, rowsOf(j));
+          if (g) stageUpstream(heapOf(ex, dtype), slot(j, 'g'), g, per, layout, rj, rowsOf(j));
         }
       },
     }, (status) => check(ex, fn, status));
