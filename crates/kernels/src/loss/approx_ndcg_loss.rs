@@ -167,6 +167,7 @@ impl ApproxNdcgLoss {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ranking::central_difference;
 
     fn reference(s: &[f64], y: &[f64], alpha: f64) -> f64 {
         let l = s.len();
@@ -208,11 +209,7 @@ mod tests {
             let mut gs = [0.0; 8];
             k.backward(&s, &y, &Upstream::Scalar(1.0), &mut gs);
             for j in 0..8 {
-                let mut sp = s;
-                sp[j] += 1e-6;
-                let up = reference(&sp, &y, alpha);
-                sp[j] -= 2e-6;
-                let num = (up - reference(&sp, &y, alpha)) / 2e-6;
+                let num = central_difference(|sp| reference(sp, &y, alpha), &s, j);
                 assert!(
                     (num - gs[j]).abs() < 1e-8,
                     "alpha={alpha} {j}: {num} vs {}",

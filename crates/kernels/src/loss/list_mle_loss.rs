@@ -139,6 +139,7 @@ impl ListMleLoss {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ranking::central_difference;
 
     fn reference(s: &[f64], y: &[f64], eps: f64) -> f64 {
         let mut order: Vec<usize> = (0..s.len()).filter(|&j| y[j] != -1.0).collect();
@@ -165,11 +166,7 @@ mod tests {
             let mut gs = [0.0; 7];
             k.backward(&s, &y, &Upstream::Scalar(1.0), &mut gs);
             for j in 0..7 {
-                let mut sp = s;
-                sp[j] += 1e-6;
-                let up = reference(&sp, &y, eps);
-                sp[j] -= 2e-6;
-                let num = (up - reference(&sp, &y, eps)) / 2e-6;
+                let num = central_difference(|sp| reference(sp, &y, eps), &s, j);
                 assert!(
                     (num - gs[j]).abs() < 1e-7,
                     "eps={eps} {j}: {num} vs {}",

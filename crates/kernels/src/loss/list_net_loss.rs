@@ -218,6 +218,7 @@ impl ListNetLoss {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ranking::central_difference;
 
     fn reference(s: &[f64], y: &[f64], eps: f64) -> f64 {
         let real: Vec<usize> = (0..s.len()).filter(|&j| y[j] != PAD).collect();
@@ -239,11 +240,7 @@ mod tests {
         let mut gs = [0.0; 7];
         k.backward(&s, &y, &Upstream::Scalar(1.0), &mut gs);
         for j in 0..7 {
-            let mut sp = s;
-            sp[j] += 1e-6;
-            let up = reference(&sp, &y, 1e-10);
-            sp[j] -= 2e-6;
-            let num = (up - reference(&sp, &y, 1e-10)) / 2e-6;
+            let num = central_difference(|sp| reference(sp, &y, 1e-10), &s, j);
             assert!((num - gs[j]).abs() < 1e-8, "{j}: {num} vs {}", gs[j]);
         }
         assert_eq!(gs[3], 0.0);

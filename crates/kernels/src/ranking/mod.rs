@@ -281,6 +281,17 @@ pub(crate) fn splat<V: Vector>(c: f64) -> V {
     V::splat(V::Elem::from_f64(c))
 }
 
+/// Central difference of `f` at `x` along coordinate `j` (step 1e-6): the kernel tests'
+/// reference gradient.
+#[cfg(test)]
+pub(crate) fn central_difference(f: impl Fn(&[f64]) -> f64, x: &[f64], j: usize) -> f64 {
+    let mut xp = x.to_vec();
+    xp[j] += 1e-6;
+    let up = f(&xp);
+    xp[j] -= 2e-6;
+    (up - f(&xp)) / 2e-6
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
