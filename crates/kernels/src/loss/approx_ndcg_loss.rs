@@ -208,12 +208,12 @@ mod tests {
             assert!((k.forward(&s, &y, None, None) - reference(&s, &y, alpha)).abs() < 1e-14);
             let mut gs = [0.0; 8];
             k.backward(&s, &y, &Upstream::Scalar(1.0), &mut gs);
-            for j in 0..8 {
+            for (j, &gj) in gs.iter().enumerate() {
                 let num = central_difference(|sp| reference(sp, &y, alpha), &s, j);
                 assert!(
-                    (num - gs[j]).abs() < 1e-8,
+                    (num - gj).abs() < 1e-8,
                     "alpha={alpha} {j}: {num} vs {}",
-                    gs[j]
+                    gj
                 );
             }
             assert_eq!(gs[3], 0.0);

@@ -165,13 +165,9 @@ mod tests {
             assert!((k.forward(&s, &y, None, None) - reference(&s, &y, eps)).abs() < 1e-13);
             let mut gs = [0.0; 7];
             k.backward(&s, &y, &Upstream::Scalar(1.0), &mut gs);
-            for j in 0..7 {
+            for (j, &gj) in gs.iter().enumerate() {
                 let num = central_difference(|sp| reference(sp, &y, eps), &s, j);
-                assert!(
-                    (num - gs[j]).abs() < 1e-7,
-                    "eps={eps} {j}: {num} vs {}",
-                    gs[j]
-                );
+                assert!((num - gj).abs() < 1e-7, "eps={eps} {j}: {num} vs {}", gj);
             }
             assert_eq!(gs[3], 0.0);
         }

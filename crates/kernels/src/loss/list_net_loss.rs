@@ -239,9 +239,9 @@ mod tests {
         assert!((got - reference(&s, &y, 1e-10)).abs() < 1e-14);
         let mut gs = [0.0; 7];
         k.backward(&s, &y, &Upstream::Scalar(1.0), &mut gs);
-        for j in 0..7 {
+        for (j, &gj) in gs.iter().enumerate() {
             let num = central_difference(|sp| reference(sp, &y, 1e-10), &s, j);
-            assert!((num - gs[j]).abs() < 1e-8, "{j}: {num} vs {}", gs[j]);
+            assert!((num - gj).abs() < 1e-8, "{j}: {num} vs {}", gj);
         }
         assert_eq!(gs[3], 0.0);
         // Entirely padded: NaN, no gradient.
