@@ -1,42 +1,75 @@
 //! Exports of the elementwise losses: `lossfn_<stem>_{forward,backward}_{f32,f64}` (the
 //! protocol is in the crate docs).
 
-use crate::{operand, output, positive, required, upstream};
-use lossfn_kernels::driver;
+use crate::{fail, operand, positive, required, STATUS_BAD_PARAM};
 use lossfn_kernels::loss::*;
 
 /// The four operands of an elementwise call: input and target (required), aux and weight.
 type Operands<'a, E> = (&'a [E], &'a [E], Option<&'a [E]>, Option<&'a [E]>);
 
+/// Which operands besides input and target a loss reads: the regression and classification
+/// losses an optional aux and per-element weights (`Any`), the localization losses and hinge
+/// embedding neither (`None`), margin ranking a required aux and no weights (`Aux`).
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Extra {
+    Any,
+    None,
+    Aux,
+}
+
 /// # Safety
 /// See [`crate::operand`].
-unsafe fn operands<'a, E>(x: u32, t: u32, a: u32, w: u32, n: u32) -> Result<Operands<'a, E>, i32> {
+pub(crate) unsafe fn operands<'a, E>(
+    x: u32,
+    t: u32,
+    a: u32,
+    w: u32,
+    n: u32,
+    extra: Extra,
+) -> Result<Operands<'a, E>, i32> {
     // SAFETY: forwarded to the caller's contract.
-    unsafe {
-        Ok((
+    let ops: Operands<'a, E> = unsafe {
+        (
             required("input", operand::<E>("input", x, n)?)?,
             required("target", operand::<E>("target", t, n)?)?,
             operand::<E>("aux", a, n)?,
             operand::<E>("weight", w, n)?,
-        ))
+        )
+    };
+    let ok = match extra {
+        Extra::Any => true,
+        Extra::None => ops.2.is_none() && ops.3.is_none(),
+        Extra::Aux => ops.2.is_some() && ops.3.is_none(),
+    };
+    if !ok {
+        return Err(fail(
+            STATUS_BAD_PARAM,
+            "bad aux or weight operand for this loss".into(),
+        ));
     }
+    Ok(ops)
 }
 
 /// Exports `lossfn_<stem>_{forward,backward}_{f32,f64}` for an elementwise loss built from
-/// `(p0, p1, p2)` by `$make`, which returns `Err(status)` for parameters out of domain.
+/// `(p0, p1, p2)` by `$make`, which returns `Err(status)` for parameters out of domain; `$extra`
+/// ([`Extra`], default `Any`) says which further operands it reads. Used by every family's
+/// elementwise losses (this module, localization, ranking).
 macro_rules! elementwise_exports {
     ($stem:ident, $make:expr) => {
-        elementwise_exports!(@t $stem, $make, f32);
-        elementwise_exports!(@t $stem, $make, f64);
+        elementwise_exports!($stem, $make, $crate::elementwise::Extra::Any);
     };
-    (@t $stem:ident, $make:expr, $t:ident) => {
+    ($stem:ident, $make:expr, $extra:expr) => {
+        elementwise_exports!(@t $stem, $make, $extra, f32);
+        elementwise_exports!(@t $stem, $make, $extra, f64);
+    };
+    (@t $stem:ident, $make:expr, $extra:expr, $t:ident) => {
         export!(concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t)),
             (x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, out: u32, sum_out: u32) {
             let loss = $make(p0, p1, p2)?;
-            let (xs, ts, aux, ws) = operands::<$t>(x, t, a, w, n)?;
-            let out = output::<$t>("out", out, n)?;
-            let sum_out = required("sum_out", output::<f64>("sum_out", sum_out, 1)?)?;
-            sum_out[0] = driver::forward_weighted(&loss, xs, ts, aux, ws, out);
+            let (xs, ts, aux, ws) = $crate::elementwise::operands::<$t>(x, t, a, w, n, $extra)?;
+            let out = $crate::output::<$t>("out", out, n)?;
+            let sum_out = $crate::required("sum_out", $crate::output::<f64>("sum_out", sum_out, 1)?)?;
+            sum_out[0] = lossfn_kernels::driver::forward_weighted(&loss, xs, ts, aux, ws, out);
             Ok(())
         });
         export!(concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t)),
@@ -45,14 +78,17 @@ macro_rules! elementwise_exports {
                 g_scale: f64, gx: u32, gt: u32, ga: u32,
             ) {
             let loss = $make(p0, p1, p2)?;
-            let (xs, ts, aux, ws) = operands::<$t>(x, t, a, w, n)?;
-            let up = upstream::<$t>(g, n, g_scale)?;
+            let (xs, ts, aux, ws) = $crate::elementwise::operands::<$t>(x, t, a, w, n, $extra)?;
+            if $extra != $crate::elementwise::Extra::Any && aux.is_none() && ga != 0 {
+                return Err($crate::fail($crate::STATUS_BAD_PARAM, "grad_aux without an aux operand".into()));
+            }
+            let up = $crate::upstream::<$t>(g, n, g_scale)?;
             let (gx, gt, ga) = (
-                output::<$t>("grad_input", gx, n)?,
-                output::<$t>("grad_target", gt, n)?,
-                output::<$t>("grad_aux", ga, n)?,
+                $crate::output::<$t>("grad_input", gx, n)?,
+                $crate::output::<$t>("grad_target", gt, n)?,
+                $crate::output::<$t>("grad_aux", ga, n)?,
             );
-            driver::backward(&loss, xs, ts, aux, ws, up, gx, gt, ga);
+            lossfn_kernels::driver::backward(&loss, xs, ts, aux, ws, up, gx, gt, ga);
             Ok(())
         });
     };

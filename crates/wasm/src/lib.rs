@@ -288,6 +288,8 @@ export!("lossfn_fingerprint", (words: u32, n: u32, start: u32, acc: u32) {
     Ok(())
 });
 
+// Before the families' modules: they export their elementwise losses with its macro.
+#[macro_use]
 mod elementwise;
 mod localization;
 mod ranking;

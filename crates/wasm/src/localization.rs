@@ -38,7 +38,6 @@
 
 use crate::{fail, operand, output, product, required, upstream, STATUS_BAD_PARAM};
 use lossfn_kernels::boxes::{self, BoxFormat, BoxLoss, Pairwise};
-use lossfn_kernels::driver::{self, ElementwiseGrad};
 use lossfn_kernels::loss::balanced_l1_loss::BalancedL1Loss;
 use lossfn_kernels::loss::box_iou_loss::{BoxIouLoss, IouMode};
 use lossfn_kernels::loss::complete_box_iou_loss::CompleteBoxIouLoss;
@@ -277,88 +276,12 @@ fn varifocal(alpha: f64, gamma: f64, iou_weighted: f64) -> Result<VarifocalLoss,
     })
 }
 
-/// # Safety
-/// Protocol-checked operands (crate docs).
-#[allow(clippy::too_many_arguments)]
-unsafe fn elementwise_forward<E: lossfn_kernels::simd::Element, L: ElementwiseGrad>(
-    loss: Result<L, i32>,
-    x: u32,
-    t: u32,
-    a: u32,
-    w: u32,
-    n: u32,
-    out: u32,
-    sum_out: u32,
-) -> Result<(), i32> {
-    let loss = loss?;
-    if a != 0 || w != 0 {
-        return Err(bad("this loss takes no aux or weight operand".into()));
-    }
-    // SAFETY: forwarded to the caller's contract.
-    unsafe {
-        let xs = required("input", operand::<E>("input", x, n)?)?;
-        let ts = required("target", operand::<E>("target", t, n)?)?;
-        let out = output::<E>("out", out, n)?;
-        let sum = required("sum_out", output::<f64>("sum_out", sum_out, 1)?)?;
-        sum[0] = driver::forward(&loss, xs, ts, None, out);
-    }
-    Ok(())
-}
-
-/// # Safety
-/// Protocol-checked operands (crate docs).
-#[allow(clippy::too_many_arguments)]
-unsafe fn elementwise_backward<E: lossfn_kernels::simd::Element, L: ElementwiseGrad>(
-    loss: Result<L, i32>,
-    x: u32,
-    t: u32,
-    a: u32,
-    w: u32,
-    n: u32,
-    g: u32,
-    g_scale: f64,
-    gx: u32,
-    gt: u32,
-    ga: u32,
-) -> Result<(), i32> {
-    let loss = loss?;
-    if a != 0 || w != 0 || ga != 0 {
-        return Err(bad("this loss takes no aux or weight operand".into()));
-    }
-    // SAFETY: forwarded to the caller's contract.
-    unsafe {
-        let xs = required("input", operand::<E>("input", x, n)?)?;
-        let ts = required("target", operand::<E>("target", t, n)?)?;
-        let up = upstream::<E>(g, n, g_scale)?;
-        let gx = output::<E>("grad_input", gx, n)?;
-        let gt = output::<E>("grad_target", gt, n)?;
-        driver::backward(&loss, xs, ts, None, None, up, gx, gt, None);
-    }
-    Ok(())
-}
-
-macro_rules! elementwise_exports {
-    ($stem:literal, $make:ident, $t:ident) => {
-        export!(concat!("lossfn_", $stem, "_forward_", stringify!($t)),
-            (
-                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, out: u32,
-                sum_out: u32,
-            ) {
-            elementwise_forward::<$t, _>($make(p0, p1, p2), x, t, a, w, n, out, sum_out)
-        });
-        export!(concat!("lossfn_", $stem, "_backward_", stringify!($t)),
-            (
-                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, g: u32,
-                g_scale: f64, gx: u32, gt: u32, ga: u32,
-            ) {
-            elementwise_backward::<$t, _>($make(p0, p1, p2), x, t, a, w, n, g, g_scale, gx, gt, ga)
-        });
-    };
-}
-elementwise_exports!("balanced_l1_loss", balanced_l1, f32);
-elementwise_exports!("balanced_l1_loss", balanced_l1, f64);
-elementwise_exports!("varifocal_loss", varifocal, f32);
-elementwise_exports!("varifocal_loss", varifocal, f64);
+elementwise_exports!(
+    balanced_l1_loss,
+    balanced_l1,
+    crate::elementwise::Extra::None
+);
+elementwise_exports!(varifocal_loss, varifocal, crate::elementwise::Extra::None);
 
 // ---- QFL, DFL.
 

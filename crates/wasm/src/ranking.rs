@@ -52,7 +52,6 @@
 //!   upstream of 1 per list; the caller scales it).
 
 use crate::{fail, operand, output, product, required, upstream, STATUS_BAD_PARAM};
-use lossfn_kernels::driver::{self, ElementwiseGrad};
 use lossfn_kernels::loss::approx_ndcg_loss::ApproxNdcgLoss;
 use lossfn_kernels::loss::cosine_embedding_loss::CosineEmbeddingLoss;
 use lossfn_kernels::loss::hinge_embedding_loss::HingeEmbeddingLoss;
@@ -65,7 +64,6 @@ use lossfn_kernels::loss::sup_con_loss::SupConLoss;
 use lossfn_kernels::loss::triplet_margin_loss::{Distance, TripletMarginLoss};
 use lossfn_kernels::loss::triplet_margin_with_distance_loss;
 use lossfn_kernels::ranking::distance::{self, CosineSimilarity, PNorm};
-use lossfn_kernels::simd::Element;
 
 fn param(name: &str, v: f64, ok: bool, domain: &str) -> Result<f64, i32> {
     if ok {
@@ -121,91 +119,6 @@ fn area(rows: u32, dim: u32) -> Result<u32, i32> {
 // ---------------------------------------------------------------------------------------------
 // Elementwise.
 
-/// The elementwise forward: `(x, t, a)` required as the loss needs them, no weights.
-///
-/// # Safety
-/// Protocol-checked operands.
-#[allow(clippy::too_many_arguments)]
-unsafe fn elementwise_forward<E: Element, L: ElementwiseGrad>(
-    loss: L,
-    x: u32,
-    t: u32,
-    a: u32,
-    w: u32,
-    n: u32,
-    out: u32,
-    sum_out: u32,
-    needs_aux: bool,
-) -> Result<(), i32> {
-    let xs = required("input", operand::<E>("input", x, n)?)?;
-    let ts = required("target", operand::<E>("target", t, n)?)?;
-    let aux = operand::<E>("aux", a, n)?;
-    if needs_aux && aux.is_none() || w != 0 {
-        return Err(fail(STATUS_BAD_PARAM, "bad operands for this loss".into()));
-    }
-    let out = output::<E>("out", out, n)?;
-    write_sum(
-        sum_out,
-        driver::forward_weighted(&loss, xs, ts, aux, None, out),
-    )
-}
-
-/// The elementwise backward.
-///
-/// # Safety
-/// Protocol-checked operands.
-#[allow(clippy::too_many_arguments)]
-unsafe fn elementwise_backward<E: Element, L: ElementwiseGrad>(
-    loss: L,
-    x: u32,
-    t: u32,
-    a: u32,
-    w: u32,
-    n: u32,
-    g: u32,
-    g_scale: f64,
-    gx: u32,
-    gt: u32,
-    ga: u32,
-    needs_aux: bool,
-) -> Result<(), i32> {
-    let xs = required("input", operand::<E>("input", x, n)?)?;
-    let ts = required("target", operand::<E>("target", t, n)?)?;
-    let aux = operand::<E>("aux", a, n)?;
-    if needs_aux && aux.is_none() || w != 0 {
-        return Err(fail(STATUS_BAD_PARAM, "bad operands for this loss".into()));
-    }
-    let up = upstream::<E>(g, n, g_scale)?;
-    let (gx, gt, ga) = (
-        output::<E>("grad_input", gx, n)?,
-        output::<E>("grad_target", gt, n)?,
-        output::<E>("grad_aux", ga, n)?,
-    );
-    driver::backward(&loss, xs, ts, aux, None, up, gx, gt, ga);
-    Ok(())
-}
-
-macro_rules! elementwise_exports {
-    ($stem:ident, $t:ident, $make:expr, $aux:expr) => {
-        export!(concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t)),
-            (
-                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, out: u32,
-                sum_out: u32,
-            ) {
-            let _ = (p1, p2);
-            elementwise_forward::<$t, _>($make(p0)?, x, t, a, w, n, out, sum_out, $aux)
-        });
-        export!(concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t)),
-            (
-                x: u32, t: u32, a: u32, w: u32, n: u32, p0: f64, p1: f64, p2: f64, g: u32,
-                g_scale: f64, gx: u32, gt: u32, ga: u32,
-            ) {
-            let _ = (p1, p2);
-            elementwise_backward::<$t, _>($make(p0)?, x, t, a, w, n, g, g_scale, gx, gt, ga, $aux)
-        });
-    };
-}
-
 fn margin_ranking(margin: f64) -> Result<MarginRankingLoss, i32> {
     Ok(MarginRankingLoss {
         margin: finite("margin", margin)?,
@@ -216,10 +129,17 @@ fn hinge_embedding(margin: f64) -> Result<HingeEmbeddingLoss, i32> {
         margin: finite("margin", margin)?,
     })
 }
-elementwise_exports!(margin_ranking_loss, f32, margin_ranking, true);
-elementwise_exports!(margin_ranking_loss, f64, margin_ranking, true);
-elementwise_exports!(hinge_embedding_loss, f32, hinge_embedding, false);
-elementwise_exports!(hinge_embedding_loss, f64, hinge_embedding, false);
+// p0 = margin; margin ranking reads the ±1 target as its aux operand.
+elementwise_exports!(
+    margin_ranking_loss,
+    |m, _, _| margin_ranking(m),
+    crate::elementwise::Extra::Aux
+);
+elementwise_exports!(
+    hinge_embedding_loss,
+    |m, _, _| hinge_embedding(m),
+    crate::elementwise::Extra::None
+);
 
 // ---------------------------------------------------------------------------------------------
 // Rows of `dim`.
