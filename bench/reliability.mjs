@@ -4,28 +4,20 @@
 //
 //   npm run build && node bench/reliability.mjs
 import { F, init, tensor } from '../dist/index.js';
+import { rng } from './entries.mjs';
 import { setFingerprinting } from '../dist/fingerprint.js';
 
 await init();
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const next = rng(8);
-const uniform = (n, lo, hi) => Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
+const r = rng(8);
+const uniform = (n, lo, hi) => r.uniform(n, lo, hi);
 
 const CASES = [
   ['mseLoss n=1e3', () => { const x = uniform(1e3, -2, 2), t = uniform(1e3, -2, 2); return () => F.mseLoss(tensor(x, undefined, { requiresGrad: true }), tensor(t)); }],
   ['mseLoss n=1e5', () => { const x = uniform(1e5, -2, 2), t = uniform(1e5, -2, 2); return () => F.mseLoss(tensor(x, undefined, { requiresGrad: true }), tensor(t)); }],
   ['mseLoss n=4e6', () => { const x = uniform(4e6, -2, 2), t = uniform(4e6, -2, 2); return () => F.mseLoss(tensor(x, undefined, { requiresGrad: true }), tensor(t)); }],
   ['binaryCrossEntropyWithLogits n=1e6', () => { const x = uniform(1e6, -6, 6), t = uniform(1e6, 0, 1); return () => F.binaryCrossEntropyWithLogits(tensor(x, undefined, { requiresGrad: true }), tensor(t)); }],
-  ['crossEntropy [256, 1000]', () => { const x = uniform(256e3, -4, 4), y = Int32Array.from({ length: 256 }, () => Math.floor(next() * 1000)); return () => F.crossEntropy(tensor(x, [256, 1000], { requiresGrad: true }), tensor(y)); }],
+  ['crossEntropy [256, 1000]', () => { const x = uniform(256e3, -4, 4), y = Int32Array.from({ length: 256 }, () => Math.floor(r.next() * 1000)); return () => F.crossEntropy(tensor(x, [256, 1000], { requiresGrad: true }), tensor(y)); }],
   ['crossEntropy [1, 1e6]', () => { const x = uniform(1e6, -4, 4); return () => F.crossEntropy(tensor(x, [1, 1e6], { requiresGrad: true }), tensor(Int32Array.of(7))); }],
 ];
 

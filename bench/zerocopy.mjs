@@ -15,6 +15,7 @@
 //        ZC_ONECOPY=bytes (the bound for the `js 1-copy` variant; default: whole operands)
 
 import { F, init, tensor, wasmTensor } from '../dist/index.js';
+import { rng } from './entries.mjs';
 import { setOneCopyBytes } from '../dist/elementwise.js';
 
 const env = process.env;
@@ -24,18 +25,8 @@ const FILTER = env.ZC_FILTER ? new RegExp(env.ZC_FILTER) : null;
 
 await init();
 
-/** mulberry32 floats in [0, 1). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const r = rng(0x5eed);
-const floats = (n, lo, hi) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+const floats = (n, lo, hi) => r.uniform(n, lo, hi);
 
 /** A wasm tensor holding a copy of `src` (filled once; a scoring loop refills it in place). */
 function resident(src, shape, dtype) {
@@ -56,7 +47,7 @@ const CASES = [
   })(),
   (() => {
     const x = floats(N, -4, 4);
-    const t = Float32Array.from({ length: N }, () => (r() < 0.1 ? 1 : 0));
+    const t = Float32Array.from({ length: N }, () => (r.next() < 0.1 ? 1 : 0));
     const wx = resident(x, [N]);
     const wt = resident(t, [N]);
     return {
@@ -66,7 +57,7 @@ const CASES = [
   })(),
   (() => {
     const x = floats(rows * 1000, -4, 4);
-    const y = Int32Array.from({ length: rows }, () => Math.floor(r() * 1000));
+    const y = Int32Array.from({ length: rows }, () => Math.floor(r.next() * 1000));
     const wx = resident(x, [rows, 1000]);
     const wy = resident(y, [rows], 'int32');
     return {
@@ -77,7 +68,7 @@ const CASES = [
   (() => {
     // Forward and backward (training), the input requiring grad.
     const x = floats(rows * 1000, -4, 4);
-    const y = Int32Array.from({ length: rows }, () => Math.floor(r() * 1000));
+    const y = Int32Array.from({ length: rows }, () => Math.floor(r.next() * 1000));
     const wx = wasmTensor([rows, 1000], { requiresGrad: true });
     wx.data.set(x);
     const wy = resident(y, [rows], 'int32');
