@@ -24,6 +24,8 @@ export function classLayout(fn: string, input: Tensor): ClassLayout {
   const sh = input.shape;
   if (sh.length === 0) throw new Error(`${fn}: argument 'input' expected 1 or more dimensions (got 0)`);
   if (sh.length === 1) return { n: 1, c: sh[0], s: 1, rows: 1, rowShape: [] };
+  // (N, C), the usual case, without the general case's array slices (small calls feel them).
+  if (sh.length === 2) return { n: sh[0], c: sh[1], s: 1, rows: sh[0], rowShape: [sh[0]] };
   const s = sh.slice(2).reduce((a, b) => a * b, 1);
   return { n: sh[0], c: sh[1], s, rows: sh[0] * s, rowShape: [sh[0], ...sh.slice(2)] };
 }
@@ -96,39 +98,50 @@ export function indexTargetShape(input: Tensor): number[] {
  * one per row: each must be `ignoreIndex` or in [0, C).
  */
 export function indexTargets(fn: string, target: Tensor, input: Tensor, c: number, ignoreIndex: number | null): Int32Array {
-  if (isFloatDType(target.dtype)) {
-    throw new TypeError(
-      `${fn}: argument 'target' must hold class indices (int32 or int64) of shape ${shapeStr(indexTargetShape(input))}, ` +
-        `or class probabilities of the input's shape ${shapeStr(input.shape)}; got ${target.dtype} of shape ${shapeStr(target.shape)}`,
-    );
-  }
-  const want = indexTargetShape(input);
-  if (!sameShape(target.shape, want)) {
-    if (input.shape.length >= 2 && target.shape.length >= 1 && target.shape[0] !== input.shape[0]) {
-      throw new Error(`${fn}: Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`);
-    }
-    throw new Error(`${fn}: argument 'target': Expected target size ${shapeStr(want)}, got ${shapeStr(target.shape)}`);
-  }
+  checkIndexTargets(fn, target, input);
   const src = target.data;
-  const outOfBounds = (y: number | bigint): RangeError =>
-    // PyTorch: "IndexError: Target 7 is out of bounds."
-    new RangeError(`${fn}: argument 'target': Target ${y} is out of bounds (classes: ${c}${ignoreIndex === null ? '' : `, ignoreIndex: ${ignoreIndex}`}).`);
   if (src instanceof Int32Array) {
     // Read-only from here on: int32 targets are used as they are (one monomorphic pass), or
     // copied when they live in wasm memory (the driver's scratch() may grow it).
     for (let i = 0; i < src.length; i++) {
       const y = src[i];
-      if (y !== ignoreIndex && !(y >= 0 && y < c)) throw outOfBounds(y);
+      if (y !== ignoreIndex && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignoreIndex);
     }
     return hostCopy(target, src);
   }
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const y = Number(src[i]);
-    if (y !== ignoreIndex && !(y >= 0 && y < c)) throw outOfBounds(src[i]);
+    if (y !== ignoreIndex && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, src[i], c, ignoreIndex);
     out[i] = y;
   }
   return out;
+}
+
+/** PyTorch's "IndexError: Target 7 is out of bounds.", naming the function and argument. */
+export function targetOutOfBounds(fn: string, y: number | bigint, c: number, ignoreIndex: number | null): RangeError {
+  return new RangeError(`${fn}: argument 'target': Target ${y} is out of bounds (classes: ${c}${ignoreIndex === null ? '' : `, ignoreIndex: ${ignoreIndex}`}).`);
+}
+
+/** The dtype and shape checks of {@link indexTargets} (its values are checked by the caller). */
+export function checkIndexTargets(fn: string, target: Tensor, input: Tensor): void {
+  if (isFloatDType(target.dtype)) {
+    throw new TypeError(
+      `${fn}: argument 'target' must hold class indices (int32 or int64) of shape ${shapeStr(indexTargetShape(input))}, ` +
+        `or class probabilities of the input's shape ${shapeStr(input.shape)}; got ${target.dtype} of shape ${shapeStr(target.shape)}`,
+    );
+  }
+  const ts = target.shape;
+  const is = input.shape;
+  // (N, C) input, (N) target: the usual case, compared without building the expected shape.
+  const usual = is.length === 2 && ts.length === 1 && ts[0] === is[0];
+  const want = usual ? ts : indexTargetShape(input);
+  if (!usual && !sameShape(ts, want)) {
+    if (input.shape.length >= 2 && target.shape.length >= 1 && target.shape[0] !== input.shape[0]) {
+      throw new Error(`${fn}: Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`);
+    }
+    throw new Error(`${fn}: argument 'target': Expected target size ${shapeStr(want)}, got ${shapeStr(target.shape)}`);
+  }
 }
 
 /** Checks an optional class-weight tensor: floating, the input's dtype, shape (C). */

@@ -160,6 +160,10 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const { fn, stem, params, reduction } = call;
   const ex = wasm(fn);
   const [x, t] = checkPair(fn, call.input, call.target);
+  if (call.aux === undefined && call.weight === undefined && reduction !== 'none' && !x.requiresGrad && !t.requiresGrad) {
+    const v = oneChunkSum(ex, call, x, t);
+    if (v !== null) return v;
+  }
   const aux = planOperand(fn, call.aux, x);
   const weight = planOperand(fn, call.weight, x);
   // Checked before any kernel runs, as every argument is.
@@ -236,6 +240,32 @@ export function elementwise(call: ElementwiseCall): Tensor {
     if (prints) markCovered(result, [x, t, ...(aux ? [aux.op.tensor] : []), ...(weight ? [weight.op.tensor] : [])]);
   }
   return result;
+}
+
+/**
+ * A reduced call of one chunk without a graph, aux or weight operands: the loop's one kernel
+ * call on the same slots, without the loop's bookkeeping (operand plans, pointer arrays, the
+ * split and fingerprint decisions), which is most of a small call's time (mseLoss on 100
+ * elements). Null when the call is larger.
+ */
+function oneChunkSum(ex: Exports, call: ElementwiseCall, x: Tensor<FloatDType>, t: Tensor<FloatDType>): Tensor | null {
+  const dtype = x.dtype;
+  const bytes = floatBytes(dtype);
+  const n = x.numel();
+  if (n === 0 || n * bytes > CHUNK_BYTES) return null;
+  const fwd = kernel<ElementwiseForward>(ex, call.stem, 'forward', dtype);
+  const ax = wasmAddressOf(x);
+  const at = wasmAddressOf(t);
+  const base = scratch(ex, SLOTS * CHUNK_BYTES);
+  const heap = heapOf(ex, dtype);
+  if (ax < 0) heap.set(x.data, base / bytes);
+  if (at < 0) heap.set(t.data, (base + CHUNK_BYTES) / bytes);
+  const psum = base + 8 * CHUNK_BYTES;
+  const p = call.params;
+  check(ex, call.fn, fwd(ax < 0 ? base : ax, at < 0 ? base + CHUNK_BYTES : at, 0, 0, n, p[0], p[1], p[2], 0, psum));
+  const v = new (floatArray(dtype))(1);
+  v[0] = reduceSum(call.reduction as 'mean' | 'sum', 0 + views(ex).f64[psum / 8], call.denominator ?? n);
+  return new Tensor(v, [], dtype);
 }
 
 /** Adds the staged chunk of each present operand (pointer ≠ 0) to its fingerprint. */

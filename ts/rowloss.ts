@@ -178,10 +178,17 @@ export function rowLoss(call: RowLossCall): Tensor {
   const { fn, input: x, layout } = call;
   const ex = wasm(fn);
   const dtype = x.dtype;
+  // Looked up when used (a small forward needs only `fwd`).
   const kernelsOf = (e: Exports): Kernels => ({
-    fwd: kernel(e, call.stem, 'forward', dtype),
-    bwd: kernel(e, call.stem, 'backward', dtype),
-    piece: kernel(e, call.stem, 'piece', dtype),
+    get fwd() {
+      return kernel<RowForward>(e, call.stem, 'forward', dtype);
+    },
+    get bwd() {
+      return kernel<RowBackward>(e, call.stem, 'backward', dtype);
+    },
+    get piece() {
+      return kernel<RowPiece>(e, call.stem, 'piece', dtype);
+    },
   });
   const k = kernelsOf(ex);
   const per = call.perElement === true;
@@ -646,6 +653,14 @@ export interface IndexRowConfig {
 
 /** The checked operands of an index-target row loss (PyTorch's shapes and messages). */
 export function indexRowOperands(fn: string, input: unknown, target: unknown, o: IndexRowConfig) {
+  const { x, t, layout, w } = indexRowChecks(fn, input, target, o);
+  const ys = indexTargets(fn, t, x, layout.c, o.ignoreIndex);
+  return { x, layout, w, ys };
+}
+
+/** {@link indexRowOperands}' checks before the targets' values (nllLoss checks those while
+ * gathering). */
+export function indexRowChecks(fn: string, input: unknown, target: unknown, o: IndexRowConfig) {
   const x = checkFloatTensor(fn, 'input', input);
   const t = checkTensor(fn, 'target', target);
   const layout = classLayout(fn, x);
@@ -655,8 +670,7 @@ export function indexRowOperands(fn: string, input: unknown, target: unknown, o:
     throw new Error(`${fn}: argument 'target': 0D or 1D target tensor expected, multi-target not supported (got shape ${shapeStr(t.shape)} for input ${shapeStr(x.shape)})`);
   }
   const w = classWeight(fn, o.weight, x, layout.c);
-  const ys = indexTargets(fn, t, x, layout.c, o.ignoreIndex);
-  return { x, layout, w, ys };
+  return { x, t, layout, w };
 }
 
 /**

@@ -237,6 +237,8 @@ function isOptionsObject(v: unknown): boolean {
 /** The positional arguments (padded to the descriptor's count) and the options object. */
 function splitArgs(spec: { readonly args: readonly string[]; readonly optional?: number }, args: unknown[]): [unknown[], unknown] {
   const n = spec.args.length;
+  // The usual call: the rest array is already fresh (runs read only the first n).
+  if (spec.optional === undefined) return [args, args[n]];
   if (args.length <= n && (spec.optional ?? 0) > 0 && args.length > n - (spec.optional ?? 0) && isOptionsObject(args[args.length - 1])) {
     // An optional argument left out: the last one given is the options object.
     const given = args.slice(0, -1);

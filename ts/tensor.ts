@@ -95,6 +95,21 @@ function ctorOf(dtype: unknown): (typeof ARRAY_CTOR)[DType] | undefined {
 const MAX_DIM = Number.MAX_SAFE_INTEGER;
 
 /** Checks a shape (an array of non-negative safe integers) and returns a frozen copy. */
+/** Passed by tensor()'s fast path (module-private): its checks are the constructor's. */
+const TRUSTED: unique symbol = Symbol('lossfn.trusted');
+
+/** The interned shape `[n]` of the last 1-D tensor made without a shape (most programs
+ * make many tensors of one length). */
+let lastLength = -1;
+let lastShape: readonly number[] = [];
+function shape1(n: number): readonly number[] {
+  if (n !== lastLength) {
+    lastShape = checkedShape('tensor', [n]);
+    lastLength = n;
+  }
+  return lastShape;
+}
+
 /** The shape of every 0-d tensor. */
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 /** Frozen shapes by their sizes, shared between tensors: freezing a new array costs ~0.1 µs,
@@ -152,7 +167,17 @@ export class Tensor<D extends DType = DType> {
    * as many elements as `shape` says; the shape is copied and frozen. `tensor()` is the
    * friendlier way (nested arrays, conversions, other libraries' tensors).
    */
-  constructor(data: TypedArrayOf<D>, shape: readonly number[], dtype: D, requiresGrad = false, gradFn: GradFn | null = null) {
+  constructor(data: TypedArrayOf<D>, shape: readonly number[], dtype: D, requiresGrad = false, gradFn: GradFn | null = null, trusted?: typeof TRUSTED) {
+    if (trusted === TRUSTED) {
+      // tensor()'s fast path, which has checked exactly this (a small call feels every check).
+      this.#data = data;
+      this.#shape = shape as number[];
+      this.#dtype = dtype;
+      this.#numel = data.length;
+      this.#requiresGrad = requiresGrad;
+      this.gradFn = gradFn;
+      return;
+    }
     const fn = 'Tensor';
     if (ctorOf(dtype) === undefined) {
       throw new TypeError(`${fn}: argument 'dtype' must be one of ${DTYPES.join(', ')}, got ${describe(dtype)}`);
@@ -509,6 +534,15 @@ function flatten(data: NestedNumbers, shape: number[], fn: string): number[] {
   return out;
 }
 
+/** The dtype of one of the four native typed arrays of this realm, else undefined. */
+function nativeDType(a: unknown): DType | undefined {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof BigInt64Array) return 'int64';
+  return undefined;
+}
+
 function dtypeOfArray(a: AnyTypedArray): DType {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
@@ -532,11 +566,28 @@ function dtypeOfArray(a: AnyTypedArray): DType {
  * const input = tensor([[0.2, 0.8], [0.6, 0.1]], undefined, { requiresGrad: true });
  * const target = tensor(new Float32Array([0, 1, 1, 0]), [2, 2]);
  */
-export function tensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | ForeignTensor, shape?: readonly number[], options: TensorOptions = {}): Tensor {
+export function tensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | ForeignTensor, shape?: readonly number[], options?: TensorOptions): Tensor {
   // Hostile values (revoked proxies, throwing getters of tensor-like objects) still give an
   // error naming tensor().
   try {
-    return makeTensor(data, shape, options);
+    // The common call, tensor(typedArray) or tensor(typedArray, shape): what the constructor
+    // would check, checked once (a small loss call spends a third of its time in tensor()).
+    if (options === undefined) {
+      const dtype = nativeDType(data);
+      if (dtype !== undefined) {
+        const d = data as AnyTypedArray;
+        let sh: readonly number[];
+        if (shape === undefined) sh = shape1(d.length);
+        else {
+          sh = checkedShape('tensor', shape);
+          let n = 1;
+          for (let i = 0; i < sh.length; i++) n *= sh[i];
+          if (n !== d.length) throw new Error(`tensor: shape '[${sh.join(', ')}]' is invalid for input of size ${d.length}`);
+        }
+        return new Tensor(d, sh, dtype, false, null, TRUSTED);
+      }
+    }
+    return makeTensor(data, shape, options ?? {});
   } catch (e) {
     throw namedError('tensor', e);
   }

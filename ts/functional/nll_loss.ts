@@ -1,6 +1,10 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { indexRowOperands, rowLoss } from '../rowloss.js';
-import { Tensor, type FloatDType } from '../tensor.js';
+import { indexRowChecks } from '../rowloss.js';
+import { checkIndexTargets, indexTargets, targetOutOfBounds } from '../classdim.js';
+import { elementwise, NO_PARAMS } from '../elementwise.js';
+import { Sum } from '../reduction.js';
+import { Tensor, type FloatArray } from '../tensor.js';
+import { hostCopy } from '../wasm_tensor.js';
 import type { ClassLayout } from '../classdim.js';
 
 /** Offset in the input (laid out (N, C, S)) of row `row`'s class `y`. */
@@ -49,28 +53,67 @@ export const nllLoss = defineLoss({
   notes: 'log-probabilities, shapes as `crossEntropy`; `weight`, `ignoreIndex`',
   mean: 'Σ w_y over the non-ignored targets',
   run(fn, [input, target], o) {
-    const { x, layout, w, ys } = indexRowOperands(fn, input, target, o);
-    // The loss reads one value per row: only `x[r, y_r]` goes to the kernel (rows one wide), and
-    // only the gradient's non-zero entries come back, scattered into a zeroed ∂x: O(rows), not
-    // O(rows·C) (crates/kernels/src/loss/nll_loss.rs).
-    const picked = new (x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(layout.rows);
-    for (let r = 0; r < layout.rows; r++) {
+    const { x, t, layout, w } = indexRowChecks(fn, input, target, o);
+    checkIndexTargets(fn, t, x);
+    // int32 targets are range-checked in the gathering loop (one pass; still before the kernel),
+    // int64 ones when converted.
+    const src = t.data;
+    const ys = src instanceof Int32Array ? hostCopy(t, src) : indexTargets(fn, t, x, layout.c, o.ignoreIndex);
+    const unchecked = src instanceof Int32Array;
+    const c = layout.c;
+    // The loss reads one value per row: the TS layer gathers `x[r, y_r]` and the row's weight
+    // `w_y` (0 for an ignored row, whose picked value stays 0), and the kernel is elementwise
+    // over the rows; only the gradient's non-zero entries come back, scattered into a zeroed
+    // ∂x: O(rows), not O(rows·C) (crates/kernels/src/loss/nll_loss.rs).
+    const rows = layout.rows;
+    const Ctor = x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
+    const picked = new Ctor(rows);
+    const wy = new Ctor(rows);
+    const xd = x.data;
+    const wd = w === null ? null : w.data;
+    const ignore = o.ignoreIndex;
+    // The 'mean' denominator Σ w_y: a count without weights, else a compensated sum of the
+    // weights as stored (in the input's precision).
+    const den = new Sum();
+    let count = 0;
+    for (let r = 0; r < rows; r++) {
       const y = ys[r];
-      if (y !== o.ignoreIndex) picked[r] = x.data[rowClassOffset(layout, r, y)];
+      if (y === ignore) continue;
+      if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
+      picked[r] = xd[layout.s === 1 ? r * c + y : rowClassOffset(layout, r, y)];
+      if (wd === null) {
+        wy[r] = 1;
+        count++;
+      } else {
+        wy[r] = wd[y];
+        den.add(wy[r]);
+      }
     }
-    const rows: ClassLayout = { n: layout.rows, c: 1, s: 1, rows: layout.rows, rowShape: layout.rowShape };
-    return rowLoss({
-      fn, stem: 'nll_loss', gradName: 'NllLossBackward', input: new Tensor(picked, [layout.rows, 1], x.dtype) as Tensor<FloatDType>,
-      layout: rows, y: ys, weight: w, classes: layout.c, ignoreIndex: o.ignoreIndex, reduction: o.reduction, inputs: [x],
-      gradOf: (gp) => {
-        const gx = new (x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(x.numel());
-        for (let r = 0; r < layout.rows; r++) {
-          const y = ys[r];
-          if (y !== o.ignoreIndex) gx[rowClassOffset(layout, r, y)] = (gp as Float32Array)[r];
-        }
-        return [new Tensor(gx, x.shape.slice(), x.dtype)];
-      },
+    const inner = elementwise({
+      fn, stem: 'nll_loss', params: NO_PARAMS, reduction: o.reduction, denominator: wd === null ? count : den.value(),
+      input: new Tensor(picked, [rows], x.dtype, x.requiresGrad), target: new Tensor(wy, [rows], x.dtype),
     });
+    const shape = o.reduction === 'none' ? layout.rowShape : [];
+    const result = new Tensor(inner.data as FloatArray, shape, x.dtype, inner.requiresGrad);
+    const node = inner.gradFn;
+    if (node !== null) {
+      result.gradFn = {
+        name: 'NllLossBackward',
+        inputs: [x],
+        backward(g: Tensor): (Tensor | null)[] {
+          // A wasm tensor's view would not survive the driver's scratch() growing memory.
+          const up = o.reduction === 'none' ? new Tensor(hostCopy(g, g.data as FloatArray), [rows], g.dtype) : g;
+          const gp = node.backward(up)[0]!.data;
+          const gx = new Ctor(x.numel());
+          for (let r = 0; r < rows; r++) {
+            const y = ys[r];
+            if (y !== ignore) gx[layout.s === 1 ? r * layout.c + y : rowClassOffset(layout, r, y)] = gp[r] as number;
+          }
+          return [new Tensor(gx, x.shape, x.dtype)];
+        },
+      };
+    }
+    return result;
   },
 });
 

@@ -358,9 +358,14 @@ export const floatBytes = (d: FloatDType): 4 | 8 => (d === 'float32' ? 4 : 8);
  * reading it off the exports object took a sixth of a small call's time.
  */
 const kernels = new WeakMap<Exports, Map<string, unknown[]>>();
+/** The last module's table: one comparison instead of a WeakMap lookup per call. */
+let lastEx: Exports | null = null;
+let lastByStem: Map<string, unknown[]> | null = null;
 export function kernel<K>(ex: Exports, stem: string, dir: 'forward' | 'backward' | 'piece', dtype: FloatDType): K {
-  let byStem = kernels.get(ex);
+  let byStem = ex === lastEx ? lastByStem : kernels.get(ex);
   if (!byStem) kernels.set(ex, (byStem = new Map()));
+  lastEx = ex;
+  lastByStem = byStem;
   let slots = byStem.get(stem);
   if (!slots) byStem.set(stem, (slots = [undefined, undefined, undefined, undefined, undefined, undefined]));
   const i = (dir === 'forward' ? 0 : dir === 'backward' ? 2 : 4) + (dtype === 'float32' ? 0 : 1);

@@ -104,6 +104,9 @@ elementwise_exports!(mean_squared_logarithmic_error, |_, _, _| Ok::<_, i32>(
     MeanSquaredLogarithmicError
 ));
 elementwise_exports!(log_cosh, |_, _, _| Ok::<_, i32>(LogCosh));
+// `x` = each row's log-probability at its target, `t` = the row's class weight (0 for an
+// ignored row): both gathered by the TS layer (crates/kernels/src/loss/nll_loss.rs).
+elementwise_exports!(nll_loss, |_, _, _| Ok::<_, i32>(NllLoss));
 // p0 = beta (> 0; β = 0 is dispatched to l1_loss by the TS layer, as PyTorch does).
 elementwise_exports!(smooth_l1_loss, |beta, _, _| positive("beta", beta)
     .map(|beta| SmoothL1Loss { beta }));

@@ -31,7 +31,7 @@ use std::alloc::{alloc, dealloc, Layout};
 use std::cell::RefCell;
 
 /// Bumped on any change to an export's signature or meaning.
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 pub const STATUS_OK: i32 = 0;
 /// A pointer/length pair lies outside memory, overlaps nothing sane, or is misaligned.
 pub const STATUS_BAD_POINTER: i32 = 1;

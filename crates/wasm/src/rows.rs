@@ -37,7 +37,6 @@ use lossfn_kernels::loss::cross_entropy::CrossEntropy;
 use lossfn_kernels::loss::distillation_loss::DistillationLoss;
 use lossfn_kernels::loss::multi_margin_loss::MultiMarginLoss;
 use lossfn_kernels::loss::multilabel_margin_loss::MultilabelMarginLoss;
-use lossfn_kernels::loss::nll_loss::NllLoss;
 use lossfn_kernels::loss::poly_loss::Poly1;
 use lossfn_kernels::loss::softmax_focal_loss::Focal;
 use lossfn_kernels::loss::sphere_face_loss::SphereMargin;
@@ -287,12 +286,6 @@ row_exports!(cross_entropy, |w, _, eps: f64, prob: f64, _| {
     )?;
     Ok::<_, i32>(CrossEntropy::new(w, eps, prob != 0.0))
 });
-// Rows one wide: `x` holds each row's log-probability at its target (gathered by the TS
-// layer); `classes` is C (the weights' length, and the targets' bound).
-row_exports!(nll_loss, |w, c: usize, _, _, _| Ok::<_, i32>(NllLoss {
-    weight: w,
-    classes: c
-}));
 // p0 = gamma ≥ 0, finite.
 row_exports!(softmax_focal_loss, |w, _, gamma: f64, _, _| {
     let gamma = param(

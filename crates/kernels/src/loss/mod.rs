@@ -69,6 +69,7 @@ pub use log_cosh::LogCosh;
 pub use mean_absolute_percentage_error::MeanAbsolutePercentageError;
 pub use mean_squared_logarithmic_error::MeanSquaredLogarithmicError;
 pub use mse_loss::MseLoss;
+pub use nll_loss::NllLoss;
 pub use poisson_nll_loss::PoissonNllLoss;
 pub use smooth_l1_loss::SmoothL1Loss;
 
