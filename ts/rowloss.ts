@@ -178,17 +178,10 @@ export function rowLoss(call: RowLossCall): Tensor {
   const { fn, input: x, layout } = call;
   const ex = wasm(fn);
   const dtype = x.dtype;
-  // Looked up when used (a small forward needs only `fwd`).
   const kernelsOf = (e: Exports): Kernels => ({
-    get fwd() {
-      return kernel<RowForward>(e, call.stem, 'forward', dtype);
-    },
-    get bwd() {
-      return kernel<RowBackward>(e, call.stem, 'backward', dtype);
-    },
-    get piece() {
-      return kernel<RowPiece>(e, call.stem, 'piece', dtype);
-    },
+    fwd: kernel(e, call.stem, 'forward', dtype),
+    bwd: kernel(e, call.stem, 'backward', dtype),
+    piece: kernel(e, call.stem, 'piece', dtype),
   });
   const k = kernelsOf(ex);
   const per = call.perElement === true;

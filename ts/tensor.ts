@@ -120,12 +120,22 @@ const MAX_INTERNED = 4096;
 /** The interned shapes themselves (a membership test is cheaper than validating again). */
 const internedSet = new WeakSet<object>();
 
+/** The shape checkedShape returned last (interned). */
+let lastChecked: readonly number[] = SCALAR_SHAPE;
+
 function checkedShape(fn: string, shape: unknown): readonly number[] {
   if (internedSet.has(shape as object)) return shape as readonly number[];
   let src: readonly unknown[];
   try {
     if (!Array.isArray(shape)) throw new Error();
     if (shape.length === 0) return SCALAR_SHAPE;
+    // The same sizes as the last shape checked (a fresh literal like [10, 10] per call): its
+    // interned array, without the copy and the key.
+    if (shape.length === lastChecked.length) {
+      let same = true;
+      for (let i = 0; i < shape.length && same; i++) same = shape[i] === lastChecked[i];
+      if (same) return lastChecked;
+    }
     // A frozen array (another tensor's shape) cannot change under us: read as it is.
     src = Object.isFrozen(shape) ? shape : shape.slice();
   } catch {
@@ -146,6 +156,7 @@ function checkedShape(fn: string, shape: unknown): readonly number[] {
     interned.set(key, out);
     internedSet.add(out);
   }
+  lastChecked = out;
   return out;
 }
 
