@@ -103,10 +103,15 @@ export function rowLossResult(
   inputs: Tensor[],
   backward: (g: FloatArray | null, scale: number) => (Tensor | null)[],
 ): Tensor {
-  const requiresGrad = inputs.some((t) => t.requiresGrad);
+  let requiresGrad = false;
+  for (let i = 0; i < inputs.length; i++) requiresGrad ||= inputs[i].requiresGrad;
   let result: Tensor;
   if (r.values) result = new Tensor(r.values, r.shape, dtype, requiresGrad);
-  else result = new Tensor(new (floatArray(dtype))([r.sum / r.denominator]), [], dtype, requiresGrad);
+  else {
+    const v = new (floatArray(dtype))(1);
+    v[0] = r.sum / r.denominator;
+    result = new Tensor(v, [], dtype, requiresGrad);
+  }
   if (!requiresGrad) return result;
   const perElement = r.values !== null;
   result.gradFn = {
