@@ -5,7 +5,8 @@
 // thread. Each round times A, B and C back to back (order rotating) and records the ratios
 // A/B and C/B; the report gives their median and range, and B's throughput.
 //
-// usage: node bench/threads.mjs [rounds=15] [threads=2]    (after npm run build)
+// usage: node bench/threads.mjs [rounds=15] [threads=2] [filter regex on case names]
+//        (after npm run build)
 
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 15);
 const threads = Number(process.argv[3] ?? 2);
+const filter = process.argv[4] ? new RegExp(process.argv[4]) : null;
 
 const T = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
 const threadsMod = await import(pathToFileURL(join(ROOT, 'dist', 'threads.js')).href);
@@ -43,6 +45,13 @@ const labels = rand(N, 2, (u) => (u < 0.5 ? 0 : 1));
 const probs = rand(N, 3, (u) => 0.001 + 0.998 * u);
 const classes = new Int32Array(1000).map((_, i) => (i * 7919) % 1000);
 
+/** A wasm tensor of package `L` holding a copy of `src` (filled once, as a scoring loop would). */
+function resident(L, src, shape) {
+  const t = L.wasmTensor(shape);
+  t.data.set(src);
+  return t;
+}
+
 /** One case: its name, the element count it reports throughput for, and a call per package. */
 const cases = [
   ['crossEntropy (1000 × 1000)', N, (L) => {
@@ -64,6 +73,23 @@ const cases = [
     const x = L.tensor(logits, [N]);
     const t = L.tensor(labels, [N]);
     return () => L.F.mseLoss(x, t).item();
+  }],
+  // The same with operands already in wasm memory (wasmTensor, README "Zero-copy tensors"):
+  // nothing to copy on the calling thread, so both threads spend the call in kernels.
+  ['crossEntropy (1000 × 1000), zero-copy', N, (L) => {
+    const x = resident(L, logits, [1000, 1000]);
+    const y = L.tensor(classes, [1000], { dtype: 'int32' });
+    return () => L.F.crossEntropy(x, y).item();
+  }],
+  ['binaryCrossEntropyWithLogits, zero-copy', N, (L) => {
+    const x = resident(L, logits, [N]);
+    const t = resident(L, labels, [N]);
+    return () => L.F.binaryCrossEntropyWithLogits(x, t).item();
+  }],
+  ['binaryCrossEntropy, zero-copy', N, (L) => {
+    const x = resident(L, probs, [N]);
+    const t = resident(L, labels, [N]);
+    return () => L.F.binaryCrossEntropy(x, t).item();
   }],
   ['crossEntropy backward', N, (L) => {
     const y = L.tensor(classes, [1000], { dtype: 'int32' });
@@ -125,6 +151,7 @@ function compare(name, n, one, two, base, identical) {
 }
 
 for (const [name, n, make] of cases) {
+  if (filter && !filter.test(name)) continue;
   const run = make(T);
   const base = make(B);
   const one = () => { threadsMod.setParallelMinBytes(Infinity); try { return run(); } finally { threadsMod.setParallelMinBytes(); } };
@@ -138,7 +165,7 @@ for (const [name, n, make] of cases) {
 // The kernels alone, on operands already in wasm memory (what zero-copy tensors would give):
 // crossEntropy's forward export over the 63 chunks of 16 rows, run one after the other on this
 // thread (A) vs claimed by both threads (B, ts/threads.ts runJob with nothing to stage).
-{
+if (!filter || filter.test('crossEntropy kernels only')) {
   const R = await import(pathToFileURL(join(ROOT, 'dist', 'wasm', 'runtime.js')).href);
   const ex = R.wasm('bench');
   const rows = 1000, c = 1000, per = 16, chunks = Math.ceil(rows / per);
