@@ -7,7 +7,7 @@ import { broadcastPlan, isIdentity, reduceBroadcast, stageBroadcast, type Plan }
 import type { ElementwiseBackward, ElementwiseForward, Exports } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
 import { gradScale, reduceSum, Sum, type Reduction } from './reduction.js';
-import { Tensor, type FloatArray, type FloatDType, type GradFn } from './tensor.js';
+import { scalarTensor, Tensor, type FloatArray, type FloatDType, type GradFn } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkSameShape } from './validate.js';
 import { fingerprinting, markCovered, modifiedError, stagedPrints } from './fingerprint.js';
 import { wasmAddressOf } from './wasm_tensor.js';
@@ -263,9 +263,7 @@ function oneChunkSum(ex: Exports, call: ElementwiseCall, x: Tensor<FloatDType>, 
   const psum = base + 8 * CHUNK_BYTES;
   const p = call.params;
   check(ex, call.fn, fwd(ax < 0 ? base : ax, at < 0 ? base + CHUNK_BYTES : at, 0, 0, n, p[0], p[1], p[2], 0, psum));
-  const v = new (floatArray(dtype))(1);
-  v[0] = reduceSum(call.reduction as 'mean' | 'sum', 0 + views(ex).f64[psum / 8], call.denominator ?? n);
-  return new Tensor(v, [], dtype);
+  return scalarTensor(reduceSum(call.reduction as 'mean' | 'sum', 0 + views(ex).f64[psum / 8], call.denominator ?? n), dtype);
 }
 
 /** Adds the staged chunk of each present operand (pointer ≠ 0) to its fingerprint. */

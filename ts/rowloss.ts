@@ -12,7 +12,7 @@ import {
 } from './classdim.js';
 import { CHUNK_BYTES } from './elementwise.js';
 import { gradScale, Sum } from './reduction.js';
-import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
+import { scalarTensor, Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkTensor, shapeStr } from './validate.js';
 import type { Exports, RowBackward, RowForward, RowPiece } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, scratch, views, wasm } from './wasm/runtime.js';
@@ -107,11 +107,7 @@ export function rowLossResult(
   for (let i = 0; i < inputs.length; i++) requiresGrad ||= inputs[i].requiresGrad;
   let result: Tensor;
   if (r.values) result = new Tensor(r.values, r.shape, dtype, requiresGrad);
-  else {
-    const v = new (floatArray(dtype))(1);
-    v[0] = r.sum / r.denominator;
-    result = new Tensor(v, [], dtype, requiresGrad);
-  }
+  else result = scalarTensor(r.sum / r.denominator, dtype, requiresGrad);
   if (!requiresGrad) return result;
   const perElement = r.values !== null;
   result.gradFn = {

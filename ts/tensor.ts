@@ -661,6 +661,14 @@ function makeTensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | Foreig
   return new Tensor(arr, sh, dtype, requiresGrad);
 }
 
+/** A 0-d tensor of `value` (internal: a loss's reduced result), without the constructor's
+ * argument checks, which a one-element array of a float dtype passes by construction. */
+export function scalarTensor(value: number, dtype: FloatDType, requiresGrad = false): Tensor<FloatDType> {
+  const v = dtype === 'float32' ? new Float32Array(1) : new Float64Array(1);
+  v[0] = value;
+  return new Tensor(v, SCALAR_SHAPE, dtype, requiresGrad, null, TRUSTED);
+}
+
 /** Integer arrays `tensor()` widens to int32 (segmentation masks, labels as they come). */
 export type SmallIntArray = Uint8Array | Uint8ClampedArray | Int8Array | Int16Array | Uint16Array | Uint32Array;
 
