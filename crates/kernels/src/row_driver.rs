@@ -124,6 +124,14 @@ pub trait RowLoss<E: Element> {
         }
     }
 
+    /// `Some(n)` when a single class-index target is valid exactly in `0..n` (what
+    /// [`RowLoss::target_ok`] then says): [`Rows::bad_target`] checks the batch's targets in
+    /// one tight loop instead of a call per row (a tenth of a 10-class row's time). Default:
+    /// `None`, the per-row call.
+    fn index_range(&self, _width: usize) -> Option<usize> {
+        None
+    }
+
     /// The state before the first pass.
     fn init(&self, st: &mut State) {
         *st = [0.0; STATE_SLOTS];
@@ -256,6 +264,10 @@ impl<'a, E: Element> Rows<'a, E> {
 
     /// The first target that is neither ignored nor valid for the loss.
     pub fn bad_target(&self, loss: &dyn RowLoss<E>) -> Option<i32> {
+        if let (1, Some(n)) = (self.y_width, loss.index_range(self.width)) {
+            let ok = |c: i32| (c as u32 as usize) < n || Some(c) == self.ignore_index;
+            return self.y.iter().copied().find(|&c| !ok(c));
+        }
         (0..self.count()).find_map(|r| {
             let y = self.y_of(r);
             if self.ignored(y) || loss.target_ok(y, self.width) {

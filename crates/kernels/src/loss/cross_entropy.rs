@@ -222,6 +222,10 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
         self.prob || matches!(y, [c] if *c >= 0 && (*c as usize) < width)
     }
 
+    fn index_range(&self, width: usize) -> Option<usize> {
+        (!self.prob).then_some(width)
+    }
+
     fn init(&self, st: &mut State) {
         *st = [0.0; crate::row_driver::STATE_SLOTS];
         st[0] = f64::NEG_INFINITY;
@@ -498,6 +502,33 @@ mod tests {
                 assert!((l - l1).abs() <= tol * l1, "width {width}: {l} vs {l1}");
             }
         }
+    }
+
+    /// The batch-wide target check ([`RowLoss::index_range`]) finds what the per-row one did:
+    /// the first target neither ignored nor in `0..C`.
+    #[lossfn_test_macro::kernel_test]
+    fn bad_target_is_the_first_out_of_range() {
+        let x = [0.0f32; 30];
+        let rows = |y: &'static [i32], ignore_index| crate::row_driver::Rows {
+            x: &x[..],
+            width: 5,
+            t: &[],
+            y,
+            y_width: 1,
+            ignore_index,
+        };
+        let ce = CrossEntropy::<f32>::new(None, 0.0, false);
+        let y: &[i32] = &[0, -100, 4, 5, -1, 7];
+        assert_eq!(rows(y, Some(-100)).bad_target(&ce), Some(5));
+        assert_eq!(rows(y, None).bad_target(&ce), Some(-100));
+        assert_eq!(rows(&[0, 1, 2, 3, 4, -1], Some(-1)).bad_target(&ce), None);
+        assert_eq!(
+            rows(&[0, 1, 2, 3, 4, i32::MIN], None).bad_target(&ce),
+            Some(i32::MIN)
+        );
+        // Probability targets have no index to check.
+        let prob = CrossEntropy::<f32>::new(None, 0.0, true);
+        assert_eq!(prob.index_range(5), None);
     }
 
     #[lossfn_test_macro::kernel_test]
