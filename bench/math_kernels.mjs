@@ -21,6 +21,9 @@ const MS = Number(env.MK_MS ?? 150);
 const FILTER = env.MK_FILTER ? new RegExp(env.MK_FILTER) : null;
 const CE_ROWS = 1000;
 const CE_CLASSES = 1000;
+// Narrow rows (a 10-class classifier, the CLI benchmark's shape): timed per row.
+const NARROW_ROWS = 65536;
+const NARROW_CLASSES = 10;
 
 const files = process.argv.slice(2);
 if (files.length === 0) files.push(path.join(ROOT, 'dist/lossfn.wasm'));
@@ -75,6 +78,11 @@ async function load(file) {
   d.yIdx = alloc(4 * CE_ROWS);
   const ys = new Int32Array(mem(), d.yIdx, CE_ROWS);
   for (let i = 0; i < CE_ROWS; i++) ys[i] = Math.floor(r() * CE_CLASSES);
+  d.narrow = f32(NARROW_ROWS * NARROW_CLASSES, () => 8 * r() - 4);
+  d.narrowOut = f32(NARROW_ROWS, () => 0);
+  d.yNarrow = alloc(4 * NARROW_ROWS);
+  const yn = new Int32Array(mem(), d.yNarrow, NARROW_ROWS);
+  for (let i = 0; i < NARROW_ROWS; i++) yn[i] = Math.floor(r() * NARROW_CLASSES);
   return { ex, d };
 }
 
@@ -105,6 +113,10 @@ const CASES = [
   ['distillation bwd 1000² T=2', CE_ROWS * CE_CLASSES, (e, d) => (e.lossfn_abi_version() >= 3
     ? e.lossfn_distillation_loss_backward_f32(d.logits, d.logits2, 0, 0, CE_CLASSES, CE_ROWS, CE_CLASSES, 0, 0, 0, 2, 0, 0, 0, 1e-6, d.gx, d.gt2)
     : e.lossfn_distillation_loss_backward_f32(d.logits, d.logits2, CE_ROWS, CE_CLASSES, 2, 0, 1e-6, d.gx, d.gt2))],
+  ['crossEntropy fwd (65536, 10), per row', NARROW_ROWS, (e, d) =>
+    e.lossfn_cross_entropy_forward_f32(d.narrow, 0, d.yNarrow, 0, NARROW_CLASSES, NARROW_ROWS, NARROW_CLASSES, 1, -100, 1, 0, 0, 0, 0, d.sum, 2)],
+  ['crossEntropy fwd (65536, 10) none, per row', NARROW_ROWS, (e, d) =>
+    e.lossfn_cross_entropy_forward_f32(d.narrow, 0, d.yNarrow, 0, NARROW_CLASSES, NARROW_ROWS, NARROW_CLASSES, 1, -100, 1, 0, 0, 0, d.narrowOut, d.sum, 2)],
   ['BCE-with-logits fwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_forward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],
   ['BCE-with-logits bwd', N, (e, d) => e.lossfn_binary_cross_entropy_with_logits_backward_f32(d.xn, d.bits, 0, 0, N, 0, 0, 0, 0, 1, d.gx, 0, 0)],
   ['BCE fwd (ln, log1p)', N, (e, d) => e.lossfn_binary_cross_entropy_forward_f32(d.prob, d.bits, 0, 0, N, 0, 0, 0, 0, d.sum)],

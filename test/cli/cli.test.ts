@@ -251,6 +251,24 @@ describe('lossfn: errors name the file, the column and the row; exit codes; no p
     expect(existsSync(out)).toBe(false);
   });
 
+  it('an int64 class index that does not fit in 32 bits names the target file and the first such row', async () => {
+    // The labels' int64 → int32 narrowing checks a whole batch at once; the row named must still
+    // be the first misfit (rows 21 and 30 here, in one batch of 16: 16..31), whichever sign.
+    const big = BigInt64Array.from(labels, (v) => BigInt(v));
+    big[21] = 2n ** 32n + 1n;
+    big[30] = -(2n ** 40n);
+    const f = join(dir, 'big-labels.npy');
+    writeFileSync(f, npyBytes(big, [N]));
+    const r = await lossfn(['eval', '--loss', 'crossEntropy', '--input', files.npyX, '--target', f, '--batch-size', '16']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/big-labels\.npy, row 21: a class index must fit in 32 bits, got 4294967297/);
+    big[21] = 0n;
+    writeFileSync(f, npyBytes(big, [N]));
+    const n = await lossfn(['eval', '--loss', 'crossEntropy', '--input', files.npyX, '--target', f, '--batch-size', '16']);
+    expect(n.code).toBe(2);
+    expect(n.stderr).toMatch(/big-labels\.npy, row 30: a class index must fit in 32 bits, got -1099511627776/);
+  });
+
   it('a NaN where the loss forbids it (BCE input) names the input column and row', async () => {
     const csv = ['p,t', ...Array.from({ length: 20 }, (_, i) => `${i === 13 ? 'nan' : 0.5},1`)].join('\n');
     const f = join(dir, 'probs.csv');

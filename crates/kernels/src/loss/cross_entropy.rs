@@ -19,10 +19,12 @@
 //! probability-target sum (slots 4–5).
 
 use crate::driver::{self, Elementwise, Sum};
-use crate::row_driver::{add_at, sum_at, ClassWeights, Phase, Piece, RowGrad, RowLoss, State};
+use crate::row_driver::{
+    add_at, sum_at, ClassWeights, Phase, Piece, RowGrad, RowLoss, State, BLOCK,
+};
 use crate::rows::{
-    lse_max_pass, lse_of, lse_sum_pass, softmax_grad, softmax_grad_into, Lse, Skip, Sub,
-    WeightedGap,
+    lse_max_pass, lse_of, lse_sum_pass, narrow_gaps, softmax_grad, softmax_grad_into, Lse, Skip,
+    Sub, WeightedGap, NARROW_VECTORS,
 };
 use crate::simd::{Element, Vector};
 
@@ -220,6 +222,10 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
         self.prob || matches!(y, [c] if *c >= 0 && (*c as usize) < width)
     }
 
+    fn index_range(&self, width: usize) -> Option<usize> {
+        (!self.prob).then_some(width)
+    }
+
     fn init(&self, st: &mut State) {
         *st = [0.0; crate::row_driver::STATE_SLOTS];
         st[0] = f64::NEG_INFINITY;
@@ -343,6 +349,33 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
         }
     }
 
+    /// Class-index targets without smoothing, rows of a few vectors, all the weights at hand:
+    /// [`narrow_gaps`] (the other cases need more than the gap per row).
+    fn blocks(&self, width: usize) -> bool {
+        !self.prob
+            && self.label_smoothing == 0.0
+            && self.weight.total(width).is_some()
+            && width.div_ceil(E::V::LANES) <= NARROW_VECTORS
+    }
+
+    fn forward_block(
+        &self,
+        x: &[E],
+        width: usize,
+        y: &[i32; BLOCK],
+        out: &mut [(f64, f64); BLOCK],
+    ) -> bool {
+        let mut gaps = [0.0; BLOCK];
+        if !narrow_gaps(x, width, y, &mut gaps) {
+            return false;
+        }
+        for ((o, &g), &c) in out.iter_mut().zip(&gaps).zip(y) {
+            let wy = self.weight.of(c as usize);
+            *o = (wy * g, wy);
+        }
+        true
+    }
+
     /// In memory, the index-target gradient reuses the log-sum-exp pass's exponentials
     /// ([`softmax_grad_into`]): one exponential per element instead of two.
     fn backward_row(
@@ -380,5 +413,131 @@ impl<E: Element> RowLoss<E> for CrossEntropy<'_, E> {
             g.scalar(),
             row.width,
         ));
+    }
+}
+
+#[cfg(any(test, feature = "wasm-tests"))]
+mod tests {
+    use super::*;
+    use crate::row_driver::run_forward;
+
+    fn rng(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
+    /// Rows that exercise the narrow path's cases: ordinary, confident with the target at the
+    /// max (a tiny loss, log1p), confident against the target, ties at the max, −∞ entries,
+    /// large logits (the max shift), and non-finite rows (declined blocks: NaN results).
+    fn rows_for(width: usize, n: usize, seed: &mut u64, specials: bool) -> (Vec<f64>, Vec<i32>) {
+        let mut x = Vec::with_capacity(n * width);
+        let mut y = Vec::with_capacity(n);
+        for r in 0..n {
+            let t = (rng(seed) * width as f64) as usize;
+            let mut row: Vec<f64> = (0..width).map(|_| 8.0 * rng(seed) - 4.0).collect();
+            match r % 9 {
+                1 => row[t] = 40.0,
+                2 => row[(t + 1) % width] = 40.0,
+                3 => row.iter_mut().for_each(|v| *v = 1.5),
+                4 if width > 1 => row[(t + 1) % width] = f64::NEG_INFINITY,
+                5 => row.iter_mut().for_each(|v| *v = *v * 1000.0 + 3e4),
+                6 if specials => row[(t + 2) % width] = f64::NAN,
+                7 if specials => row[(t + 2) % width] = f64::INFINITY,
+                _ => {}
+            }
+            x.extend(row);
+            y.push(if r % 11 == 10 { -100 } else { t as i32 });
+        }
+        (x, y)
+    }
+
+    /// The narrow path (blocks of rows) against the per-row passes, row by row ('none') and in
+    /// the call's statistics, for every width around the vector multiples up to the narrow
+    /// limit and past it, with and without class weights.
+    fn blocks_match_rows<E: Element>(tol: f64) {
+        let mut seed = 7u64;
+        let max_width = (NARROW_VECTORS + 1) * E::V::LANES;
+        for width in 1..=max_width {
+            for weighted in [false, true] {
+                let n = 4 * BLOCK + 3;
+                let (x, y) = rows_for(width, n, &mut seed, true);
+                let x: Vec<E> = x.iter().map(|&v| E::from_f64(v)).collect();
+                let w: Vec<E> = (0..width)
+                    .map(|c| E::from_f64(0.5 + c as f64 * 0.25))
+                    .collect();
+                let ce = CrossEntropy::new(weighted.then_some(&w[..]), 0.0, false);
+                let ig = Some(-100);
+                let mut out = vec![E::default(); n];
+                let (l, d) = run_forward(&ce, &x, width, &[], &y, 1, ig, Some(&mut out));
+                let (mut l1, mut d1) = (0.0, 0.0);
+                for r in 0..n {
+                    let row = &x[r * width..(r + 1) * width];
+                    let mut o = [E::default()];
+                    let (lr, dr) =
+                        run_forward(&ce, row, width, &[], &y[r..=r], 1, ig, Some(&mut o));
+                    let (a, b) = (out[r].to_f64(), o[0].to_f64());
+                    let ok = (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * b.abs() + 1e-300;
+                    assert!(ok, "width {width} weighted {weighted} row {r}: {a} vs {b}");
+                    l1 += lr;
+                    d1 += dr;
+                }
+                assert!(l.is_nan() && l1.is_nan(), "width {width}: {l} vs {l1}");
+                assert!((d - d1).abs() <= 1e-12 * d1, "width {width}: {d} vs {d1}");
+                // Without the non-finite rows, the sums agree too.
+                let (x, y) = rows_for(width, n, &mut seed, false);
+                let x: Vec<E> = x.iter().map(|&v| E::from_f64(v)).collect();
+                let (l, _) = run_forward(&ce, &x, width, &[], &y, 1, ig, None);
+                // (These blocks do take the narrow path, up to its width limit.)
+                let clean: [i32; BLOCK] = core::array::from_fn(|k| y[k].max(0));
+                let narrow = width.div_ceil(E::V::LANES) <= NARROW_VECTORS;
+                assert_eq!(narrow_gaps(&x, width, &clean, &mut [0.0; BLOCK]), narrow);
+                let l1: f64 = (0..n)
+                    .map(|r| {
+                        let row = &x[r * width..(r + 1) * width];
+                        run_forward(&ce, row, width, &[], &y[r..=r], 1, ig, None).0
+                    })
+                    .sum();
+                assert!((l - l1).abs() <= tol * l1, "width {width}: {l} vs {l1}");
+            }
+        }
+    }
+
+    /// The batch-wide target check ([`RowLoss::index_range`]) finds what the per-row one did:
+    /// the first target neither ignored nor in `0..C`.
+    #[lossfn_test_macro::kernel_test]
+    fn bad_target_is_the_first_out_of_range() {
+        let x = [0.0f32; 30];
+        let rows = |y: &'static [i32], ignore_index| crate::row_driver::Rows {
+            x: &x[..],
+            width: 5,
+            t: &[],
+            y,
+            y_width: 1,
+            ignore_index,
+        };
+        let ce = CrossEntropy::<f32>::new(None, 0.0, false);
+        let y: &[i32] = &[0, -100, 4, 5, -1, 7];
+        assert_eq!(rows(y, Some(-100)).bad_target(&ce), Some(5));
+        assert_eq!(rows(y, None).bad_target(&ce), Some(-100));
+        assert_eq!(rows(&[0, 1, 2, 3, 4, -1], Some(-1)).bad_target(&ce), None);
+        assert_eq!(
+            rows(&[0, 1, 2, 3, 4, i32::MIN], None).bad_target(&ce),
+            Some(i32::MIN)
+        );
+        // Probability targets have no index to check.
+        let prob = CrossEntropy::<f32>::new(None, 0.0, true);
+        assert_eq!(prob.index_range(5), None);
+    }
+
+    #[lossfn_test_macro::kernel_test]
+    fn narrow_blocks_match_the_row_passes_f32() {
+        blocks_match_rows::<f32>(4e-7);
+    }
+
+    #[lossfn_test_macro::kernel_test]
+    fn narrow_blocks_match_the_row_passes_f64() {
+        blocks_match_rows::<f64>(1e-14);
     }
 }

@@ -174,6 +174,11 @@ pub trait Vector:
     /// Pseudo-maximum `self < o ? o : self` (wasm `pmax`): `self` where either is NaN or they
     /// compare equal.
     fn pmax(self, o: Self) -> Self;
+    /// Every lane set to the [`Vector::pmax`] of all lanes (a row's max across a vector,
+    /// ready to subtract without a scalar round trip): a shuffle and a `pmax` per halving.
+    /// The order is fixed (lanes `i` and `i + LANES/2`, then neighbours), so NaN lanes give
+    /// an order-dependent result: callers that care test for NaN themselves.
+    fn pmax_lanes(self) -> Self;
     /// True if any lane of `m` is set.
     fn any(m: Self::Mask) -> bool;
     /// True if every lane of `m` is set.

@@ -135,6 +135,11 @@ impl<V: Vector> Vector for X2<V> {
         self.0.sum_f64() + self.1.sum_f64()
     }
     #[inline(always)]
+    fn pmax_lanes(self) -> Self {
+        let m = self.0.pmax(self.1).pmax_lanes();
+        X2(m, m)
+    }
+    #[inline(always)]
     fn pow2i(n: Self) -> Self {
         X2(V::pow2i(n.0), V::pow2i(n.1))
     }

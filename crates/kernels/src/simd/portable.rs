@@ -267,6 +267,21 @@ macro_rules! portable_vector {
                 self.zip(o, |a, b| if a < b { b } else { a })
             }
             #[inline(always)]
+            fn pmax_lanes(self) -> Self {
+                // wasm128's order: lanes i and i + n/2, then neighbours.
+                let mut v = self;
+                let mut h = $n / 2;
+                while h > 0 {
+                    let mut sh = v;
+                    for i in 0..$n {
+                        sh.0[i] = v.0[i ^ h];
+                    }
+                    v = v.pmax(sh);
+                    h /= 2;
+                }
+                v
+            }
+            #[inline(always)]
             fn any(m: [bool; $n]) -> bool {
                 m.iter().any(|&b| b)
             }

@@ -287,6 +287,11 @@ impl Vector for F32x4 {
         return F32x4(lane_blend(o.0, self.0, f32x4_lt(self.0, o.0)));
     }
     #[inline(always)]
+    fn pmax_lanes(self) -> Self {
+        let h = self.pmax(F32x4(i32x4_shuffle::<2, 3, 0, 1>(self.0, self.0)));
+        h.pmax(F32x4(i32x4_shuffle::<1, 0, 3, 2>(h.0, h.0)))
+    }
+    #[inline(always)]
     fn any(m: v128) -> bool {
         v128_any_true(m)
     }
@@ -399,6 +404,10 @@ impl Vector for F64x2 {
         return F64x2(f64x2_pmax(self.0, o.0));
         #[cfg(target_feature = "relaxed-simd")]
         return F64x2(lane_blend(o.0, self.0, f64x2_lt(self.0, o.0)));
+    }
+    #[inline(always)]
+    fn pmax_lanes(self) -> Self {
+        self.pmax(F64x2(i64x2_shuffle::<1, 0>(self.0, self.0)))
     }
     #[inline(always)]
     fn any(m: v128) -> bool {
