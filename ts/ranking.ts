@@ -232,16 +232,24 @@ export function listRun(
   const call = { rows: lists, dim: len, dtype, mats: [hostCopy(s, s.data as FloatArray), y] };
   const fwd = kernel<ListCall>(ex, stem, 'forward', dtype);
   const eager = reduction !== 'none' && s.requiresGrad;
+  // The forward's gradient comes scaled by the upstream of a plain `loss.backward()` (1/B for
+  // a mean), so that the usual backward hands it over without another pass over B·L values
+  // (that pass cost a quarter of listNet's call). RankNet's mean divides by the pair count,
+  // known only after the call: its gradient comes unscaled (1) and is scaled in backward.
+  const assumed = reduction === 'mean' && !pairs && lists > 0 ? 1 / lists : 1;
   const { values, sum, sum2, grad } = rowsForward(ex, fn, call, reduction === 'none',
-    (p, count, out, g0) => fwd(p.m0, p.m1, count, len, param, out, p.sum, g0), pairs ? 2 : 1, eager);
+    (p, count, out, g0) => (pairs ? fwd(p.m0, p.m1, count, len, param, out, p.sum, g0) : fwd(p.m0, p.m1, count, len, param, out, p.sum, g0, assumed)),
+    pairs ? 2 : 1, eager);
   let unit = grad;
   const denominator = reduction !== 'mean' ? 1 : pairs ? sum2 : lists;
   return rowLossResult(dtype, { values, shape: [lists], sum, denominator }, gradName, [s], (g, scale) => {
-    if (unit) {
-      // A zero unit gradient stays 0 even for a 0/0 'mean' scale (no pairs: PyTorch's 0).
+    if (unit && g === null && (pairs || scale === assumed)) {
+      // The first backward takes the forward's gradient (RankNet's scaled now: a zero unit
+      // gradient stays 0 even for a 0/0 'mean' scale, no pairs: PyTorch's 0). Another
+      // upstream, or a retained graph's next backward, recomputes from the operands.
       const u = unit;
       unit = null;
-      return [new Tensor(scaleInPlace(u, scale, true), s.shape.slice(), dtype)];
+      return [new Tensor(pairs ? scaleInPlace(u, scale, true) : u, s.shape.slice(), dtype)];
     }
     const ex2 = wasm(fn);
     const bwd = kernel<ListCall>(ex2, stem, 'backward', dtype);

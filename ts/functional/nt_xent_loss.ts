@@ -1,12 +1,12 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
-import { MAX_CONTRAST_ROWS, scaleInPlace } from '../ranking.js';
+import { MAX_CONTRAST_ROWS } from '../ranking.js';
 import { checkShapeOf, floatOperands, withBlocks } from '../ranking.js';
 import { rowLossResult } from '../rowloss.js';
 import { Tensor, type FloatArray } from '../tensor.js';
 import { shapeStr } from '../validate.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from '../wasm/runtime.js';
 
-type Forward = (z1: number, z2: number, n: number, d: number, t: number, out: number, stats: number, sum: number, g1: number, g2: number) => number;
+type Forward = (z1: number, z2: number, n: number, d: number, t: number, out: number, stats: number, sum: number, g1: number, g2: number, gScale: number) => number;
 
 type Backward = (z1: number, z2: number, n: number, d: number, t: number, stats: number, g: number, gScale: number, g1: number, g2: number) => number;
 
@@ -26,9 +26,10 @@ type Backward = (z1: number, z2: number, n: number, d: number, t: number, stats:
  * kernel, only on and above the diagonal (it is symmetric), once for the statistics and once
  * for the gradient. For a reduced loss whose inputs require grad, the forward call computes
  * the gradient too, keeping the tiles between the two passes (up to 32 MB, `2N ≤ 4096` in
- * float32; beyond, they are recomputed and memory stays `O(N·D)`); `backward` then only
- * scales it. Each anchor's log-sum-exp keeps its largest term out of the sum
- * (`shift + log1p(rest)`), so a confident anchor's small loss keeps its digits.
+ * float32; beyond, they are recomputed and memory stays `O(N·D)`); `backward` then hands
+ * it over (it comes scaled for a plain `loss.backward()`; another upstream recomputes). Each
+ * anchor's log-sum-exp keeps its largest term out of the sum (`shift + log1p(rest)`), so a
+ * confident anchor's small loss keeps its digits.
  *
  * @example
  * const z1 = tensor(emb1, [n, d], { requiresGrad: true }), z2 = tensor(emb2, [n, d], { requiresGrad: true });
@@ -60,15 +61,17 @@ export const ntXentLoss = defineLoss({
     const values = o.reduction === 'none' ? new (floatArray(dtype))(m) : null;
     const stats = new Float64Array(3 * m);
     const fwd = kernel<Forward>(ex, 'nt_xent_loss', 'forward', dtype);
-    // A reduced loss that will be differentiated: its gradient comes from this call (unscaled).
+    // A reduced loss that will be differentiated: its gradient comes from this call, scaled by
+    // the upstream of a plain `loss.backward()` (1/2N for a mean) so that backward hands it over.
     const [e1, e2] = o.reduction === 'none' ? [false, false] : [a.requiresGrad, b.requiresGrad];
+    const assumed = o.reduction === 'mean' && m > 0 ? 1 / m : 1;
     let unit: (FloatArray | null)[] | null = [null, null];
     const sizes = [n * d * bytes, n * d * bytes, m * bytes, 3 * m * 8, 16, e1 ? n * d * bytes : 0, e2 ? n * d * bytes : 0];
     const sum = withBlocks(ex, fn, sizes, ([p1, p2, pout, pst, psum, pg1, pg2]) => {
       const heap = heapOf(ex, dtype);
       heap.set(a.data, p1 / bytes);
       heap.set(b.data, p2 / bytes);
-      check(ex, fn, fwd(p1, p2, n, d, o.temperature, values ? pout : 0, pst, psum, e1 ? pg1 : 0, e2 ? pg2 : 0));
+      check(ex, fn, fwd(p1, p2, n, d, o.temperature, values ? pout : 0, pst, psum, e1 ? pg1 : 0, e2 ? pg2 : 0, assumed));
       const h = heapOf(ex, dtype);
       if (values) values.set(h.subarray(pout / bytes, pout / bytes + m));
       unit = [e1 ? h.slice(pg1 / bytes, pg1 / bytes + n * d) : null, e2 ? h.slice(pg2 / bytes, pg2 / bytes + n * d) : null];
@@ -78,11 +81,12 @@ export const ntXentLoss = defineLoss({
     });
     const red = { values, shape: [m], sum, denominator: o.reduction === 'mean' ? m : 1 };
     return rowLossResult(dtype, red, 'NtXentLossBackward', [a, b], (g, scale) => {
-      if (unit && (e1 || e2)) {
-        // The first backward takes the forward's gradient; a retained graph's next one recomputes.
+      if (unit && (e1 || e2) && g === null && scale === assumed) {
+        // The first backward takes the forward's gradient; another upstream, or a retained
+        // graph's next backward, recomputes.
         const u: (FloatArray | null)[] = unit;
         unit = null;
-        return u.map((x, i) => (x ? new Tensor(scaleInPlace(x, scale), [a, b][i].shape.slice(), dtype) : null));
+        return u.map((x, i) => (x ? new Tensor(x, [a, b][i].shape.slice(), dtype) : null));
       }
       const ex2 = wasm(fn);
       const bwd = kernel<Backward>(ex2, 'nt_xent_loss', 'backward', dtype);

@@ -30,11 +30,13 @@
 //! Contrastive (`stats` holds `3·anchors` f64 written by the forward pass and read back by the
 //! backward pass; `out` one loss per anchor):
 //! - `lossfn_nt_xent_loss_forward_<t>(z1, z2, pairs, dim, temperature, out, stats, sum_out, g1,
-//!   g2)`, `…_backward_<t>(z1, z2, pairs, dim, temperature, stats, g, g_scale, g1, g2)`; anchors
-//!   `2·pairs`, temperature finite and > 0. The forward's `g1`, `g2` (0 = not wanted) receive
-//!   `∂(Σ l)/∂z` computed in the same call (the reduced losses' gradient, unscaled).
+//!   g2, g_scale)`, `…_backward_<t>(z1, z2, pairs, dim, temperature, stats, g, g_scale, g1, g2)`;
+//!   anchors `2·pairs`, temperature finite and > 0. The forward's `g1`, `g2` (0 = not wanted)
+//!   receive `∂(g_scale·Σ l)/∂z` computed in the same call (the reduced loss's gradient for the
+//!   upstream the caller expects, so that it needs no scaling pass).
 //! - `lossfn_sup_con_loss_forward_<t>(f, labels, batch, views, dim, temperature,
-//!   base_temperature, one, out, stats, sum_out, gf)` (`gf` as NT-Xent's forward `g1`), `…_backward_<t>(f, labels, batch, views, dim,
+//!   base_temperature, one, out, stats, sum_out, gf)` (`gf` as NT-Xent's forward `g1`, unscaled:
+//!   an upstream of 1 per anchor), `…_backward_<t>(f, labels, batch, views, dim,
 //!   temperature, base_temperature, one, stats, g, g_scale, gf)`; `f` is `batch × views × dim`,
 //!   `labels` 0 or `batch` i32 class ids in `0..batch`; anchors `batch` (`one` = 1) or
 //!   `batch·views`; temperatures finite and > 0.
@@ -46,10 +48,12 @@
 //!   len, weight, g, g_scale, gs)`.
 //! - `lossfn_list_net_loss_*`, `lossfn_list_mle_loss_*` (`param` = eps, finite and > 0),
 //!   `lossfn_approx_ndcg_loss_*` (`param` = alpha, finite and > 0):
-//!   `…_forward_<t>(s, y, lists, len, param, out, sum_out, gs)`, `…_backward_<t>(s, y, lists,
-//!   len, param, g, g_scale, gs)`.
-//! - The forwards' `gs` (0 = not wanted) receives `∂(Σ l)/∂s` computed in the same call (an
-//!   upstream of 1 per list; the caller scales it).
+//!   `…_forward_<t>(s, y, lists, len, param, out, sum_out, gs, g_scale)`, `…_backward_<t>(s, y,
+//!   lists, len, param, g, g_scale, gs)`.
+//! - The forwards' `gs` (0 = not wanted) receives the gradient computed in the same call:
+//!   RankNet's `∂(Σ l)/∂s` (an upstream of 1 per list: its mean's denominator, the pair count,
+//!   is only known after the call, so the caller scales it), the others' `∂(g_scale·Σ l)/∂s`
+//!   (`g_scale`: the upstream the caller expects, so that it needs no scaling pass).
 
 use crate::{fail, operand, output, product, required, upstream, STATUS_BAD_PARAM};
 use lossfn_kernels::loss::approx_ndcg_loss::ApproxNdcgLoss;
@@ -362,7 +366,7 @@ macro_rules! contrastive_exports {
         export!(concat!("lossfn_nt_xent_loss_forward_", stringify!($t)),
             (
                 z1: u32, z2: u32, pairs: u32, dim: u32, temperature: f64, out: u32, stats: u32,
-                sum_out: u32, g1: u32, g2: u32,
+                sum_out: u32, g1: u32, g2: u32, g_scale: f64,
             ) {
             let n = area(pairs, dim)?;
             let a = required("z1", operand::<$t>("z1", z1, n)?)?;
@@ -372,7 +376,7 @@ macro_rules! contrastive_exports {
             let st = required("stats", output::<f64>("stats", stats, product("stats", &[3, anchors])?)?)?;
             let grads = [output::<$t>("grad_z1", g1, n)?, output::<$t>("grad_z2", g2, n)?];
             let k = nt_xent(pairs, dim, temperature)?;
-            write_sum(sum_out, k.forward(a, b, out, st, grads))
+            write_sum(sum_out, k.forward(a, b, out, st, grads, g_scale))
         });
         export!(concat!("lossfn_nt_xent_loss_backward_", stringify!($t)),
             (
@@ -552,11 +556,12 @@ macro_rules! list_exports {
     };
     ($t:ident, $stem:ident, $make:ident) => {
         export!(concat!("lossfn_", stringify!($stem), "_forward_", stringify!($t)),
-            (s: u32, y: u32, lists: u32, len: u32, param: f64, out: u32, sum_out: u32, gs: u32) {
+            (s: u32, y: u32, lists: u32, len: u32, param: f64, out: u32, sum_out: u32, gs: u32,
+                g_scale: f64) {
             let (s, y) = list_operands::<$t>(s, y, lists, len)?;
             let out = output::<$t>("out", out, lists)?;
             let gs = output::<$t>("grad_scores", gs, product("lists × len", &[lists, len])?)?;
-            write_sum(sum_out, $make(len, param)?.forward(s, y, out, gs))
+            write_sum(sum_out, $make(len, param)?.forward(s, y, out, gs.map(|o| (o, g_scale))))
         });
         export!(concat!("lossfn_", stringify!($stem), "_backward_", stringify!($t)),
             (s: u32, y: u32, lists: u32, len: u32, param: f64, g: u32, g_scale: f64, gs: u32) {

@@ -78,17 +78,18 @@ impl ListMleLoss {
         }
     }
 
-    /// Writes each list's loss into `out` when given; returns `Σ l`. With `gs`, also writes
-    /// `∂(Σ_b l_b)/∂s` (an upstream of 1 per list).
+    /// Writes each list's loss into `out` when given; returns `Σ l`. With `gs = (out, g)`, also
+    /// writes `∂(g·Σ_b l_b)/∂s` (the reduced loss's gradient for the upstream `g`, the caller's
+    /// expected one, so that it needs no rescaling pass).
     pub fn forward<E: Element>(
         &self,
         s: &[E],
         y: &[E],
         mut out: Option<&mut [E]>,
-        gs: Option<&mut [E]>,
+        gs: Option<(&mut [E], f64)>,
     ) -> f64 {
-        if let Some(gs) = gs {
-            self.backward(s, y, &Upstream::Scalar(E::from_f64(1.0)), gs);
+        if let Some((gs, g)) = gs {
+            self.backward(s, y, &Upstream::Scalar(E::from_f64(g)), gs);
         }
         let l = self.len;
         let mut w = self.scratch();

@@ -108,16 +108,23 @@ impl ListNetLoss {
         }
     }
 
-    /// Writes each list's loss into `out` when given; returns `Σ l`. With `gs`, also writes
-    /// `∂(Σ_b l_b)/∂s` (an upstream of 1 per list) from the same softmaxes.
+    /// Writes each list's loss into `out` when given; returns `Σ l`. With `gs = (out, g)`, also
+    /// writes `∂(g·Σ_b l_b)/∂s` from the same softmaxes: the reduced loss's gradient for the
+    /// upstream `g` the caller expects (`1/B` for a mean), scaled here in the pass that writes
+    /// it rather than by a second pass over `B·L` values.
     pub fn forward<E: Element>(
         &self,
         s: &[E],
         y: &[E],
         mut out: Option<&mut [E]>,
-        mut gs: Option<&mut [E]>,
+        gs: Option<(&mut [E], f64)>,
     ) -> f64 {
         let l = self.len;
+        // As the backward pass's upstream (an element), so both passes give the same gradient.
+        let (mut gs, g) = match gs {
+            Some((o, g)) => (Some(o), E::from_f64(g).to_f64()),
+            None => (None, 1.0),
+        };
         let mut sm = self.scratch::<E>();
         let mut r = vec![E::default(); l];
         let mut total = crate::driver::Sum::default();
@@ -125,8 +132,8 @@ impl ListNetLoss {
             let grow = gs.as_deref_mut().map(|g| &mut g[b * l..(b + 1) * l]);
             let v = match self.softmaxes(&s[b * l..(b + 1) * l], &y[b * l..(b + 1) * l], &mut sm) {
                 None => {
-                    if let Some(g) = grow {
-                        g.fill(E::default());
+                    if let Some(o) = grow {
+                        o.fill(E::default());
                     }
                     f64::NAN
                 }
@@ -141,7 +148,7 @@ impl ListNetLoss {
                     // for the gradient, r = t·p/(p + eps) in the same pass.
                     let v = match grow {
                         None => row_sums(rows, l, |[es, ey, _]| [ey * iy * ln(es * is + eps)])[0],
-                        Some(g) => {
+                        Some(grad) => {
                             let [v, sum_r] =
                                 row_map_sums(rows, [Some(&mut r[..]), None], l, |[es, ey, _]| {
                                     let (p, t) = (es * is, ey * iy);
@@ -149,7 +156,7 @@ impl ListNetLoss {
                                     let rj = t * p / pe;
                                     ([rj, rj], [t * ln(pe), rj])
                                 });
-                            self.spread(&sm, &r, sum_r, 1.0, g);
+                            self.spread(&sm, &r, sum_r, g, grad);
                             v
                         }
                     };

@@ -82,9 +82,11 @@ impl NtXentLoss {
 
     /// Writes the `2N` per-anchor losses into `out` when given and the statistics the backward
     /// pass needs into `stats` (`3·2N`: shifts, log-sums, positive counts); returns `Σ l`.
-    /// With `grads` (`∂z1`, `∂z2`, each when given) it also writes `∂(Σ_k l_k)/∂z` in the same
-    /// call, keeping the score tiles between its two passes (see
-    /// [`Contrast::forward_with_grad`]): the reduced losses' gradient, for the caller to scale.
+    /// With `grads` (`∂z1`, `∂z2`, each when given) it also writes `∂(g·Σ_k l_k)/∂z` in the
+    /// same call, keeping the score tiles between its two passes (see
+    /// [`Contrast::forward_with_grad`]): the reduced loss's gradient for the upstream `g` the
+    /// caller expects (`1/2N` for a mean), scaled in the normalisation's chain rule, which
+    /// writes it anyway, rather than by a second pass over `2N·D` values.
     pub fn forward<E: Element>(
         &self,
         z1: &[E],
@@ -92,6 +94,7 @@ impl NtXentLoss {
         out: Option<&mut [E]>,
         stats: &mut [f64],
         grads: [Option<&mut [E]>; 2],
+        g: f64,
     ) -> f64 {
         let m = self.views();
         if m == 0 {
@@ -103,7 +106,7 @@ impl NtXentLoss {
         let st = if grads.iter().any(Option::is_some) {
             let mut dz = gram.grad_buffer();
             let st = c.forward_with_grad(KEEP_BYTES, &mut dz);
-            self.chain(&gram, &norms, &dz, grads);
+            self.chain(&gram, &norms, &dz, grads, g);
             st
         } else {
             c.forward()
@@ -153,16 +156,18 @@ impl NtXentLoss {
         let mut dz = gram.grad_buffer();
         self.contrast(&gram, &ids)
             .backward(&st, |i| upstream_at(g, i), &mut dz);
-        self.chain(&gram, &norms, &dz, grads);
+        self.chain(&gram, &norms, &dz, grads, 1.0);
     }
 
-    /// From `∂ẑ` (`dz`, a gram gradient buffer) to `∂z1`, `∂z2` through the normalisation.
+    /// From `∂ẑ` (`dz`, a gram gradient buffer) to `∂z1`, `∂z2` through the normalisation,
+    /// times `scale`.
     fn chain<E: Element>(
         &self,
         gram: &Gram<E>,
         norms: &[f64],
         dz: &[E],
         grads: [Option<&mut [E]>; 2],
+        scale: f64,
     ) {
         let (n, d) = (self.pairs, self.dim);
         let [mut g1, mut g2] = grads;
@@ -178,9 +183,9 @@ impl NtXentLoss {
             // (∂ẑ − ẑ·(ẑ·∂ẑ)) / ‖z‖, the projection first: for D = 1 it is exactly 0.
             let (dot, inv) = if norm >= EPS {
                 let [dot] = row_sums([zh, dzh, dzh], d, |[a, b, _]| [a * b]);
-                (dot, 1.0 / norm)
+                (dot, scale / norm)
             } else {
-                (0.0, 1.0 / EPS)
+                (0.0, scale / EPS)
             };
             // In f64, rounded once: the projection can cancel (∂ẑ nearly along ẑ).
             for ((o, &gk), &zk) in out.iter_mut().zip(dzh).zip(zh) {
