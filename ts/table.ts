@@ -304,13 +304,16 @@ export function defineLoss<const A extends readonly string[], S extends Specs, c
   spec: LossSpec<A, S, N, X>,
 ): LossFn<A, S, N, X> {
   const n = spec.args.length;
+  // The all-defaults config, for calls without options (prepared on first use: a WeakMap
+  // lookup per call is a measurable part of a small call).
+  let defaults: ConfigOf<S> | null = null;
   const f = (...args: unknown[]): Tensor => {
     if (args.length > n + 1) {
       throw new TypeError(`${spec.name}: takes ${n} tensor argument${n === 1 ? '' : 's'} (${spec.args.join(', ')}) and an options object, got ${args.length} arguments`);
     }
     try {
       const [positional, options] = splitArgs(spec, args);
-      const o = parseOptions(spec.name, spec.options, options);
+      const o = options === undefined ? (defaults ??= parseOptions(spec.name, spec.options, undefined)) : parseOptions(spec.name, spec.options, options);
       return runGuarded(spec, spec.name, positional as unknown as X, o);
     } catch (e) {
       throw namedError(spec.name, e);
