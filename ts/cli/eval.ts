@@ -147,6 +147,8 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
     throw e;
   }
 
+  // Workers start now, while the first batch is read (the batch fixes their setup).
+  const spawned = Pool.spawn(o.workers, script);
   const inputGroup = groups.find((g) => g.args.includes(0)) as Group;
   const progress = o.progress ? new Progress(inputGroup.reader.totalRows) : null;
   let pool: Pool | null = null;
@@ -255,7 +257,8 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
         const file = defaultWasmVariant() === 'relaxed' ? './lossfn-relaxed.wasm' : './lossfn.wasm';
         const bytes = await readFile(new URL(file, script));
         const module = await WebAssembly.compile(bytes);
-        pool = await Pool.start(o.workers, script, { module, dtype, losses: plans, perSample: o.perSample !== null });
+        pool = spawned;
+        await pool.setup({ module, dtype, losses: plans, perSample: o.perSample !== null });
       }
       if (!wants(batch)) {
         recycle(args.map((a) => a.data.buffer as ArrayBuffer));
@@ -301,7 +304,7 @@ export async function runEval(o: EvalOptions, script: URL): Promise<{ results: R
     else if (o.perSample !== null) await import('node:fs/promises').then((f) => f.rm(o.perSample as string, { force: true }));
     throw e;
   } finally {
-    await (pool as Pool | null)?.close();
+    await spawned.close();
     await Promise.all(groups.map((g) => g.reader.close().catch(() => undefined)));
   }
 }

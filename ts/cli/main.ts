@@ -11,7 +11,7 @@ import { COMPARE_USAGE, cmdCompare } from './compare.js';
 import { DataError, UsageError } from './errors.js';
 import { defaultWorkers, GROUP_BATCHES, runEval, type ArgSource, type CliState, type Result } from './eval.js';
 import { formatOf, FORMATS, type Format } from './readers.js';
-import { workerMain, type WorkerSetup } from './work.js';
+import { workerMain } from './work.js';
 
 const USAGE = `usage: lossfn eval --loss <name>[,<name>…] --input <file> [--target <file>] [--var <file>]
                    [--input-column c] [--target-column c] [--var-column c] [--option [loss.]k=v …]
@@ -266,8 +266,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (!isMainThread && (workerData as { lossfnWorker?: WorkerSetup } | null)?.lossfnWorker) {
-  void workerMain((workerData as { lossfnWorker: WorkerSetup }).lossfnWorker, parentPort as NonNullable<typeof parentPort>);
+if (!isMainThread && (workerData as { lossfnWorker?: boolean } | null)?.lossfnWorker) {
+  workerMain(parentPort as unknown as Parameters<typeof workerMain>[0]);
 } else if (isMainThread) {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

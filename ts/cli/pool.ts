@@ -12,27 +12,56 @@ export class Pool {
   private workers: Worker[] = [];
   private current = new Map<Worker, { done: (r: WorkerReply) => void; fail: (e: Error) => void }>();
   private broken: Error | null = null;
+  private early = new Map<Worker, (e: Error) => void>();
 
   private constructor() {}
 
-  /** Starts `n` workers from `script` and waits until each has initialised lossfn. */
-  static async start(n: number, script: URL, setup: WorkerSetup): Promise<Pool> {
+  /**
+   * Starts `n` workers from `script` without waiting: thread start and bundle load (tens of ms
+   * each) overlap the first batch's read. {@link setup} then hands them the run's settings.
+   */
+  static spawn(n: number, script: URL): Pool {
     const pool = new Pool();
-    await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
-      const w = new Worker(script, { workerData: { lossfnWorker: setup } });
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(script, { workerData: { lossfnWorker: true } });
       pool.workers.push(w);
+      // Until setup() listens, a start-up failure is kept for it.
+      const early = (e: Error): void => void (pool.broken ??= e);
+      w.on('error', early);
+      pool.early.set(w, early);
+    }
+    return pool;
+  }
+
+  /** Sends every spawned worker the run's settings and waits until each has initialised lossfn. */
+  async setup(setup: WorkerSetup): Promise<void> {
+    if (this.broken !== null) throw this.broken;
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve, reject) => {
+      w.off('error', this.early.get(w) as (e: Error) => void);
       w.once('error', reject);
       const onReady = (m: { type: string }): void => {
         if (m.type !== 'ready') return;
         w.off('message', onReady);
         w.off('error', reject);
-        w.on('message', (r: WorkerReply) => pool.finished(w, r));
-        w.on('error', (e: Error) => pool.crashed(w, e));
-        pool.release(w);
+        w.on('message', (r: WorkerReply) => this.finished(w, r));
+        w.on('error', (e: Error) => this.crashed(w, e));
+        this.release(w);
         resolve();
       };
       w.on('message', onReady);
+      w.postMessage({ type: 'setup', setup });
     })));
+  }
+
+  /** Starts `n` workers from `script` and waits until each has initialised lossfn. */
+  static async start(n: number, script: URL, setup: WorkerSetup): Promise<Pool> {
+    const pool = Pool.spawn(n, script);
+    try {
+      await pool.setup(setup);
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
     return pool;
   }
 

@@ -168,19 +168,27 @@ export function runBatch(setup: WorkerSetup, msg: BatchMessage): BatchReply {
   }
 }
 
-/** The worker's message loop (called from the bundle when it starts as a worker thread). */
-export async function workerMain(
-  setup: WorkerSetup,
-  port: { on(ev: 'message', f: (m: BatchMessage | { type: 'stop' }) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void },
-): Promise<void> {
-  await init({ wasm: setup.module });
-  port.on('message', (m) => {
-    if (m.type === 'stop') process.exit(0);
-    const recycle = [...new Set(m.args.map((a) => a.data.buffer as ArrayBuffer))];
-    const reply = { ...runBatch(setup, m), recycle } as WorkerReply;
-    const transfer = [...recycle];
-    if (reply.type === 'result' && reply.perSample) transfer.push(reply.perSample.buffer as ArrayBuffer);
-    port.postMessage(reply, transfer);
+/** The worker's message loop (called from the bundle when it starts as a worker thread): the
+ * first message is the run's setup (workers start before the first batch fixes it). */
+export function workerMain(
+  port: {
+    once(ev: 'message', f: (m: { type: 'setup'; setup: WorkerSetup }) => void): void;
+    on(ev: 'message', f: (m: BatchMessage | { type: 'stop' }) => void): void;
+    postMessage(m: unknown, transfer?: ArrayBuffer[]): void;
+  },
+): void {
+  port.once('message', (first) => {
+    const setup = first.setup;
+    void init({ wasm: setup.module }).then(() => {
+      port.on('message', (m) => {
+        if (m.type === 'stop') process.exit(0);
+        const recycle = [...new Set(m.args.map((a) => a.data.buffer as ArrayBuffer))];
+        const reply = { ...runBatch(setup, m), recycle } as WorkerReply;
+        const transfer = [...recycle];
+        if (reply.type === 'result' && reply.perSample) transfer.push(reply.perSample.buffer as ArrayBuffer);
+        port.postMessage(reply, transfer);
+      });
+      port.postMessage({ type: 'ready' });
+    });
   });
-  port.postMessage({ type: 'ready' });
 }
