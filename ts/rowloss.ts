@@ -269,6 +269,30 @@ function wholeRows(call: RowLossCall): boolean {
   return call.layout.c * floatBytes(call.input.dtype) <= rowBytes || call.streams === false;
 }
 
+/**
+ * Stages classes [start, start + n) of row `r`'s x, t and w into the stream slots `s`, or points
+ * at them where they are read in place (`xAt`/`tAt`/`wAt` ≥ 0), and returns the addresses the
+ * piece kernel reads: the one piece-staging step of the streamed forward and backward.
+ */
+function stagePieceOperands(
+  ex: Exports, call: RowLossCall, s: { x: number; t: number; w: number },
+  xAt: number, tAt: number, wAt: number, r: number, start: number, n: number,
+): [number, number, number] {
+  const { input: x, layout } = call;
+  const t = call.target ?? null;
+  const w = call.weight ?? null;
+  const bytes = floatBytes(x.dtype);
+  const heap = heapOf(ex, x.dtype);
+  let [px, pt, pw] = [s.x, s.t, s.w];
+  if (xAt >= 0) px = xAt + (r * layout.c + start) * bytes;
+  else stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
+  if (t && tAt >= 0) pt = tAt + (r * layout.c + start) * bytes;
+  else if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
+  if (w && wAt >= 0) pw = wAt + start * bytes;
+  else if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
+  return [px, pt, pw];
+}
+
 /** The forward over every row: fills `values` ('none'), returns the statistics. */
 function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArray | null): number[] {
   const { fn, input: x, layout } = call;
@@ -319,13 +343,7 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
     let pt = s.t;
     let pw = s.w;
     const stagePiece = (start: number, n: number): void => {
-      const heap = heapOf(ex, dtype);
-      if (xAt >= 0) px = xAt + (r * c + start) * bytes;
-      else stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
-      if (t && tAt >= 0) pt = tAt + (r * c + start) * bytes;
-      else if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
-      if (w && wAt >= 0) pw = wAt + start * bytes;
-      else if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
+      [px, pt, pw] = stagePieceOperands(ex, call, s, xAt, tAt, wAt, r, start, n);
     };
     const step = (st: number, pass: number, start: number, n: number, out = 0): void => {
       check(ex, fn, k.piece(st, pass, s.state, px, t ? pt : 0, y ? s.y : 0, a.yWidth, w ? pw : 0, w ? n : a.classes, start, n, c,
@@ -431,14 +449,8 @@ function runBackward(
         a.p0, a.p1, a.p2, withG ? s.g : 0, rowScale, 0, s.value, 2, gx ? s.gx : 0, gt ? s.gt : 0));
     };
     const stage = (start: number, n: number): void => {
-      const heap = heapOf(ex, dtype);
-      if (xAt >= 0) px = xAt + (r * c + start) * bytes;
-      else stageRowPiece(heap, s.x / bytes, x.data, layout, r, start, n);
-      if (t && tAt >= 0) pt = tAt + (r * c + start) * bytes;
-      else if (t) stageRowPiece(heap, s.t / bytes, t.data, layout, r, start, n);
-      if (w && wAt >= 0) pw = wAt + start * bytes;
-      else if (w) heap.set(w.data.subarray(start, start + n), s.w / bytes);
-      if (withG) stageRowPiece(heap, s.g / bytes, g, layout, r, start, n);
+      [px, pt, pw] = stagePieceOperands(ex, call, s, xAt, tAt, wAt, r, start, n);
+      if (withG) stageRowPiece(heapOf(ex, dtype), s.g / bytes, g, layout, r, start, n);
     };
     step(0, 0, 0, 0);
     const passes = views(ex).f64[s.value / 8 + 1];
