@@ -160,6 +160,14 @@ function checkedShape(fn: string, shape: unknown): readonly number[] {
   return out;
 }
 
+/** The checked, interned `shape` of data holding `length` elements (PyTorch's message when
+ * the sizes' product differs). */
+function shapeFor(fn: string, shape: unknown, length: number): readonly number[] {
+  const sh = checkedShape(fn, shape);
+  if (numel(sh) !== length) throw new Error(`${fn}: shape '[${sh.join(', ')}]' is invalid for input of size ${length}`);
+  return sh;
+}
+
 /** A dense, row-major n-dimensional array, as `torch.Tensor`. */
 export class Tensor<D extends DType = DType> {
   readonly #shape: number[];
@@ -196,12 +204,8 @@ export class Tensor<D extends DType = DType> {
     if (!holds(data, dtype)) {
       throw new TypeError(`${fn}: argument 'data' must be a ${ARRAY_CTOR[dtype].name} for dtype ${dtype}, got ${describe(data)}`);
     }
-    const sh = checkedShape(fn, shape);
-    let n = 1;
-    for (let i = 0; i < sh.length; i++) n *= sh[i];
-    if (n !== data.length) {
-      throw new Error(`${fn}: shape '[${sh.join(', ')}]' is invalid for input of size ${data.length}`);
-    }
+    const sh = shapeFor(fn, shape, data.length);
+    const n = data.length;
     if (typeof requiresGrad !== 'boolean') throw new TypeError(`${fn}: argument 'requiresGrad' must be a boolean, got ${describe(requiresGrad)}`);
     if (requiresGrad && !isFloatDType(dtype)) {
       throw new TypeError(`${fn}: only tensors of floating point dtype can require gradients, got ${dtype}`);
@@ -587,14 +591,7 @@ export function tensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | For
       const dtype = nativeDType(data);
       if (dtype !== undefined) {
         const d = data as AnyTypedArray;
-        let sh: readonly number[];
-        if (shape === undefined) sh = shape1(d.length);
-        else {
-          sh = checkedShape('tensor', shape);
-          let n = 1;
-          for (let i = 0; i < sh.length; i++) n *= sh[i];
-          if (n !== d.length) throw new Error(`tensor: shape '[${sh.join(', ')}]' is invalid for input of size ${d.length}`);
-        }
+        const sh = shape === undefined ? shape1(d.length) : shapeFor('tensor', shape, d.length);
         return new Tensor(d, sh, dtype, false, null, TRUSTED);
       }
     }
@@ -647,10 +644,7 @@ function makeTensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | Foreig
   if (shape === undefined) {
     sh = inferred;
   } else {
-    sh = checkedShape(fn, shape);
-    if (numel(sh) !== arr.length) {
-      throw new Error(`${fn}: shape '[${sh.join(', ')}]' is invalid for input of size ${arr.length}`);
-    }
+    sh = shapeFor(fn, shape, arr.length);
   }
   const dtype = dtypeOfArray(arr);
   const requiresGrad = gradOpt ?? false;
