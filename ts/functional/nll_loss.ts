@@ -76,30 +76,17 @@ export const nllLoss = defineLoss({
     // weights as stored (in the input's precision).
     const den = new Sum();
     let count = 0;
-    if (layout.s === 1 && wd === null) {
-      // (N, C) without weights, the common case, as its own loop: one pass, no per-row branches
-      // but the target's (a small call spends most of its time here).
-      for (let r = 0, at = 0; r < rows; r++, at += c) {
-        const y = ys[r];
-        if (y === ignore) continue;
-        if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
-        picked[r] = xd[at + y];
+    for (let r = 0; r < rows; r++) {
+      const y = ys[r];
+      if (y === ignore) continue;
+      if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
+      picked[r] = xd[rowClassOffset(layout, r, y)];
+      if (wd === null) {
         wy[r] = 1;
         count++;
-      }
-    } else {
-      for (let r = 0; r < rows; r++) {
-        const y = ys[r];
-        if (y === ignore) continue;
-        if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
-        picked[r] = xd[rowClassOffset(layout, r, y)];
-        if (wd === null) {
-          wy[r] = 1;
-          count++;
-        } else {
-          wy[r] = wd[y];
-          den.add(wy[r]);
-        }
+      } else {
+        wy[r] = wd[y];
+        den.add(wy[r]);
       }
     }
     const inner = elementwise({
@@ -120,7 +107,7 @@ export const nllLoss = defineLoss({
           const gx = new Ctor(x.numel());
           for (let r = 0; r < rows; r++) {
             const y = ys[r];
-            if (y !== ignore) gx[layout.s === 1 ? r * layout.c + y : rowClassOffset(layout, r, y)] = gp[r] as number;
+            if (y !== ignore) gx[rowClassOffset(layout, r, y)] = gp[r] as number;
           }
           return [new Tensor(gx, x.shape, x.dtype)];
         },
