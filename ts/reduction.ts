@@ -34,14 +34,14 @@ export class Sum {
   private c = 0;
   add(v: number): void {
     const t = this.s + v;
-    // An overflowed (±inf) or NaN sum stays as IEEE makes it: compensating would give inf − inf.
-    if (Number.isFinite(t)) {
-      if (Math.abs(this.s) >= Math.abs(v)) this.c += this.s - t + v;
-      else this.c += v - t + this.s;
-    }
+    if (Math.abs(this.s) >= Math.abs(v)) this.c += this.s - t + v;
+    else this.c += v - t + this.s;
     this.s = t;
   }
   value(): number {
+    // An overflowed (±inf) or NaN sum stays as IEEE makes it (the compensation is then inf − inf
+    // or NaN, and unused). A sum that once left the finite numbers never comes back, so this
+    // one test at the end stands for one per addition.
     return Number.isFinite(this.s) ? this.s + this.c : this.s;
   }
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { F, init, nn, tensor } from '../../ts/index.js';
-import { describeGolden } from '../helpers/golden.js';
+import { describeGolden, expectClose, loadGolden, toTensor } from '../helpers/golden.js';
 import { expectAllClose, idx, logSoftmax, rng } from '../helpers/rows.js';
 
 describeGolden('nll_loss');
@@ -65,5 +65,27 @@ describe('nllLoss', () => {
     const l = F.nllLoss(tensor(x, [n, c], { dtype: 'float64' }), idx(ys), { reduction: 'sum' });
     const want = ys.reduce((s, y, i) => s - x[i * c + y], 0);
     expect(Math.abs(l.item() - want)).toBeLessThan(1e-9 * Math.abs(want));
+  });
+
+  it('without a graph, reduced results (summed in the gathering pass) match every golden case, int64 and int32 targets, and equal the graph path', () => {
+    // The reduced no-graph path sums −w_y·x[r, y_r] in TS (ts/functional/nll_loss.ts,
+    // pickedSum); the golden cases run with requiresGrad, through the elementwise kernel.
+    const cases = loadGolden('nll_loss').cases.filter((c) => c.options.reduction !== 'none');
+    expect(cases.length).toBeGreaterThan(40);
+    for (const c of cases) {
+      const options: Record<string, unknown> = { ...c.options };
+      if (c.options.weight) options.weight = toTensor(c.options.weight as never, c.dtype);
+      for (const dtype of ['int64', 'int32'] as const) {
+        const x = toTensor(c.args[0], c.dtype);
+        const t = tensor(c.args[1].data.map(Number), c.args[1].shape, { dtype });
+        const out = F.nllLoss(x, t, options);
+        expectClose(out, c.output, c.rtol, c.atol, `${c.name} (no graph, ${dtype} targets)`);
+        const graph = F.nllLoss(toTensor(c.args[0], c.dtype, true), t, options).item();
+        // Both sums are compensated: at most the final rounding apart.
+        const tol = (c.dtype === 'float32' ? 2 ** -23 : 2 ** -51) * Math.abs(graph);
+        if (Number.isNaN(graph)) expect(out.item()).toBeNaN();
+        else expect(Math.abs(out.item() - graph), c.name).toBeLessThanOrEqual(tol);
+      }
+    }
   });
 });

@@ -2,14 +2,125 @@ import { defineLoss, opt, type LossOptions } from '../table.js';
 import { indexRowChecks } from '../rowloss.js';
 import { checkIndexTargets, indexTargets, targetOutOfBounds } from '../classdim.js';
 import { elementwise, NO_PARAMS } from '../elementwise.js';
-import { Sum } from '../reduction.js';
-import { Tensor, type FloatArray } from '../tensor.js';
+import { reduceSum, Sum } from '../reduction.js';
+import { scalarTensor, Tensor, type FloatArray } from '../tensor.js';
 import { hostCopy } from '../wasm_tensor.js';
 import type { ClassLayout } from '../classdim.js';
 
 /** Offset in the input (laid out (N, C, S)) of row `row`'s class `y`. */
 function rowClassOffset(l: ClassLayout, row: number, y: number): number {
   return l.s === 1 ? row * l.c + y : Math.floor(row / l.s) * l.c * l.s + (row % l.s) + y * l.s;
+}
+
+/**
+ * {@link pickedSum} on (N, C) without weights, the common case: Sum's Neumaier step on locals,
+ * in a function of its own (nllLoss (1000, 1000) measured 3.0–3.4 µs a call with this loop in
+ * pickedSum, 2.2–2.4 µs here).
+ */
+function pickedSum2d(
+  fn: string, xd: FloatArray, ys: ArrayLike<number>, c: number, rows: number, ignore: number, unchecked: boolean,
+): [number, number] {
+  let s = 0;
+  let comp = 0;
+  let count = 0;
+  for (let r = 0, at = 0; r < rows; r++, at += c) {
+    const y = ys[r];
+    if (y === ignore) continue;
+    if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
+    const v = -xd[at + y];
+    const t = s + v;
+    if (Math.abs(s) >= Math.abs(v)) comp += s - t + v;
+    else comp += v - t + s;
+    s = t;
+    count++;
+  }
+  return [Number.isFinite(s) ? s + comp : s, count];
+}
+
+/**
+ * The reduced loss of a call without a graph, in the pass that reads each row's `x[r, y_r]`:
+ * `[Σ −w_y·x[r, y_r], Σ w_y]` over the non-ignored rows, both compensated sums (the weights'
+ * as stored, in the input's precision), targets range-checked when `unchecked`. Each term is
+ * the kernel's (crates/kernels/src/loss/nll_loss.rs): −x exactly, or w·x rounded once to the
+ * input's precision. Nothing else is needed: staging the gathered values for the elementwise
+ * kernel cost more than the kernel's work (nllLoss (1000, 1000): 4.1 µs a call that way).
+ */
+function pickedSum(
+  fn: string, xd: FloatArray, ys: ArrayLike<number>, layout: ClassLayout, wd: FloatArray | null,
+  ignore: number, unchecked: boolean,
+): [number, number] {
+  const rows = layout.rows;
+  const c = layout.c;
+  if (wd === null && layout.s === 1) return pickedSum2d(fn, xd, ys, c, rows, ignore, unchecked);
+  const sum = new Sum();
+  const round = xd instanceof Float32Array ? Math.fround : (v: number): number => v;
+  const den = new Sum();
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const y = ys[r];
+    if (y === ignore) continue;
+    if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
+    const x = xd[rowClassOffset(layout, r, y)];
+    if (wd === null) {
+      sum.add(-x);
+      count++;
+    } else {
+      sum.add(-round(wd[y] * x));
+      den.add(wd[y]);
+    }
+  }
+  return [sum.value(), wd === null ? count : den.value()];
+}
+
+/**
+ * Gathers each row's `x[r, y_r]` into `picked` and its weight `w_y` into `wy` (both 0 for an
+ * ignored row), range-checking the targets when `unchecked`; returns the 'mean' denominator
+ * Σ w_y: a count without weights, else a compensated sum of the weights as stored (in the
+ * input's precision).
+ */
+function gather(
+  fn: string, xd: FloatArray, ys: ArrayLike<number>, layout: ClassLayout, wd: FloatArray | null,
+  ignore: number, unchecked: boolean, picked: FloatArray, wy: FloatArray,
+): number {
+  const rows = layout.rows;
+  const c = layout.c;
+  if (wd === null && layout.s === 1) {
+    // (N, C) without weights, the common case, written out: measured ×1.7 over the general loop.
+    let count = 0;
+    for (let r = 0, at = 0; r < rows; r++, at += c) {
+      const y = ys[r];
+      if (y === ignore) {
+        picked[r] = 0;
+        wy[r] = 0;
+        continue;
+      }
+      if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
+      picked[r] = xd[at + y];
+      wy[r] = 1;
+      count++;
+    }
+    return count;
+  }
+  const den = new Sum();
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const y = ys[r];
+    if (y === ignore) {
+      picked[r] = 0;
+      wy[r] = 0;
+      continue;
+    }
+    if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
+    picked[r] = xd[rowClassOffset(layout, r, y)];
+    if (wd === null) {
+      wy[r] = 1;
+      count++;
+    } else {
+      wy[r] = wd[y];
+      den.add(wy[r]);
+    }
+  }
+  return wd === null ? count : den.value();
 }
 
 /**
@@ -62,35 +173,21 @@ export const nllLoss = defineLoss({
     const unchecked = src instanceof Int32Array;
     const c = layout.c;
     // The loss reads one value per row: the TS layer gathers `x[r, y_r]` and the row's weight
-    // `w_y` (0 for an ignored row, whose picked value stays 0), and the kernel is elementwise
+    // `w_y` (both 0 for an ignored row), and the kernel is elementwise
     // over the rows; only the gradient's non-zero entries come back, scattered into a zeroed
     // ∂x: O(rows), not O(rows·C) (crates/kernels/src/loss/nll_loss.rs).
     const rows = layout.rows;
     const Ctor = x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
+    const wd = w === null ? null : w.data;
+    if (!x.requiresGrad && o.reduction !== 'none') {
+      const [sum, den] = pickedSum(fn, x.data, ys, layout, wd, o.ignoreIndex, unchecked);
+      return scalarTensor(reduceSum(o.reduction, sum, den), x.dtype);
+    }
     const picked = new Ctor(rows);
     const wy = new Ctor(rows);
-    const xd = x.data;
-    const wd = w === null ? null : w.data;
-    const ignore = o.ignoreIndex;
-    // The 'mean' denominator Σ w_y: a count without weights, else a compensated sum of the
-    // weights as stored (in the input's precision).
-    const den = new Sum();
-    let count = 0;
-    for (let r = 0; r < rows; r++) {
-      const y = ys[r];
-      if (y === ignore) continue;
-      if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
-      picked[r] = xd[rowClassOffset(layout, r, y)];
-      if (wd === null) {
-        wy[r] = 1;
-        count++;
-      } else {
-        wy[r] = wd[y];
-        den.add(wy[r]);
-      }
-    }
+    const den = gather(fn, x.data, ys, layout, wd, o.ignoreIndex, unchecked, picked, wy);
     const inner = elementwise({
-      fn, stem: 'nll_loss', params: NO_PARAMS, reduction: o.reduction, denominator: wd === null ? count : den.value(),
+      fn, stem: 'nll_loss', params: NO_PARAMS, reduction: o.reduction, denominator: den,
       input: new Tensor(picked, [rows], x.dtype, x.requiresGrad), target: new Tensor(wy, [rows], x.dtype),
     });
     const shape = o.reduction === 'none' ? layout.rowShape : [];
@@ -107,7 +204,7 @@ export const nllLoss = defineLoss({
           const gx = new Ctor(x.numel());
           for (let r = 0; r < rows; r++) {
             const y = ys[r];
-            if (y !== ignore) gx[rowClassOffset(layout, r, y)] = gp[r] as number;
+            if (y !== o.ignoreIndex) gx[rowClassOffset(layout, r, y)] = gp[r] as number;
           }
           return [new Tensor(gx, x.shape, x.dtype)];
         },
