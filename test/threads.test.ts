@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { F, init, tensor, terminateThreads, threadCount, type Tensor } from '../ts/index.js';
+import { F, init, tensor, terminateThreads, threadCount, wasmTensor, type Tensor } from '../ts/index.js';
 import { runJob, setParallelMinBytes } from '../ts/threads.js';
 import { check, wasm } from '../ts/wasm/runtime.js';
 
@@ -164,6 +164,31 @@ describe('two threads give the one-thread bits', () => {
             const q = tensor(rand(n * c * d, 8, (u) => u / c), shape, { dtype, requiresGrad: true });
             return { loss: F.crossEntropy(a, q, { reduction }), leaves: [a, q] };
           }, up);
+        });
+      }
+      if (d === 1) {
+        it(`crossEntropy on wasm tensors, read in place by every thread (${dtype}, ${shape.join('×')})`, () => {
+          // Zero-copy operands: the split call points the kernels at the tensors' rows (and
+          // the weights) instead of staging them, as the one-thread loop does.
+          const resident = (v: number[], sh: number[], requiresGrad = false): Tensor => {
+            const t = wasmTensor(sh, { dtype, requiresGrad });
+            t.data.set(v);
+            return t;
+          };
+          const w = resident(classW, [c]);
+          const y = tensor(ys, ysShape, { dtype: 'int32' });
+          for (const reduction of ['mean', 'none'] as const) {
+            const up = reduction === 'none' ? 'none' : 'scalar';
+            expectSameBits(() => {
+              const a = resident(x, shape, true);
+              return { loss: F.crossEntropy(a, y, { weight: w, labelSmoothing: 0.1, reduction }), leaves: [a] };
+            }, up);
+            expectSameBits(() => {
+              const a = resident(x, shape, true);
+              const q = resident(rand(n * c, 8, (u) => u / c), shape, true);
+              return { loss: F.crossEntropy(a, q, { reduction }), leaves: [a, q] };
+            }, up);
+          }
         });
       }
       it(`nllLoss, multiMarginLoss, softmaxFocalLoss (${dtype}, ${shape.join('×')})`, () => {

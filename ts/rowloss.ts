@@ -264,6 +264,11 @@ function inPlace(t: Tensor<FloatDType> | null, s: number): number {
   return t !== null && s === 1 ? wasmAddressOf(t) : -1;
 }
 
+/** Where a kernel reads rows from `row` on: in place (`at` ≥ 0, {@link inPlace}), or their staged slot. */
+function rowsAt(at: number, slot: number, row: number, c: number, bytes: number): number {
+  return at >= 0 ? at + row * c * bytes : slot;
+}
+
 /** Rows staged whole (true) or streamed in pieces. */
 function wholeRows(call: RowLossCall): boolean {
   return call.layout.c * floatBytes(call.input.dtype) <= rowBytes || call.streams === false;
@@ -314,8 +319,8 @@ function runForward(ex: Exports, k: Kernels, call: RowLossCall, values: FloatArr
     // Slots even for operands read in place: the chunking (hence every sum) stays the same.
     const perRow = { x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, out: per ? c * bytes : bytes };
     chunkRows(ex, layout.rows, perRow, { w: w ? a.classes * bytes : 0, stats: nStats * 8 }, (p, r0, count) => {
-      const px = xAt >= 0 ? xAt + r0 * c * bytes : p.x;
-      const pt = tAt >= 0 ? tAt + r0 * c * bytes : p.t;
+      const px = rowsAt(xAt, p.x, r0, c, bytes);
+      const pt = rowsAt(tAt, p.t, r0, c, bytes);
       stageRowOperands(ex, call, a.yWidth, p.x, p.t, p.y, r0, count, xAt, tAt);
       check(ex, fn, k.fwd(px, t ? pt : 0, y ? p.y : 0, w ? (wAt >= 0 ? wAt : p.w) : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
         a.p0, a.p1, a.p2, values ? p.out : 0, p.stats, nStats));
@@ -418,8 +423,8 @@ function runBackward(
       gx: gx ? c * bytes : 0, gt: gt ? c * bytes : 0,
     };
     chunkRows(ex, layout.rows, perRow, { w: w ? a.classes * bytes : 0 }, (p, r0, count) => {
-      const px = xAt >= 0 ? xAt + r0 * c * bytes : p.x;
-      const pt = tAt >= 0 ? tAt + r0 * c * bytes : p.t;
+      const px = rowsAt(xAt, p.x, r0, c, bytes);
+      const pt = rowsAt(tAt, p.t, r0, c, bytes);
       stageRowOperands(ex, call, a.yWidth, p.x, p.t, p.y, r0, count, xAt, tAt);
       if (g) stageUpstream(heapOf(ex, dtype), p.g, g, per, layout, r0, count);
       check(ex, fn, k.bwd(px, t ? pt : 0, y ? p.y : 0, w ? (wAt >= 0 ? wAt : p.w) : 0, a.classes, count, c, a.yWidth, a.ignore, a.ignoreOn,
@@ -547,19 +552,22 @@ function forwardRowsParallel(call: RowLossCall, values: FloatArray | null): numb
   const y = call.y ?? null;
   const kernelName = `lossfn_${call.stem}_forward_${suffix(dtype)}`;
   const perRow = { x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, out: per ? c * bytes : bytes };
+  // Operands in (shared) wasm memory are read in place by every thread, as on one thread.
+  const [xAt, tAt, wAt] = [inPlace(x, layout.s), inPlace(t, layout.s), inPlace(w, 1)];
   rowWindows(ex, layout.rows, perRow, w ? a.classes * bytes : 0, nStats * 8, (slot, pw, status, r0, rowsPer, chunks, first) => {
-    if (first && w) heapOf(ex, dtype).set(w.data, pw / bytes);
+    if (first && w && wAt < 0) heapOf(ex, dtype).set(w.data, pw / bytes);
     const rowsOf = (j: number): number => Math.min(rowsPer, layout.rows - (r0 + j * rowsPer));
+    const rowAt = (at: number, slotAt: number, j: number): number => rowsAt(at, slotAt, r0 + j * rowsPer, c, bytes);
     const calls: number[][] = [];
     for (let j = 0; j < chunks; j++) {
-      calls.push([slot(j, 'x'), t ? slot(j, 't') : 0, y ? slot(j, 'y') : 0, w ? pw : 0, a.classes, rowsOf(j), c, a.yWidth, a.ignore,
-        a.ignoreOn, a.p0, a.p1, a.p2, values ? slot(j, 'out') : 0, slot(j, 'extra'), nStats]);
+      calls.push([rowAt(xAt, slot(j, 'x'), j), t ? rowAt(tAt, slot(j, 't'), j) : 0, y ? slot(j, 'y') : 0, w ? (wAt >= 0 ? wAt : pw) : 0,
+        a.classes, rowsOf(j), c, a.yWidth, a.ignore, a.ignoreOn, a.p0, a.p1, a.p2, values ? slot(j, 'out') : 0, slot(j, 'extra'), nStats]);
     }
     runJob(ex, {
       fn, kernel: kernelName, calls, status,
       stage(c0, c1) {
         for (let j = c0; j < c1; j++) {
-          stageRowOperands(ex, call, a.yWidth, slot(j, 'x'), slot(j, 't'), slot(j, 'y'), r0 + j * rowsPer, rowsOf(j));
+          stageRowOperands(ex, call, a.yWidth, slot(j, 'x'), slot(j, 't'), slot(j, 'y'), r0 + j * rowsPer, rowsOf(j), xAt, tAt);
         }
       },
     }, (status) => check(ex, fn, status));
@@ -592,12 +600,14 @@ function backwardRowsParallel(call: RowLossCall, g: FloatArray | null, scale: nu
     x: c * bytes, t: t ? c * bytes : 0, y: a.yWidth * 4, g: g ? (per ? c * bytes : bytes) : 0,
     gx: gx ? c * bytes : 0, gt: gt ? c * bytes : 0,
   };
+  const [xAt, tAt, wAt] = [inPlace(x, layout.s), inPlace(t, layout.s), inPlace(w, 1)];
   rowWindows(ex, layout.rows, perRow, w ? a.classes * bytes : 0, 0, (slot, pw, status, r0, rowsPer, chunks, first) => {
-    if (first && w) heapOf(ex, dtype).set(w.data, pw / bytes);
+    if (first && w && wAt < 0) heapOf(ex, dtype).set(w.data, pw / bytes);
     const rowsOf = (j: number): number => Math.min(rowsPer, layout.rows - (r0 + j * rowsPer));
+    const rowAt = (at: number, slotAt: number, j: number): number => rowsAt(at, slotAt, r0 + j * rowsPer, c, bytes);
     const calls: number[][] = [];
     for (let j = 0; j < chunks; j++) {
-      calls.push([slot(j, 'x'), t ? slot(j, 't') : 0, y ? slot(j, 'y') : 0, w ? pw : 0, a.classes, rowsOf(j), c, a.yWidth, a.ignore,
+      calls.push([rowAt(xAt, slot(j, 'x'), j), t ? rowAt(tAt, slot(j, 't'), j) : 0, y ? slot(j, 'y') : 0, w ? (wAt >= 0 ? wAt : pw) : 0, a.classes, rowsOf(j), c, a.yWidth, a.ignore,
         a.ignoreOn, a.p0, a.p1, a.p2, g ? slot(j, 'g') : 0, scale, gx ? slot(j, 'gx') : 0, gt ? slot(j, 'gt') : 0]);
     }
     runJob(ex, {
@@ -605,7 +615,7 @@ function backwardRowsParallel(call: RowLossCall, g: FloatArray | null, scale: nu
       stage(c0, c1) {
         for (let j = c0; j < c1; j++) {
           const rj = r0 + j * rowsPer;
-          stageRowOperands(ex, call, a.yWidth, slot(j, 'x'), slot(j, 't'), slot(j, 'y'), rj, rowsOf(j));
+          stageRowOperands(ex, call, a.yWidth, slot(j, 'x'), slot(j, 't'), slot(j, 'y'), rj, rowsOf(j), xAt, tAt);
           if (g) stageUpstream(heapOf(ex, dtype), slot(j, 'g'), g, per, layout, rj, rowsOf(j));
         }
       },
