@@ -111,6 +111,24 @@ describe('two threads give the one-thread bits', () => {
           }, up);
         });
       }
+      it(`binaryCrossEntropyWithLogits on wasm tensors, read in place by every thread (${dtype}, n = ${n})`, () => {
+        // Zero-copy x, t and weight: the split call points the kernels at them instead of
+        // staging them, as the one-thread loop does; posWeight broadcasts, so it is staged.
+        const resident = (v: number[], requiresGrad = false): Tensor => {
+          const r = wasmTensor([n], { dtype, requiresGrad });
+          r.data.set(v);
+          return r;
+        };
+        const w = resident(rand(n, 4, (u) => u * 2));
+        const pw = tensor([2.5], [1], { dtype });
+        for (const reduction of ['mean', 'none'] as const) {
+          expectSameBits(() => {
+            const a = resident(x, true);
+            const b = resident(t, true);
+            return { loss: F.binaryCrossEntropyWithLogits(a, b, { weight: w, posWeight: pw, reduction }), leaves: [a, b] };
+          }, reduction === 'none' ? 'none' : 'scalar');
+        }
+      });
       // Every other elementwise loss of (input, target), reduced: the generic driver.
       const pairs: [string, (a: Tensor, b: Tensor) => Tensor][] = [
         ['mseLoss', (a, b) => F.mseLoss(a, b)],

@@ -124,6 +124,17 @@ export function setOneCopyBytes(bytes: number = ONE_COPY_BYTES): void {
   oneCopyBytes = bytes;
 }
 
+/**
+ * The byte addresses of x, t, a and w where they live in wasm memory and are read in place
+ * (zero-copy tensors; a broadcast operand never is), else -1: staged chunk by chunk.
+ */
+function residentAddresses(x: Tensor, t: Tensor, aux: Planned | undefined, weight: Planned | undefined): number[] {
+  return [
+    wasmAddressOf(x), wasmAddressOf(t),
+    aux?.identity ? wasmAddressOf(aux.op.tensor) : -1, weight?.identity ? wasmAddressOf(weight.op.tensor) : -1,
+  ];
+}
+
 /** The address of chunk `off` of an operand for the kernel: in place, or its (staged) slot. */
 const chunkAt = (addr: number, slot: number, off: number, bytes: number): number => (addr >= 0 ? addr + off * bytes : slot);
 
@@ -175,11 +186,7 @@ export function elementwise(call: ElementwiseCall): Tensor {
   const fwd = kernel<ElementwiseForward>(ex, stem, 'forward', dtype);
   const bytes = floatBytes(dtype);
   const chunk = CHUNK_BYTES / bytes;
-  // Operands in wasm memory: their addresses (-1: staged chunk by chunk).
-  const addr = [
-    wasmAddressOf(x), wasmAddressOf(t),
-    aux?.identity ? wasmAddressOf(aux.op.tensor) : -1, weight?.identity ? wasmAddressOf(weight.op.tensor) : -1,
-  ];
+  const addr = residentAddresses(x, t, aux, weight);
   const base = oneCopyBytes === 0 ? scratch(ex, SLOTS * CHUNK_BYTES) : oneCopyScratch(ex, addr, [
     x.data, t.data, aux?.identity ? aux.op.tensor.data : null, weight?.identity ? weight.op.tensor.data : null,
   ], n, bytes);
@@ -292,11 +299,7 @@ function elementwiseGradFn(
       const grads = inputs.map((o, i) => (want[i] ? new Ctor(o.numel()) : null));
       const perElement = reduction === 'none';
       const scale = perElement ? 1 : gradScale(reduction, Number(g.data[0]), call.denominator ?? n);
-      const addr = [
-        wasmAddressOf(x), wasmAddressOf(t),
-        aux?.identity ? wasmAddressOf(aux.op.tensor) : -1, weight?.identity ? wasmAddressOf(weight.op.tensor) : -1,
-        perElement ? wasmAddressOf(g) : -1,
-      ];
+      const addr = [...residentAddresses(x, t, aux, weight), perElement ? wasmAddressOf(g) : -1];
       const base = oneCopyBytes === 0 ? scratch(ex, SLOTS * CHUNK_BYTES) : oneCopyScratch(ex, addr, [
         x.data, t.data, aux?.identity ? aux.op.tensor.data : null, weight?.identity ? weight.op.tensor.data : null,
         perElement ? (g.data as FloatArray) : null,
@@ -380,6 +383,8 @@ function forwardParallel(
   const bytes = floatBytes(dtype);
   const chunk = CHUNK_BYTES / bytes;
   const kernelName = `lossfn_${call.stem}_forward_${suffix(dtype)}`;
+  // Operands in (shared) wasm memory are read in place by every thread, as on one thread.
+  const addr = residentAddresses(x, t, aux, weight);
   windows(x.numel(), chunk, (off0, len0, chunks) => {
     const slot = chunks * CHUNK_BYTES;
     const base = scratch(ex, 5 * slot + chunks * 8 + chunks * 4);
@@ -387,7 +392,8 @@ function forwardParallel(
     const calls: number[][] = [];
     for (let c = 0, o = 0; c < chunks; c++, o += chunk) {
       const at = o * bytes;
-      calls.push([px + at, pt + at, aux ? pa + at : 0, weight ? pw + at : 0, Math.min(chunk, len0 - o),
+      const ptr = (k: number, p: number): number => chunkAt(addr[k], p + at, off0 + o, bytes);
+      calls.push([ptr(0, px), ptr(1, pt), aux ? ptr(2, pa) : 0, weight ? ptr(3, pw) : 0, Math.min(chunk, len0 - o),
         params[0], params[1], params[2], out ? pout + at : 0, psum + 8 * c]);
     }
     runJob(ex, {
@@ -396,7 +402,7 @@ function forwardParallel(
         const heap = heapOf(ex, dtype);
         const o = c0 * chunk;
         const len = Math.min(c1 * chunk, len0) - o;
-        stageOperands(heap, [px, pt, pa, pw], bytes, o, x, t, aux, weight, off0 + o, len);
+        stageOperands(heap, [px, pt, pa, pw], bytes, o, x, t, aux, weight, off0 + o, len, addr);
       },
     }, (status) => check(ex, fn, status));
     const f64 = views(ex).f64;
@@ -415,6 +421,7 @@ function backwardParallel(
   const bytes = floatBytes(dtype);
   const chunk = CHUNK_BYTES / bytes;
   const kernelName = `lossfn_${call.stem}_backward_${suffix(dtype)}`;
+  const addr = residentAddresses(x, t, aux, weight);
   windows(x.numel(), chunk, (off0, len0, chunks) => {
     const slot = chunks * CHUNK_BYTES;
     const base = scratch(ex, 8 * slot + chunks * 4);
@@ -423,7 +430,8 @@ function backwardParallel(
     const calls: number[][] = [];
     for (let c = 0, o = 0; c < chunks; c++, o += chunk) {
       const at = o * bytes;
-      calls.push([px + at, pt + at, aux ? pa + at : 0, weight ? pw + at : 0, Math.min(chunk, len0 - o),
+      const ptr = (k: number, p: number): number => chunkAt(addr[k], p + at, off0 + o, bytes);
+      calls.push([ptr(0, px), ptr(1, pt), aux ? ptr(2, pa) : 0, weight ? ptr(3, pw) : 0, Math.min(chunk, len0 - o),
         params[0], params[1], params[2], g ? pg + at : 0, scale,
         grads[0] ? pgx + at : 0, grads[1] ? pgt + at : 0, grads[2] ? pga + at : 0]);
     }
@@ -433,7 +441,7 @@ function backwardParallel(
         const heap = heapOf(ex, dtype);
         const o = c0 * chunk;
         const len = Math.min(c1 * chunk, len0) - o;
-        stageOperands(heap, [px, pt, pa, pw], bytes, o, x, t, aux, weight, off0 + o, len);
+        stageOperands(heap, [px, pt, pa, pw], bytes, o, x, t, aux, weight, off0 + o, len, addr);
         if (g) stage(heap, pg / bytes + o, g, off0 + o, len);
       },
     }, (status) => check(ex, fn, status));
