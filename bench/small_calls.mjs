@@ -7,9 +7,11 @@
 // timed in interleaved windows, with each build's speed relative to the first (> 1 is faster)
 // as the median of the per-round ratios and their range. Default: dist.
 // Knobs: SMALL_ROUNDS=15, SMALL_MS=40 (milliseconds per window).
+// PyTorch's time for the same calls comes last (bench/small_calls_torch.py, when
+// BENCH_PYTHON — default /usr/bin/python3 — has torch; SMALL_TORCH=0 skips it).
 
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const env = process.env;
 const ROUNDS = Number(env.SMALL_ROUNDS ?? 15);
@@ -82,4 +84,19 @@ for (let c = 0; c < builds[0].cases.length; c++) {
     return `${b.dir} ${ns.toFixed(0)} ns ×${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
   });
   console.log(`${name.padEnd(24)} ${cells.join(' | ')}`);
+}
+
+const PYTHON = env.BENCH_PYTHON ?? '/usr/bin/python3';
+if (env.SMALL_TORCH !== '0') {
+  const { execFileSync } = await import('node:child_process');
+  let res = null;
+  try {
+    res = JSON.parse(execFileSync(PYTHON, [fileURLToPath(new URL('small_calls_torch.py', import.meta.url))], { encoding: 'utf8' }));
+  } catch {
+    console.log(`PyTorch: not timed (${PYTHON} has no torch)`);
+  }
+  if (res) {
+    console.log(`PyTorch ${res.torch}, one thread, same data (int64 targets), ns per call: median of 9 rounds, CPU time (wall)`);
+    for (const [name, t] of Object.entries(res.ns)) console.log(`${name.padEnd(24)} ${t.cpu.toFixed(0)} ns (${t.wall.toFixed(0)})`);
+  }
 }
