@@ -72,12 +72,10 @@ fn maxima<E: Element>(s: &[E], y: &[E]) -> Option<(f64, f64)> {
     Some((top(ms), top(my)))
 }
 
-/// [`ListNetLoss::softmaxes`]'s single pass clamps the exponentials' arguments to 88, where
-/// exp's short path still holds (f32; f64 to 709) and e^88 ≈ 1.7e38 is finite, and accepts
-/// sums up to e^64 ≈ 6.2e27: a clamped term or a NaN fails that check, and so does any slot
-/// more than 64 above the shift; accepted exponentials were neither clamped nor overflowed.
-const EXP_CLAMP: f64 = 88.0;
-const SUM_BOUND: f64 = 6.235_149_080_811_617e27;
+/// How far above its shift a slot's score (or relevance) may lie in [`ListNetLoss::softmaxes`]'s
+/// single pass: e^64 ≈ 6e27 times any list length stays far below f32's 3.4e38, and the
+/// exponential's short path holds up to 88 (f32) / 709 (f64).
+const SHIFT_SLACK: f64 = 64.0;
 
 /// The largest lane (NaN lanes skipped), in f64.
 fn lane_max<V: Vector>(v: V) -> f64 {
@@ -97,11 +95,12 @@ impl ListNetLoss {
     ///
     /// Softmax is shift-invariant, so the exponentials need not be shifted by the maximum, only
     /// by a value that keeps them finite: this shifts by the largest real slot of the list's
-    /// first vector, in one pass, instead of a pass for the maxima first (a tenth of the
-    /// kernel's time at L = 64). Every sum holds a term e^0 = 1, and a term flushed to 0 is
-    /// below e^−86.5 of it, as with the maximum's shift. When a sum exceeds [`SUM_BOUND`] (a
-    /// slot more than 64 above the shift: the exponentials could overflow) or is NaN, or the
-    /// first vector is all padding, the list is redone with the maxima (`softmaxes_exact`).
+    /// first vector and finds the maxima in the same pass, instead of a pass for the maxima
+    /// first (a tenth of the kernel's time at L = 64). Every sum then holds a term e^0 = 1, and
+    /// a term flushed to 0 is below e^−86.5 of it, as with the maximum's shift. When a slot
+    /// exceeds the shift by more than [`SHIFT_SLACK`] (the exponentials could overflow), or
+    /// the sums are not finite (NaN, ±inf somewhere), or the first vector is all padding, the
+    /// list is redone with the maxima (`softmaxes_exact`).
     fn softmaxes<E: Element>(&self, s: &[E], y: &[E], sm: &mut Softmaxes<E>) -> Option<()> {
         let l = self.len;
         let lanes = E::V::LANES;
@@ -117,22 +116,26 @@ impl ListNetLoss {
             return self.softmaxes_exact(s, y, sm);
         }
         let (csv, cyv) = (splat::<E::V>(cs), splat::<E::V>(cy));
-        let clamp = splat::<E::V>(EXP_CLAMP);
+        // The running maxima of the real slots (the zero-padded tail's lanes count as 0: a
+        // larger maximum only makes the check below stricter).
+        let (mut ms, mut my) = (ninf, ninf);
         let [ss, sy] = row_map_sums(
             [s, y, y],
             [Some(&mut sm.es[..]), Some(&mut sm.ey[..])],
             l,
             |[a, b, _]| {
                 let real = E::V::mask_not(b.eq(pad));
-                // Clamped into exp's short path (pmin keeps NaN); a clamped term alone exceeds
-                // the bound checked below.
-                let es = exp_ftz_nonpos((E::V::select(real, a, ninf) - csv).pmin(clamp));
-                let ey = exp_ftz_nonpos((E::V::select(real, b, ninf) - cyv).pmin(clamp));
+                let (ar, br) = (E::V::select(real, a, ninf), E::V::select(real, b, ninf));
+                ms = ms.pmax(ar);
+                my = my.pmax(br);
+                // Arguments ≤ SHIFT_SLACK where the check below passes: exp's short path.
+                let es = exp_ftz_nonpos(ar - csv);
+                let ey = exp_ftz_nonpos(br - cyv);
                 ([es, ey], [es, ey])
             },
         );
-        // False for NaN too.
-        if !(ss <= SUM_BOUND && sy <= SUM_BOUND) {
+        let (ms, my) = (lane_max(ms), lane_max(my));
+        if !(ss.is_finite() && sy.is_finite() && ms - cs <= SHIFT_SLACK && my - cy <= SHIFT_SLACK) {
             return self.softmaxes_exact(s, y, sm);
         }
         sm.inv_s = 1.0 / ss;
@@ -140,10 +143,7 @@ impl ListNetLoss {
         Some(())
     }
 
-    /// [`Self::softmaxes`] shifted by the maxima, found in a first pass. Out of line: the
-    /// usual list never comes here.
-    #[inline(never)]
-    #[cold]
+    /// [`Self::softmaxes`] shifted by the maxima, found in a first pass.
     fn softmaxes_exact<E: Element>(&self, s: &[E], y: &[E], sm: &mut Softmaxes<E>) -> Option<()> {
         let (ms, my) = maxima(s, y)?;
         let l = self.len;
@@ -335,7 +335,7 @@ mod tests {
     }
 
     /// `softmaxes` shifts by the first vector's largest real slot and falls back to the maxima
-    /// when a later slot lies more than 64 above it, when the first vector is all
+    /// when a later slot lies more than SHIFT_SLACK above it, when the first vector is all
     /// padding, or when a sum is not finite: each path against the plain reference, in f32 and
     /// f64, for list lengths around the lanes.
     #[test]
