@@ -72,79 +72,13 @@ fn maxima<E: Element>(s: &[E], y: &[E]) -> Option<(f64, f64)> {
     Some((top(ms), top(my)))
 }
 
-/// How far above its shift a slot's score (or relevance) may lie in [`ListNetLoss::softmaxes`]'s
-/// single pass: e^64 ≈ 6e27 times any list length stays far below f32's 3.4e38, and the
-/// exponential's short path holds up to 88 (f32) / 709 (f64).
-const SHIFT_SLACK: f64 = 64.0;
-
-/// The largest lane (NaN lanes skipped), in f64.
-fn lane_max<V: Vector>(v: V) -> f64 {
-    let mut b = [V::Elem::default(); 8];
-    v.store(&mut b);
-    b[..V::LANES]
-        .iter()
-        .fold(f64::NEG_INFINITY, |m, x| m.max(x.to_f64()))
-}
-
 impl ListNetLoss {
     fn lists<E>(&self, s: &[E]) -> usize {
         s.len().checked_div(self.len).unwrap_or(0)
     }
 
     /// `None` for an entirely padded list.
-    ///
-    /// Softmax is shift-invariant, so the exponentials need not be shifted by the maximum, only
-    /// by a value that keeps them finite: this shifts by the largest real slot of the list's
-    /// first vector and finds the maxima in the same pass, instead of a pass for the maxima
-    /// first (a tenth of the kernel's time at L = 64). Every sum then holds a term e^0 = 1, and
-    /// a term flushed to 0 is below e^−86.5 of it, as with the maximum's shift. When a slot
-    /// exceeds the shift by more than [`SHIFT_SLACK`] (the exponentials could overflow), or
-    /// the sums are not finite (NaN, ±inf somewhere), or the first vector is all padding, the
-    /// list is redone with the maxima (`softmaxes_exact`).
     fn softmaxes<E: Element>(&self, s: &[E], y: &[E], sm: &mut Softmaxes<E>) -> Option<()> {
-        let l = self.len;
-        let lanes = E::V::LANES;
-        let (pad, ninf) = (splat::<E::V>(PAD), splat::<E::V>(f64::NEG_INFINITY));
-        let k = l.min(lanes);
-        let (a, b) = (load_tail::<E::V>(s, 0, k), load_tail::<E::V>(y, 0, k));
-        let real = E::V::mask_and(E::V::mask_first(k), E::V::mask_not(b.eq(pad)));
-        let (cs, cy) = (
-            lane_max(E::V::select(real, a, ninf)),
-            lane_max(E::V::select(real, b, ninf)),
-        );
-        if !(cs.is_finite() && cy.is_finite()) {
-            return self.softmaxes_exact(s, y, sm);
-        }
-        let (csv, cyv) = (splat::<E::V>(cs), splat::<E::V>(cy));
-        // The running maxima of the real slots (the zero-padded tail's lanes count as 0: a
-        // larger maximum only makes the check below stricter).
-        let (mut ms, mut my) = (ninf, ninf);
-        let [ss, sy] = row_map_sums(
-            [s, y, y],
-            [Some(&mut sm.es[..]), Some(&mut sm.ey[..])],
-            l,
-            |[a, b, _]| {
-                let real = E::V::mask_not(b.eq(pad));
-                let (ar, br) = (E::V::select(real, a, ninf), E::V::select(real, b, ninf));
-                ms = ms.pmax(ar);
-                my = my.pmax(br);
-                // Arguments ≤ SHIFT_SLACK where the check below passes: exp's short path.
-                let es = exp_ftz_nonpos(ar - csv);
-                let ey = exp_ftz_nonpos(br - cyv);
-                ([es, ey], [es, ey])
-            },
-        );
-        let (ms, my) = (lane_max(ms), lane_max(my));
-        if !(ss.is_finite() && sy.is_finite() && ms - cs <= SHIFT_SLACK && my - cy <= SHIFT_SLACK) {
-            return self.softmaxes_exact(s, y, sm);
-        }
-        sm.inv_s = 1.0 / ss;
-        sm.inv_y = 1.0 / sy;
-        Some(())
-    }
-
-    /// [`Self::softmaxes`] shifted by the maxima, found in a first pass.
-    fn softmaxes_exact<E: Element>(&self, s: &[E], y: &[E], sm: &mut Softmaxes<E>) -> Option<()> {
         let (ms, my) = maxima(s, y)?;
         let l = self.len;
         let (msv, myv, pad) = (splat::<E::V>(ms), splat::<E::V>(my), splat::<E::V>(PAD));
@@ -295,22 +229,11 @@ mod tests {
 
     fn reference(s: &[f64], y: &[f64], eps: f64) -> f64 {
         let real: Vec<usize> = (0..s.len()).filter(|&j| y[j] != PAD).collect();
-        // Shifted by the maxima (NaN if one is NaN), so large scores do not overflow.
-        let max = |v: &[f64]| {
-            real.iter().fold(f64::NEG_INFINITY, |m, &j| {
-                if v[j].is_nan() || m.is_nan() {
-                    f64::NAN
-                } else {
-                    m.max(v[j])
-                }
-            })
-        };
-        let (ms, my) = (max(s), max(y));
-        let zs: f64 = real.iter().map(|&j| (s[j] - ms).exp()).sum();
-        let zy: f64 = real.iter().map(|&j| (y[j] - my).exp()).sum();
+        let zs: f64 = real.iter().map(|&j| s[j].exp()).sum();
+        let zy: f64 = real.iter().map(|&j| y[j].exp()).sum();
         -real
             .iter()
-            .map(|&j| (y[j] - my).exp() / zy * ((s[j] - ms).exp() / zs + eps).ln())
+            .map(|&j| y[j].exp() / zy * (s[j].exp() / zs + eps).ln())
             .sum::<f64>()
     }
 
@@ -328,90 +251,9 @@ mod tests {
             assert!((num - gj).abs() < 1e-8, "{j}: {num} vs {}", gj);
         }
         assert_eq!(gs[3], 0.0);
-        // Entirely padded: NaN, no gradient. (Below: the other paths of `softmaxes`.)
+        // Entirely padded: NaN, no gradient.
         assert!(k.forward(&s, &[-1.0; 7], None, None).is_nan());
         k.backward(&s, &[-1.0; 7], &Upstream::Scalar(1.0), &mut gs);
         assert_eq!(gs, [0.0; 7]);
-    }
-
-    /// `softmaxes` shifts by the first vector's largest real slot and falls back to the maxima
-    /// when a later slot lies more than SHIFT_SLACK above it, when the first vector is all
-    /// padding, or when a sum is not finite: each path against the plain reference, in f32 and
-    /// f64, for list lengths around the lanes.
-    #[test]
-    fn every_shift_path_matches_the_reference() {
-        fn run<E: Element>(s: &[f64], y: &[f64], l: usize, tol: f64, atol: f64) {
-            let k = ListNetLoss { len: l, eps: 1e-10 };
-            let (se, ye): (Vec<E>, Vec<E>) = (
-                s.iter().map(|&v| E::from_f64(v)).collect(),
-                y.iter().map(|&v| E::from_f64(v)).collect(),
-            );
-            let (s64, y64): (Vec<f64>, Vec<f64>) = (
-                se.iter().map(|v| v.to_f64()).collect(),
-                ye.iter().map(|v| v.to_f64()).collect(),
-            );
-            let want = reference(&s64, &y64, 1e-10);
-            let mut g = vec![E::default(); l];
-            let got = k.forward(&se, &ye, None, Some((&mut g, 1.0)));
-            if want.is_nan() {
-                assert!(got.is_nan(), "l={l}: {got}");
-                return;
-            }
-            assert!(
-                (got - want).abs() <= atol + tol * want.abs(),
-                "l={l}: {got} vs {want}"
-            );
-            let mut gb = vec![E::default(); l];
-            k.backward(&se, &ye, &Upstream::Scalar(E::from_f64(1.0)), &mut gb);
-            for j in 0..l {
-                // Central differences in f64 on the rounded inputs.
-                let num = if y64[j] == PAD {
-                    0.0
-                } else {
-                    let f = |sp: &[f64]| reference(sp, &y64, 1e-10);
-                    let h = 1e-6 * s64[j].abs().max(1.0);
-                    let (mut up, mut dn) = (s64.clone(), s64.clone());
-                    up[j] += h;
-                    dn[j] -= h;
-                    (f(&up) - f(&dn)) / (2.0 * h)
-                };
-                for gj in [g[j].to_f64(), gb[j].to_f64()] {
-                    assert!(
-                        (gj - num).abs() <= 1e-5 + 1e-4 * num.abs(),
-                        "l={l} j={j}: {gj} vs {num}"
-                    );
-                }
-            }
-        }
-        for l in [1usize, 3, 4, 5, 8, 9, 13] {
-            let base: Vec<f64> = (0..l).map(|j| ((j * 7) % 5) as f64 * 0.6 - 1.0).collect();
-            let rel: Vec<f64> = (0..l).map(|j| (j % 4) as f64).collect();
-            let mut cases: Vec<(Vec<f64>, Vec<f64>)> = vec![(base.clone(), rel.clone())];
-            // The last slot far above the first vector's: the maxima's pass.
-            for big in [80.0, 800.0] {
-                let mut far = base.clone();
-                far[l - 1] = big;
-                cases.push((far, rel.clone()));
-            }
-            let mut far_y = rel.clone();
-            far_y[l - 1] = 70.0;
-            cases.push((base.clone(), far_y));
-            // The first eight slots padded (a whole first vector in any lane width).
-            let mut padded = rel.clone();
-            for v in padded.iter_mut().take(8.min(l - 1)) {
-                *v = PAD;
-            }
-            cases.push((base.clone(), padded));
-            // +inf and NaN scores: NaN.
-            for bad in [f64::INFINITY, f64::NAN] {
-                let mut sb = base.clone();
-                sb[l / 2] = bad;
-                cases.push((sb, rel.clone()));
-            }
-            for (s, y) in &cases {
-                run::<f64>(s, y, l, 1e-13, 1e-16);
-                run::<f32>(s, y, l, 1e-6, 1e-7);
-            }
-        }
     }
 }

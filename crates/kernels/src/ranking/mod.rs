@@ -142,7 +142,7 @@ pub(crate) fn row_map_sums<E: Element, const K: usize>(
     rows: [&[E]; 3],
     outs: [Option<&mut [E]>; 2],
     n: usize,
-    mut f: impl FnMut([E::V; 3]) -> ([E::V; 2], [E::V; K]),
+    f: impl Fn([E::V; 3]) -> ([E::V; 2], [E::V; K]),
 ) -> [f64; K] {
     let rows = rows.map(|r| &r[..n]);
     let outs = outs.map(|o| o.map_or(core::ptr::null_mut(), |o| o[..n].as_mut_ptr()));
