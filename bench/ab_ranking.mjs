@@ -7,7 +7,9 @@
 //
 // Usage: node bench/ab_ranking.mjs <dist-dir> [<dist-dir> …]   (default: dist)
 // Knobs: AB_FILTER=regex (on entry names), AB_ROUNDS=7, AB_MS=400 (timed ms per build and
-//        round), AB_SIMD=auto|baseline|relaxed (init()'s module choice).
+//        round), AB_SIMD=auto|baseline|relaxed (init()'s module choice), AB_BATCH=1 (calls per
+//        timed sample: with more, a sample includes the garbage collections the calls' arrays
+//        cause, as `npm run bench`'s ~5 ms samples do; with 1 the median mostly misses them).
 
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,6 +21,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const ROUNDS = Number(env.AB_ROUNDS ?? 7);
 const MS = Number(env.AB_MS ?? 400);
+const BATCH = Math.max(1, Number(env.AB_BATCH ?? 1));
 const FILTER = new RegExp(env.AB_FILTER ?? 'listNet|ntXent');
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) dirs.push(path.join(ROOT, 'dist'));
@@ -30,15 +33,15 @@ for (const d of dirs) {
   builds.push({ dir: d, lib, entries: makeRankingEntries(lib).filter((e) => FILTER.test(e.name)) });
 }
 
-/** Median seconds per call over ~MS of calls (after a first call). */
+/** Median seconds per call over ~MS of calls (after a first call), in samples of BATCH calls. */
 function time(fn, inputs) {
   fn(inputs);
   const samples = [];
   const start = performance.now();
   while (performance.now() - start < MS || samples.length < 5) {
     const t = performance.now();
-    fn(inputs);
-    samples.push(performance.now() - t);
+    for (let i = 0; i < BATCH; i++) fn(inputs);
+    samples.push((performance.now() - t) / BATCH);
   }
   samples.sort((a, b) => a - b);
   return samples[samples.length >> 1] / 1e3;

@@ -6,7 +6,7 @@
 
 import { chunkRows, rowLossResult } from './rowloss.js';
 import { Sum, type Reduction } from './reduction.js';
-import { Tensor, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
+import { Tensor, handOver, isFloatDType, type FloatArray, type FloatDType } from './tensor.js';
 import { checkFloatTensor, checkSameDType, checkTensor, numberOption, sameShape, shapeStr } from './validate.js';
 import type { Exports } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from './wasm/runtime.js';
@@ -249,12 +249,12 @@ export function listRun(
       // upstream, or a retained graph's next backward, recomputes from the operands.
       const u = unit;
       unit = null;
-      return [new Tensor(pairs ? scaleInPlace(u, scale, true) : u, s.shape.slice(), dtype)];
+      return [handOver(new Tensor(pairs ? scaleInPlace(u, scale, true) : u, s.shape.slice(), dtype))];
     }
     const ex2 = wasm(fn);
     const bwd = kernel<ListCall>(ex2, stem, 'backward', dtype);
     const [gs] = rowsBackward(ex2, fn, call, g, [true, false], (p, count, gp) => bwd(p.m0, p.m1, count, len, param, gp, scale, p.g0));
-    return [new Tensor(gs as FloatArray, s.shape.slice(), dtype)];
+    return [handOver(new Tensor(gs as FloatArray, s.shape.slice(), dtype))];
   });
 }
 
@@ -334,14 +334,14 @@ export function tripletRun(
     if (unit && g === null && scale === assumed) {
       const u = unit;
       unit = null;
-      return u.map((x, i) => (x ? new Tensor(x, inputs[i].shape.slice(), dtype) : null));
+      return u.map((x, i) => (x ? handOver(new Tensor(x, inputs[i].shape.slice(), dtype)) : null));
     }
     const ex2 = wasm(fn);
     const bwd = kernel<TripletCall>(ex2, stem, 'backward', dtype);
     const want = inputs.map((t) => t.requiresGrad);
     const grads = rowsBackward(ex2, fn, call, g, want, (s, count, gp) =>
       bwd(s.m0, s.m1, s.m2, count, dim, ...params, gp, scale, want[0] ? s.g0 : 0, want[1] ? s.g1 : 0, want[2] ? s.g2 : 0));
-    return grads.map((gr, i) => (gr ? new Tensor(gr, inputs[i].shape.slice(), dtype) : null));
+    return grads.map((gr, i) => (gr ? handOver(new Tensor(gr, inputs[i].shape.slice(), dtype)) : null));
   });
 }
 

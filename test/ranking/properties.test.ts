@@ -284,6 +284,32 @@ describe('forms and classes', () => {
   });
 });
 
+describe('gradient arrays handed over to .grad (no copy)', () => {
+  // backward() gives a leaf the loss's fresh gradient array instead of a copy; one array must
+  // never become the .grad of two leaves (an add node passes its upstream to both operands).
+  it('one leaf takes the array, the other a copy; values equal', () => {
+    const y = tensor([3, 1, 0, -1, 2, 2, 1, 0, 0, 1, -1, -1], [2, 6], { dtype: 'float64' });
+    const a = tensor(rand(12, 21), [2, 6], { dtype: 'float64', requiresGrad: true });
+    const b = tensor(rand(12, 22), [2, 6], { dtype: 'float64', requiresGrad: true });
+    F.listNetLoss(a.add(b), y).backward();
+    const ga = data(a.grad!);
+    expect(ga.some((v) => v !== 0)).toBe(true);
+    expect(data(b.grad!)).toEqual(ga);
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    (a.grad!.data as Float64Array)[0] += 1;
+    expect(data(b.grad!)).toEqual(ga);
+    // A later backward accumulates into the adopted array.
+    const leaf = () => tensor(rand(12, 23), [2, 6], { dtype: 'float64', requiresGrad: true });
+    const c = leaf();
+    F.listNetLoss(c, y).backward();
+    const once = data(c.grad!);
+    const d = leaf();
+    F.listNetLoss(d, y).backward();
+    F.listNetLoss(d, y).backward();
+    expectAllClose(d.grad!.data, once.map((v) => 2 * v), 1e-14, 1e-15, 'two backward calls');
+  });
+});
+
 describe('gradients computed in the forward pass (reduced losses): other upstreams and retained graphs', () => {
   // The triplet, list and contrastive losses compute a reduced loss's gradient during the forward
   // call for the usual upstream 1; backward(2) and a retained graph's second backward must give

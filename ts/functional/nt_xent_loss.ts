@@ -2,7 +2,7 @@ import { defineLoss, opt, type LossOptions } from '../table.js';
 import { MAX_CONTRAST_ROWS } from '../ranking.js';
 import { checkShapeOf, floatOperands, withBlocks } from '../ranking.js';
 import { rowLossResult } from '../rowloss.js';
-import { Tensor, type FloatArray } from '../tensor.js';
+import { Tensor, handOver, type FloatArray } from '../tensor.js';
 import { shapeStr } from '../validate.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from '../wasm/runtime.js';
 
@@ -86,7 +86,7 @@ export const ntXentLoss = defineLoss({
         // graph's next backward, recomputes.
         const u: (FloatArray | null)[] = unit;
         unit = null;
-        return u.map((x, i) => (x ? new Tensor(x, [a, b][i].shape.slice(), dtype) : null));
+        return u.map((x, i) => (x ? handOver(new Tensor(x, [a, b][i].shape.slice(), dtype)) : null));
       }
       const ex2 = wasm(fn);
       const bwd = kernel<Backward>(ex2, 'nt_xent_loss', 'backward', dtype);
@@ -102,7 +102,7 @@ export const ntXentLoss = defineLoss({
         const h = heapOf(ex2, dtype);
         return [w1 ? h.slice(pg1 / bytes, pg1 / bytes + n * d) : null, w2 ? h.slice(pg2 / bytes, pg2 / bytes + n * d) : null];
       });
-      return [g1 ? new Tensor(g1, a.shape.slice(), dtype) : null, g2 ? new Tensor(g2, b.shape.slice(), dtype) : null];
+      return [g1 ? handOver(new Tensor(g1, a.shape.slice(), dtype)) : null, g2 ? handOver(new Tensor(g2, b.shape.slice(), dtype)) : null];
     });
   },
 });

@@ -1,7 +1,7 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
 import { checkTensor, floatOperands, withBlocks } from '../ranking.js';
 import { rowLossResult } from '../rowloss.js';
-import { Tensor, isFloatDType, type FloatArray } from '../tensor.js';
+import { Tensor, handOver, isFloatDType, type FloatArray } from '../tensor.js';
 import { shapeStr } from '../validate.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from '../wasm/runtime.js';
 import { MAX_CONTRAST_ROWS, scaleInPlace } from '../ranking.js';
@@ -117,7 +117,7 @@ export const supConLoss = defineLoss({
         // The first backward takes the forward's gradient; a retained graph's next one recomputes.
         const u: FloatArray = unit;
         unit = null;
-        return [new Tensor(scaleInPlace(u, scale), f.shape.slice(), dtype)];
+        return [handOver(new Tensor(scaleInPlace(u, scale), f.shape.slice(), dtype))];
       }
       const ex2 = wasm(fn);
       const bwd = kernel<Backward>(ex2, 'sup_con_loss', 'backward', dtype);
@@ -130,7 +130,7 @@ export const supConLoss = defineLoss({
         check(ex2, fn, bwd(pf, ids ? pl : 0, n, v, d, t, bt, one, pst, g ? pg : 0, scale, pgf));
         return heapOf(ex2, dtype).slice(pgf / bytes, pgf / bytes + f.numel());
       });
-      return [new Tensor(gf, f.shape.slice(), dtype)];
+      return [handOver(new Tensor(gf, f.shape.slice(), dtype))];
     });
   },
 });
