@@ -125,5 +125,44 @@ def main():
     json.dump(out, sys.stdout)
 
 
+def serve():
+    """`--serve` (bench/vs_torch.mjs): one JSON job per stdin line, one JSON reply per line.
+    A job {"name", "n", "setup", "call", "ms"} times `call` for about `ms` milliseconds (after the
+    first job for that entry and size, which also runs `setup` and warms up) and replies
+    {"median": seconds per call over samples of ~5 ms, "value"}; the driver alternates these
+    windows with lossfn's, so both sides of each ratio see the same load."""
+    cache = {}
+    print(json.dumps({'torch': torch.__version__, 'python': platform.python_version(),
+                      'threads': torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        job = json.loads(line)
+        key = (job['name'], job['n'])
+        if key not in cache:
+            ns = {'n': job['n'], 'torch': torch, 'F': F, 'math': math, 'U': U, 'bits': bits,
+                  'counts': counts, 'classes': classes, 'sigmoid_focal_loss': sigmoid_focal_loss}
+            exec(job['setup'], ns)
+            fn = eval('lambda: ' + job['call'], ns)
+            t0 = time.perf_counter()
+            calls = 0
+            while calls < 2 or time.perf_counter() - t0 < 0.2:
+                fn()
+                calls += 1
+            cache[key] = (fn, max(1, math.ceil(0.005 / ((time.perf_counter() - t0) / calls))))
+        fn, inner = cache[key]
+        samples = []
+        value = None
+        with torch.no_grad():
+            start = time.perf_counter()
+            while len(samples) < 3 or time.perf_counter() - start < job['ms'] / 1e3:
+                s0 = time.perf_counter()
+                for _ in range(inner):
+                    value = fn()
+                samples.append((time.perf_counter() - s0) / inner)
+        print(json.dumps({'median': statistics.median(samples), 'value': float(value)}), flush=True)
+
+
 if __name__ == '__main__':
-    main()
+    if '--serve' in sys.argv:
+        serve()
+    else:
+        main()
