@@ -6,7 +6,8 @@
 // calls and "copies included" rules as `npm run bench` (bench/entries.mjs); one thread each.
 //
 // Usage: node bench/vs_torch.mjs   (after npm run build; needs /usr/bin/python3 with torch)
-// Knobs: VS_FILTER=regex on entry names (default the ranking entries: issue 12's targets)
+// Knobs: VS_FILTER=regex on entry names (default the ranking entries: issue 12's targets; also
+//   'small: …', bench/small_calls.mjs's three calls, e.g. VS_FILTER=small)
 //   VS_N=1e6 (size for entries without their own)  VS_ROUNDS=15  VS_MS=300 (ms per window)
 //   BENCH_PYTHON=/usr/bin/python3  BENCH_SIMD=auto|baseline|relaxed (lossfn's module)
 // Prints per entry: each side's median time per call and lossfn's speed over PyTorch's
@@ -32,7 +33,25 @@ const SEED = 1234;
 
 const lib = await import(pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href);
 await lib.init({ simd: env.BENCH_SIMD ?? 'auto' });
-const entries = makeEntries(lib).filter((e) => FILTER.test(e.name) && e.torch);
+/** bench/small_calls.mjs's three calls (its data, from typed arrays to a number), as entries. */
+function smallEntries({ F, tensor }) {
+  const wave = (n, k) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.731 + k));
+  const pyWave = 'def wave(n, k):\n    return torch.tensor([math.sin(i * 0.731 + k) for i in range(n)], dtype=torch.float32)\n';
+  const small = (name, make, call, setup, torchCall) => ({ name, label: name, sizes: [1], make, lossfn: call, torch: { setup: pyWave + setup, call: torchCall } });
+  return [
+    small('small: mseLoss, 100 elements', () => ({ x: wave(100, 1), t: wave(100, 2) }),
+      ({ x, t }) => F.mseLoss(tensor(x), tensor(t)).item(),
+      'x100, t100 = wave(100, 1), wave(100, 2)', 'F.mse_loss(x100, t100).item()'),
+    small('small: crossEntropy (10, 10)', () => ({ x: wave(100, 3), y: Int32Array.from({ length: 10 }, (_, i) => (i * 3) % 10) }),
+      ({ x, y }) => F.crossEntropy(tensor(x, [10, 10]), tensor(y)).item(),
+      'x10 = wave(100, 3).reshape(10, 10)\ny10 = torch.tensor([(i * 3) % 10 for i in range(10)], dtype=torch.int64)', 'F.cross_entropy(x10, y10).item()'),
+    small('small: nllLoss (1000, 1000)', () => ({ x: wave(1e6, 4), y: Int32Array.from({ length: 1000 }, (_, i) => (i * 7) % 1000) }),
+      ({ x, y }) => F.nllLoss(tensor(x, [1000, 1000]), tensor(y)).item(),
+      'lp = wave(1_000_000, 4).reshape(1000, 1000)\ny1000 = torch.tensor([(i * 7) % 1000 for i in range(1000)], dtype=torch.int64)', 'F.nll_loss(lp, y1000).item()'),
+  ];
+}
+
+const entries = [...makeEntries(lib), ...smallEntries(lib)].filter((e) => FILTER.test(e.name) && e.torch);
 
 // The peer: one JSON line in, one out.
 const peer = spawn(PYTHON, [path.join(ROOT, 'bench', 'torch_peer.py'), '--serve'], {
@@ -70,7 +89,7 @@ function quantile(xs, q) {
 }
 
 const f2 = (v) => v.toFixed(2);
-const us = (s) => `${(s * 1e6).toFixed(s < 1e-3 ? 1 : 0)} µs`;
+const us = (s) => (s < 1e-5 ? `${(s * 1e9).toFixed(0)} ns` : `${(s * 1e6).toFixed(s < 1e-3 ? 1 : 0)} µs`);
 console.log(`# lossfn vs PyTorch, paired windows: Node ${process.versions.node} (lossfn ${lib.wasmVariant()} module), PyTorch ${torchInfo.torch} (Python ${torchInfo.python}, ${torchInfo.threads} thread); ${ROUNDS} rounds of ${MS} ms windows; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
 console.log('| entry | lossfn / call | PyTorch / call | lossfn speed over PyTorch: median [IQR] (min–max) |');
 console.log('|---|---:|---:|---|');
