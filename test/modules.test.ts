@@ -4,7 +4,7 @@
 // pmin/pmax into relaxed_min/max there, see crates/kernels/src/simd/wasm128.rs), and finite
 // results differ by at most MAX_ULP ulp, or, where a difference of such terms cancels (a
 // softmax gradient p − q, a focal weight), by at most SCALE_ULP ulp of the largest magnitude
-// in that output; every difference is counted and reported (docs/bench.md quotes them).
+// in that output; every difference is counted and reported (the README, "How the results differ", quotes them).
 //
 // Each module is loaded by its own copy of the package (vi.resetModules), forced with
 // init({ simd: 'baseline' | 'relaxed' }). Node 20 runs relaxed SIMD only behind a V8 flag, set

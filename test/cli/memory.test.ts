@@ -2,7 +2,7 @@
 // writes a float32 (N, 10) .npy of 2,147,483,648 bytes (2 GiB) and its int32 labels into two FIFOs
 // (nothing on disk), `lossfn eval` reads them in batches on 2 workers, and its peak RSS (the
 // process's maxRSS, worker threads included, reported in --format json) must stay under the
-// bound docs/cli.md states: 112 MB + 32 MB per worker + 8 × the bytes of one batch.
+// bound the README states: 112 MB + 32 MB per worker + 8 × the bytes of one batch.
 // The expected value: the rows repeat one block of B rows (B = the batch size), so every batch
 // but the last is that block, and the loss is (full blocks · Σ block + Σ tail) / N.
 

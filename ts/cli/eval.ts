@@ -1,7 +1,7 @@
 // `lossfn eval`: read the input/target (and var) files in lockstep batches, score each batch on a
 // worker thread (one metric state per loss), merge the states exactly, print the results.
 // Memory is bounded by the batches in flight (2 per worker + 1 being read) plus one decoded
-// piece per reader; see docs/cli.md for the bound.
+// piece per reader; see the README ("Memory" under the CLI) for the bound.
 
 import { availableParallelism } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
