@@ -13,9 +13,9 @@ function rowClassOffset(l: ClassLayout, row: number, y: number): number {
 }
 
 /**
- * {@link pickedSum} on (N, C) without weights, the common case: Sum's Neumaier step on locals,
- * in a function of its own (nllLoss (1000, 1000) measured 3.0–3.4 µs a call with this loop in
- * pickedSum, 2.2–2.4 µs here).
+ * {@link pickRows}' sums on (N, C) without weights, the common case: Sum's Neumaier step on
+ * locals, in a function of its own (nllLoss (1000, 1000) measured 3.0–3.4 µs a call with this loop in
+ * the general one, 2.2–2.4 µs here).
  */
 function pickedSum2d(
   fn: string, xd: FloatArray, ys: ArrayLike<number>, c: number, rows: number, ignore: number, unchecked: boolean,
@@ -38,67 +38,44 @@ function pickedSum2d(
 }
 
 /**
- * The reduced loss of a call without a graph, in the pass that reads each row's `x[r, y_r]`:
- * `[Σ −w_y·x[r, y_r], Σ w_y]` over the non-ignored rows, both compensated sums (the weights'
- * as stored, in the input's precision), targets range-checked when `unchecked`. Each term is
- * the kernel's (crates/kernels/src/loss/nll_loss.rs): −x exactly, or w·x rounded once to the
- * input's precision. Nothing else is needed: staging the gathered values for the elementwise
- * kernel cost more than the kernel's work (nllLoss (1000, 1000): 4.1 µs a call that way).
+ * One pass over the rows' `x[r, y_r]`: returns `[Σ −w_y·x[r, y_r], Σ w_y]` over the non-ignored
+ * rows, both compensated sums (the weights' as stored, in the input's precision), targets
+ * range-checked when `unchecked`. Each term is the kernel's (crates/kernels/src/loss/nll_loss.rs):
+ * −x exactly, or w·x rounded once to the input's precision. With `into`, it also gathers each
+ * row's `x[r, y_r]` and `w_y` into those zeroed arrays (both stay 0 for an ignored row) for
+ * the elementwise kernel. A reduced call without a graph needs only the sums: staging the
+ * gathered values for the kernel cost more than the kernel's work (nllLoss (1000, 1000): 4.1 µs
+ * a call that way).
  */
-function pickedSum(
+function pickRows(
   fn: string, xd: FloatArray, ys: ArrayLike<number>, layout: ClassLayout, wd: FloatArray | null,
-  ignore: number, unchecked: boolean,
+  ignore: number, unchecked: boolean, into: { picked: FloatArray; wy: FloatArray } | null = null,
 ): [number, number] {
-  const rows = layout.rows;
   const c = layout.c;
-  if (wd === null && layout.s === 1) return pickedSum2d(fn, xd, ys, c, rows, ignore, unchecked);
-  const sum = new Sum();
+  if (into === null && wd === null && layout.s === 1) return pickedSum2d(fn, xd, ys, c, layout.rows, ignore, unchecked);
   const round = xd instanceof Float32Array ? Math.fround : (v: number): number => v;
-  const den = new Sum();
-  let count = 0;
-  for (let r = 0; r < rows; r++) {
-    const y = ys[r];
-    if (y === ignore) continue;
-    if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
-    const x = xd[rowClassOffset(layout, r, y)];
-    if (wd === null) {
-      sum.add(-x);
-      count++;
-    } else {
-      sum.add(-round(wd[y] * x));
-      den.add(wd[y]);
-    }
-  }
-  return [sum.value(), wd === null ? count : den.value()];
-}
-
-/**
- * Gathers each row's `x[r, y_r]` into `picked` and its weight `w_y` into `wy` (zeroed arrays:
- * both stay 0 for an ignored row), range-checking the targets when `unchecked`; returns the
- * 'mean' denominator Σ w_y: a count without weights, else a compensated sum of the weights as
- * stored (in the input's precision).
- */
-function gather(
-  fn: string, xd: FloatArray, ys: ArrayLike<number>, layout: ClassLayout, wd: FloatArray | null,
-  ignore: number, unchecked: boolean, picked: FloatArray, wy: FloatArray,
-): number {
-  const c = layout.c;
+  const sum = new Sum();
   const den = new Sum();
   let count = 0;
   for (let r = 0; r < layout.rows; r++) {
     const y = ys[r];
     if (y === ignore) continue;
     if (unchecked && !(y >= 0 && y < c)) throw targetOutOfBounds(fn, y, c, ignore);
-    picked[r] = xd[rowClassOffset(layout, r, y)];
+    const x = xd[rowClassOffset(layout, r, y)];
+    const w = wd === null ? 1 : wd[y];
+    if (into !== null) {
+      into.picked[r] = x;
+      into.wy[r] = w;
+    }
     if (wd === null) {
-      wy[r] = 1;
+      sum.add(-x);
       count++;
     } else {
-      wy[r] = wd[y];
-      den.add(wy[r]);
+      sum.add(-round(w * x));
+      den.add(w);
     }
   }
-  return wd === null ? count : den.value();
+  return [sum.value(), wd === null ? count : den.value()];
 }
 
 /**
@@ -150,7 +127,7 @@ export const nllLoss = defineLoss({
     const ys = src instanceof Int32Array ? hostCopy(t, src) : indexTargets(fn, t, x, layout.c, o.ignoreIndex);
     const unchecked = src instanceof Int32Array;
     // The loss reads one value per row. Without a graph, a reduced result is summed in the
-    // pass that reads them (pickedSum). Otherwise the TS layer gathers `x[r, y_r]` and the
+    // pass that reads them (pickRows). Otherwise the TS layer gathers `x[r, y_r]` and the
     // row's weight `w_y` (both 0 for an ignored row), the kernel is elementwise over the rows,
     // and only the gradient's non-zero entries come back, scattered into a zeroed ∂x: O(rows),
     // not O(rows·C) (crates/kernels/src/loss/nll_loss.rs).
@@ -158,12 +135,12 @@ export const nllLoss = defineLoss({
     const Ctor = x.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
     const wd = w === null ? null : w.data;
     if (!x.requiresGrad && o.reduction !== 'none') {
-      const [sum, den] = pickedSum(fn, x.data, ys, layout, wd, o.ignoreIndex, unchecked);
+      const [sum, den] = pickRows(fn, x.data, ys, layout, wd, o.ignoreIndex, unchecked);
       return scalarTensor(reduceSum(o.reduction, sum, den), x.dtype);
     }
     const picked = new Ctor(rows);
     const wy = new Ctor(rows);
-    const den = gather(fn, x.data, ys, layout, wd, o.ignoreIndex, unchecked, picked, wy);
+    const [, den] = pickRows(fn, x.data, ys, layout, wd, o.ignoreIndex, unchecked, { picked, wy });
     const inner = elementwise({
       fn, stem: 'nll_loss', params: NO_PARAMS, reduction: o.reduction, denominator: den,
       input: new Tensor(picked, [rows], x.dtype, x.requiresGrad), target: new Tensor(wy, [rows], x.dtype),
