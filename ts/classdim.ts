@@ -99,6 +99,11 @@ export function indexTargetShape(input: Tensor): number[] {
  */
 export function indexTargets(fn: string, target: Tensor, input: Tensor, c: number, ignoreIndex: number | null): Int32Array {
   checkIndexTargets(fn, target, input);
+  return indexTargetValues(fn, target, c, ignoreIndex);
+}
+
+/** {@link indexTargets} after its dtype and shape checks: the values, range-checked, as int32. */
+export function indexTargetValues(fn: string, target: Tensor, c: number, ignoreIndex: number | null): Int32Array {
   const src = target.data;
   if (src instanceof Int32Array) {
     // Read-only from here on: int32 targets are used as they are (one monomorphic pass), or
@@ -137,10 +142,10 @@ export function checkIndexTargets(fn: string, target: Tensor, input: Tensor): vo
   const usual = is.length === 2 && ts.length === 1 && ts[0] === is[0];
   const want = usual ? ts : indexTargetShape(input);
   if (!usual && !sameShape(ts, want)) {
-    if (input.shape.length >= 2 && target.shape.length >= 1 && target.shape[0] !== input.shape[0]) {
-      throw new Error(`${fn}: Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`);
+    if (is.length >= 2 && ts.length >= 1 && ts[0] !== is[0]) {
+      throw new Error(`${fn}: Expected input batch_size (${is[0]}) to match target batch_size (${ts[0]}).`);
     }
-    throw new Error(`${fn}: argument 'target': Expected target size ${shapeStr(want)}, got ${shapeStr(target.shape)}`);
+    throw new Error(`${fn}: argument 'target': Expected target size ${shapeStr(want)}, got ${shapeStr(ts)}`);
   }
 }
 

@@ -607,8 +607,9 @@ function backwardRowsParallel(call: RowLossCall, g: FloatArray | null, scale: nu
     const rowAt = (at: number, slotAt: number, j: number): number => rowsAt(at, slotAt, r0 + j * rowsPer, c, bytes);
     const calls: number[][] = [];
     for (let j = 0; j < chunks; j++) {
-      calls.push([rowAt(xAt, slot(j, 'x'), j), t ? rowAt(tAt, slot(j, 't'), j) : 0, y ? slot(j, 'y') : 0, w ? (wAt >= 0 ? wAt : pw) : 0, a.classes, rowsOf(j), c, a.yWidth, a.ignore,
-        a.ignoreOn, a.p0, a.p1, a.p2, g ? slot(j, 'g') : 0, scale, gx ? slot(j, 'gx') : 0, gt ? slot(j, 'gt') : 0]);
+      calls.push([rowAt(xAt, slot(j, 'x'), j), t ? rowAt(tAt, slot(j, 't'), j) : 0, y ? slot(j, 'y') : 0, w ? (wAt >= 0 ? wAt : pw) : 0,
+        a.classes, rowsOf(j), c, a.yWidth, a.ignore, a.ignoreOn, a.p0, a.p1, a.p2, g ? slot(j, 'g') : 0, scale, gx ? slot(j, 'gx') : 0,
+        gt ? slot(j, 'gt') : 0]);
     }
     runJob(ex, {
       fn, kernel: kernelName, calls, status,

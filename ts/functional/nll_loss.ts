@@ -1,6 +1,6 @@
 import { defineLoss, opt, type LossOptions } from '../table.js';
 import { indexRowChecks } from '../rowloss.js';
-import { checkIndexTargets, indexTargets, targetOutOfBounds } from '../classdim.js';
+import { checkIndexTargets, indexTargetValues, targetOutOfBounds } from '../classdim.js';
 import { elementwise, NO_PARAMS } from '../elementwise.js';
 import { reduceSum, Sum } from '../reduction.js';
 import { scalarTensor, Tensor, type FloatArray } from '../tensor.js';
@@ -124,7 +124,7 @@ export const nllLoss = defineLoss({
     // int32 targets are range-checked in the gathering loop (one pass; still before the kernel),
     // int64 ones when converted.
     const src = t.data;
-    const ys = src instanceof Int32Array ? hostCopy(t, src) : indexTargets(fn, t, x, layout.c, o.ignoreIndex);
+    const ys = src instanceof Int32Array ? hostCopy(t, src) : indexTargetValues(fn, t, layout.c, o.ignoreIndex);
     const unchecked = src instanceof Int32Array;
     // The loss reads one value per row. Without a graph, a reduced result is summed in the
     // pass that reads them (pickRows). Otherwise the TS layer gathers `x[r, y_r]` and the
