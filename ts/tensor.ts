@@ -94,7 +94,6 @@ function ctorOf(dtype: unknown): (typeof ARRAY_CTOR)[DType] | undefined {
  * of sizes are computed in doubles (exact below 2^53). */
 const MAX_DIM = Number.MAX_SAFE_INTEGER;
 
-/** Checks a shape (an array of non-negative safe integers) and returns a frozen copy. */
 /** Passed by tensor()'s fast path (module-private): its checks are the constructor's. */
 const TRUSTED: unique symbol = Symbol('lossfn.trusted');
 
@@ -123,6 +122,7 @@ const internedSet = new WeakSet<object>();
 /** The shape checkedShape returned last (interned). */
 let lastChecked: readonly number[] = SCALAR_SHAPE;
 
+/** Checks a shape (an array of non-negative safe integers) and returns a frozen copy. */
 function checkedShape(fn: string, shape: unknown): readonly number[] {
   if (internedSet.has(shape as object)) return shape as readonly number[];
   let src: readonly unknown[];
@@ -577,13 +577,6 @@ function nativeDType(a: unknown): DType | undefined {
   return undefined;
 }
 
-function dtypeOfArray(a: AnyTypedArray): DType {
-  if (a instanceof Float32Array) return 'float32';
-  if (a instanceof Float64Array) return 'float64';
-  if (a instanceof Int32Array) return 'int32';
-  return 'int64';
-}
-
 /**
  * Makes a tensor, as `torch.tensor` / `torch.from_numpy`.
  *
@@ -665,7 +658,7 @@ function makeTensor(data: AnyTypedArray | SmallIntArray | NestedNumbers | Foreig
   } else {
     sh = shapeFor(fn, shape, arr.length);
   }
-  const dtype = dtypeOfArray(arr);
+  const dtype = nativeDType(arr) ?? 'int64';
   const requiresGrad = gradOpt ?? false;
   if (typeof requiresGrad !== 'boolean') throw new TypeError(`${fn}: option 'requiresGrad' must be a boolean, got ${describe(requiresGrad)}`);
   if (requiresGrad && !isFloatDType(dtype)) {
