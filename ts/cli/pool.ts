@@ -53,18 +53,6 @@ export class Pool {
     })));
   }
 
-  /** Starts `n` workers from `script` and waits until each has initialised lossfn. */
-  static async start(n: number, script: URL, setup: WorkerSetup): Promise<Pool> {
-    const pool = Pool.spawn(n, script);
-    try {
-      await pool.setup(setup);
-    } catch (e) {
-      await pool.close();
-      throw e;
-    }
-    return pool;
-  }
-
   /** Runs one batch on the next idle worker (transferring the batch's buffers). */
   run(msg: BatchMessage): Promise<WorkerReply> {
     if (this.broken !== null) return Promise.reject(this.broken);
