@@ -22,6 +22,13 @@
 //! matrix is symmetric and only the tiles on and above the diagonal are computed: each
 //! serves the anchors of its rows and, transposed, those of its columns. Memory is `O(M·D)`.
 //!
+//! Exponentials: when one shift `c` bounds every score with each anchor's largest score within
+//! reach of it (bounded norms at usual temperatures: the common case), every stored score
+//! becomes `E_ij = e^{S_ij − c}` once, shared by the anchors of its row and of its column, and
+//! the gradient's probabilities are `E_ij·e^{c − lse_i}`: one exponential per tile entry over
+//! both passes instead of four (see `shared_stats_pass`). Otherwise the general passes keep a
+//! running shift per anchor and direction.
+//!
 //! Numerics: each anchor's log-sum-exp is kept as `shift + log1p(rest)`, `shift` its largest
 //! score (an element, exact) and `rest` the other terms' sum `Σ e^{S_ij − shift}` in f64, the
 //! largest term's own `e^0 = 1` left out (it is found per tile where the maximum grows): a
@@ -29,7 +36,7 @@
 //! gradient's positive entries `a_i·(n_i·P_ip − 1)` are recomputed as
 //! `a_i·expm1(ln n_i − (lse_i − S_ip))`, exact where `n_i·P_ip` is near 1.
 
-use super::splat;
+use super::{row_sums, splat};
 use crate::driver::Sum;
 use crate::math::exp_ftz_nonpos;
 use crate::simd::{Element, Vector};
@@ -58,6 +65,9 @@ pub struct Gram<E> {
     z: Vec<E>,
     /// Per column tile `jt`: `dim × t`, `panel[k][c] = z[jt·t + c][k]`.
     panels: Vec<E>,
+    /// The largest squared row norm `max_r ‖z_r‖²` of the stored rows (NaN if one is not
+    /// finite): with `1/τ` it bounds every score (see [`Contrast::common_shift`]).
+    max_sq: f64,
 }
 
 impl<E: Element> Gram<E> {
@@ -68,8 +78,16 @@ impl<E: Element> Gram<E> {
         let block = 2 * E::V::LANES;
         let dp = dim.div_ceil(block).max(1) * block;
         let mut z = vec![E::default(); mp * dp];
+        let mut max_sq = 0.0f64;
         for r in 0..rows {
-            fill(r, &mut z[r * dp..r * dp + dim]);
+            let row = &mut z[r * dp..r * dp + dim];
+            fill(r, row);
+            let [sq] = row_sums([&*row, &*row, &*row], dim, |[a, _, _]| [a * a]);
+            if !sq.is_finite() || max_sq.is_nan() {
+                max_sq = f64::NAN;
+            } else if sq > max_sq {
+                max_sq = sq;
+            }
         }
         let tiles = mp / t;
         let mut panels = vec![E::default(); tiles * dim * t];
@@ -90,6 +108,7 @@ impl<E: Element> Gram<E> {
             dp,
             z,
             panels,
+            max_sq,
         }
     }
 
@@ -312,19 +331,36 @@ impl<E: Element> Contrast<'_, E> {
 
     /// Anchor statistics and losses.
     pub fn forward(&self) -> Stats {
+        if let Some(c) = self.common_shift() {
+            if let Some(st) = self.shared_stats_pass(c, None, &mut []) {
+                return st;
+            }
+        }
         self.stats_pass(None)
     }
 
     /// [`Contrast::forward`] and, in the same call, `∂(Σ_i l_i)/∂z` into `dz` (a
     /// [`Gram::grad_buffer`]): the reduced losses' gradient for an upstream of 1 per anchor,
-    /// which the caller scales. The score tiles of the first pass are kept for the second when
-    /// they fit in `keep_bytes` (else recomputed), so the gradient costs two matrix products
-    /// instead of three.
+    /// which the caller scales. The tiles of the first pass are kept for the second when they
+    /// fit in `keep_bytes` (else recomputed), so the gradient costs two matrix products
+    /// instead of three; with the common shift they are kept as exponentials, so the gradient
+    /// pass computes none.
     pub fn forward_with_grad(&self, keep_bytes: usize, dz: &mut [E]) -> Stats {
         let tile = self.tile() * self.tile();
         let count = self.pairs().count();
         let mut kept = (count * tile * core::mem::size_of::<E>() <= keep_bytes)
             .then(|| vec![E::default(); count * tile]);
+        if let Some(c) = self.common_shift() {
+            let mut flags = vec![0u64; if kept.is_some() { count } else { 0 }];
+            if let Some(st) = self.shared_stats_pass(c, kept.as_deref_mut(), &mut flags) {
+                let tiles = kept.as_deref().map(|k| (k, &flags[..]));
+                if !self.shared_grad_pass(&st, |_| 1.0, dz, tiles, c) {
+                    // The kept tiles hold exponentials now: the general pass recomputes.
+                    self.grad_pass(&st, |_| 1.0, dz, None);
+                }
+                return st;
+            }
+        }
         let st = self.stats_pass(kept.as_deref_mut());
         self.grad_pass(&st, |_| 1.0, dz, kept.as_deref());
         st
@@ -538,6 +574,11 @@ impl<E: Element> Contrast<'_, E> {
     /// Adds `Σ_i ∂(g_i·l_i)/∂z` into `dz` (a [`Gram::grad_buffer`]); `g(i)` is anchor `i`'s
     /// upstream gradient.
     pub fn backward(&self, stats: &Stats, g: impl Fn(usize) -> f64, dz: &mut [E]) {
+        if let Some(c) = self.common_shift() {
+            if self.shared_grad_pass(stats, &g, dz, None, c) {
+                return;
+            }
+        }
         self.grad_pass(stats, g, dz, None)
     }
 
@@ -708,6 +749,453 @@ impl<E: Element> Contrast<'_, E> {
     }
 }
 
+/// How far below the common shift `c` an anchor's largest score may lie for the
+/// one-exponential passes: its terms `e^{S − c}` then stay far above exp's flush to zero
+/// (e^−86.5 in f32, e^−707.7 in f64), so every term that counts against the largest is kept.
+fn shift_room<E: Element>() -> f64 {
+    if E::MANTISSA_DIGITS > 24 {
+        650.0
+    } else {
+        60.0
+    }
+}
+
+/// `e^{x − c}` for `x ≤ c`, with the difference's rounding error compensated: `x − c = d + r`
+/// exactly (TwoSum), and the result is `e^d·(1 + r)`. The common shift can sit far above an
+/// anchor's scores (up to `2·max‖z‖²/τ`: ~30 at SupCon's default temperature on unit vectors,
+/// hundreds on unnormalised features), and an uncompensated `d` would cost `|d|·2^-24`
+/// relative in every term (an unnormalised SupCon golden gradient then missed 1e-5). −inf
+/// lanes give NaN (callers mask them), NaN lanes NaN.
+#[inline(always)]
+fn shifted_exp<V: Vector>(x: V, neg_c: V) -> V {
+    let d = x + neg_c;
+    let back = d - x;
+    let r = (x - (d - back)) + (neg_c - back);
+    let e = exp_ftz_nonpos(d);
+    e + e * r
+}
+
+/// [`shifted_exp`] for one value: the bits the vector passes give for the same `x` and `c`
+/// (0 for −inf).
+#[inline(always)]
+fn exp_one<E: Element>(x: E, c: E) -> f64 {
+    if x.to_f64() == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    let mut b = [E::default(); 8];
+    shifted_exp(E::V::splat(x), -E::V::splat(c)).store(&mut b);
+    b[0].to_f64()
+}
+
+/// Running per-row state of the one-exponential statistics pass (f64): the largest score
+/// `top`, its term `e_top = e^{top − c}`, and the sum of the row's other terms.
+struct SharedRunning {
+    top: Vec<f64>,
+    e_top: Vec<f64>,
+    rest: Vec<f64>,
+    pos: Vec<Sum>,
+    cnt: Vec<f64>,
+}
+
+impl SharedRunning {
+    /// Folds a part of row `r` (a tile row or column): its largest score `m`, that score's
+    /// term `e_m`, and the sum of its other terms.
+    fn fold(&mut self, r: usize, m: f64, e_m: f64, others: f64) {
+        if m > self.top[r] {
+            // The old largest term joins the rest (0 when there was none).
+            self.rest[r] += self.e_top[r] + others;
+            self.top[r] = m;
+            self.e_top[r] = e_m;
+        } else {
+            self.rest[r] += others + e_m;
+        }
+    }
+}
+
+/// Per-tile column accumulators of the one-exponential statistics pass (`t` each).
+struct ColumnParts<E> {
+    top: Vec<E>,
+    rest: Vec<E>,
+    ties: Vec<E>,
+    pos: Vec<E>,
+    cnt: Vec<E>,
+}
+
+/// The one-exponential passes: one shift `c` for every score, so `E_ij = e^{S_ij − c}` serves
+/// both anchors of a symmetric tile entry, and the gradient's probabilities are
+/// `P_ij = E_ij · e^{c − lse_i}`: one exponential per stored score over both passes, where the
+/// general passes ([`Contrast::stats_pass`], [`Contrast::grad_pass`]) take four (a running
+/// shift per anchor and per direction). The statistics are the general passes' (`shift` the
+/// largest score, `log_sum = log1p(rest)` with the largest term left out of `rest`), so a
+/// confident anchor keeps its digits the same way. Used when `c` bounds every score with the
+/// anchors' largest scores within [`shift_room`] of it (embeddings of bounded norm at usual
+/// temperatures); otherwise the general passes run.
+impl<E: Element> Contrast<'_, E> {
+    /// `c ≥ S_ij` for every computed score: `|z_i·z_j| ≤ max_r ‖z_r‖²`, plus the rounding of
+    /// the `D`-term dot product and of the scaling (`(D + 2)·u` relative, `u` half an ulp; the
+    /// margin is `(D + 8)·2u`). `None` when a norm is not finite or there is a single row.
+    fn common_shift(&self) -> Option<E> {
+        let g = self.gram;
+        if g.rows < 2 || !g.max_sq.is_finite() || !self.inv_t.is_finite() {
+            return None;
+        }
+        let eps = 2f64.powi(1 - E::MANTISSA_DIGITS as i32);
+        let c = E::from_f64(self.inv_t * g.max_sq * (1.0 + (g.dim as f64 + 8.0) * eps));
+        c.to_f64().is_finite().then_some(c)
+    }
+
+    /// The statistics pass with the common shift `c`; with `keep`, each tile is left in its
+    /// slot there as [`Contrast::exp_tile`] writes it, and `flags[k]` marks tile `k`'s rows
+    /// that hold a positive. `None` (nothing usable written) when an anchor's largest score
+    /// lies more than [`shift_room`] below `c`.
+    fn shared_stats_pass(
+        &self,
+        c: E,
+        mut keep: Option<&mut [E]>,
+        flags: &mut [u64],
+    ) -> Option<Stats> {
+        let (t, a) = (self.tile(), self.anchors);
+        let mp = self.gram.mp;
+        let mut st = SharedRunning {
+            top: vec![f64::NEG_INFINITY; mp],
+            e_top: vec![0.0; mp],
+            rest: vec![0.0; mp],
+            pos: vec![Sum::default(); mp],
+            cnt: vec![0.0; mp],
+        };
+        let mut buf = vec![E::default(); if keep.is_some() { 0 } else { t * t }];
+        let mut cols = ColumnParts {
+            top: vec![E::default(); t],
+            rest: vec![E::default(); t],
+            ties: vec![E::default(); t],
+            pos: vec![E::default(); t],
+            cnt: vec![E::default(); t],
+        };
+        let mut row_top = vec![E::default(); t];
+        for (k, (it, jt)) in self.pairs().enumerate() {
+            let s: &mut [E] = match keep.as_deref_mut() {
+                Some(kept) => &mut kept[k * t * t..(k + 1) * t * t],
+                None => &mut buf,
+            };
+            self.gram.scores(it, jt, self.inv_t, s);
+            let f = self.shared_tile(&mut st, s, it, jt, c, &mut cols, &mut row_top);
+            if let Some(f0) = flags.get_mut(k) {
+                *f0 = f;
+            }
+        }
+        let room = shift_room::<E>();
+        let mut out = Stats {
+            shift: Vec::with_capacity(a),
+            log_sum: Vec::with_capacity(a),
+            count: Vec::with_capacity(a),
+            loss: Vec::with_capacity(a),
+        };
+        for i in 0..a {
+            let (top, n) = (st.top[i], st.cnt[i]);
+            let within = top - c.to_f64() >= -room;
+            if !within {
+                return None;
+            }
+            let log_sum = (st.rest[i] / st.e_top[i]).ln_1p();
+            let loss = if n > 0.0 {
+                self.coef * ((n * top - st.pos[i].value()) / n + log_sum)
+            } else {
+                0.0
+            };
+            out.shift.push(top);
+            out.log_sum.push(log_sum);
+            out.count.push(n);
+            out.loss.push(loss);
+        }
+        Some(out)
+    }
+
+    /// One score tile of [`Contrast::shared_stats_pass`]: folds it into the anchors of its
+    /// rows and (symmetric pairs above the diagonal) of its columns, and leaves it as
+    /// [`Contrast::exp_tile`] does. Returns the rows that hold a positive.
+    ///
+    /// Two passes over the tile: the maxima (per row and per column) and the rows holding a
+    /// positive; then the exponentials, each summed for its row and its column with that
+    /// part's largest score left out (ties counted, so exactly one instance is left out).
+    #[allow(clippy::too_many_arguments)]
+    fn shared_tile(
+        &self,
+        st: &mut SharedRunning,
+        s: &mut [E],
+        it: usize,
+        jt: usize,
+        c: E,
+        cols: &mut ColumnParts<E>,
+        row_top: &mut [E],
+    ) -> u64 {
+        let (t, lanes) = (self.tile(), E::V::LANES);
+        let (i0, j0) = (it * t, jt * t);
+        let rlim = self.anchors.saturating_sub(i0).min(t);
+        let jlim = self.gram.rows.saturating_sub(j0).min(t);
+        let by_col = self.symmetric() && it != jt;
+        let masked = jlim < t || it == jt;
+        let ninf = splat::<E::V>(f64::NEG_INFINITY);
+        let (zero, one) = (splat::<E::V>(0.0), splat::<E::V>(1.0));
+        let lane = iota::<E::V>();
+        let jlim_v = splat::<E::V>(jlim as f64);
+        if by_col {
+            cols.top.fill(E::from_f64(f64::NEG_INFINITY));
+            for v in [&mut cols.rest, &mut cols.ties, &mut cols.pos, &mut cols.cnt] {
+                v.fill(E::default());
+            }
+        }
+        let mut flags = 0u64;
+        // Pass 1: invalid entries (padding columns, the anchor's own) set to −inf, maxima, and
+        // the rows with a positive, whose sums are taken at once.
+        for i in 0..rlim {
+            let row = &mut s[i * t..(i + 1) * t];
+            let id = E::V::splat(self.ids[i0 + i]);
+            let own_v = splat::<E::V>(if it == jt { i as f64 } else { -1.0 });
+            let (mut m, mut anyp) = (ninf, E::V::mask_first(0));
+            for c0 in (0..t).step_by(lanes) {
+                let mut x = E::V::load(&row[c0..]);
+                let mut same = E::V::load(&self.ids[j0 + c0..]).eq(id);
+                if masked {
+                    let j = lane + splat(c0 as f64);
+                    let ok = E::V::mask_and(j.lt(jlim_v), E::V::mask_not(j.eq(own_v)));
+                    x = E::V::select(ok, x, ninf);
+                    x.store(&mut row[c0..]);
+                    same = E::V::mask_and(same, ok);
+                }
+                m = m.pmax(x);
+                if by_col {
+                    E::V::load(&cols.top[c0..])
+                        .pmax(x)
+                        .store(&mut cols.top[c0..]);
+                }
+                anyp = E::V::mask_or(anyp, same);
+            }
+            row_top[i] = E::from_f64(hmax(m));
+            if !E::V::any(anyp) {
+                continue;
+            }
+            flags |= 1 << i;
+            let (mut vp, mut vc) = (zero, zero);
+            for c0 in (0..t).step_by(lanes) {
+                let x = E::V::load(&row[c0..]);
+                // Invalid entries hold −inf (every valid score is finite: `c` is).
+                let same = E::V::mask_and(E::V::load(&self.ids[j0 + c0..]).eq(id), x.gt(ninf));
+                let (px, pc) = (E::V::select(same, x, zero), E::V::select(same, one, zero));
+                (vp, vc) = (vp + px, vc + pc);
+                if by_col {
+                    (E::V::load(&cols.pos[c0..]) + px).store(&mut cols.pos[c0..]);
+                    (E::V::load(&cols.cnt[c0..]) + pc).store(&mut cols.cnt[c0..]);
+                }
+            }
+            st.pos[i0 + i].add(vp.sum_f64());
+            st.cnt[i0 + i] += vc.sum_f64();
+        }
+        // Pass 2: the exponentials, stored (a positive keeps its score: the gradient's
+        // positive entries are recomputed from it).
+        let neg_c = -E::V::splat(c);
+        for i in 0..rlim {
+            let row = &mut s[i * t..(i + 1) * t];
+            let mv = E::V::splat(row_top[i]);
+            let id = E::V::splat(self.ids[i0 + i]);
+            let pos = flags >> i & 1 == 1;
+            let (mut acc, mut ties) = (zero, zero);
+            for c0 in (0..t).step_by(lanes) {
+                let x = E::V::load(&row[c0..]);
+                let mut e = shifted_exp(x, neg_c);
+                if masked {
+                    e = E::V::select(x.eq(ninf), zero, e);
+                }
+                let top = x.eq(mv);
+                acc = acc + E::V::select(top, zero, e);
+                ties = ties + E::V::select(top, one, zero);
+                if by_col {
+                    let ctop = x.eq(E::V::load(&cols.top[c0..]));
+                    (E::V::load(&cols.rest[c0..]) + E::V::select(ctop, zero, e))
+                        .store(&mut cols.rest[c0..]);
+                    (E::V::load(&cols.ties[c0..]) + E::V::select(ctop, one, zero))
+                        .store(&mut cols.ties[c0..]);
+                }
+                let out = if pos {
+                    let same = E::V::mask_and(E::V::load(&self.ids[j0 + c0..]).eq(id), x.gt(ninf));
+                    E::V::select(same, x, e)
+                } else {
+                    e
+                };
+                out.store(&mut row[c0..]);
+            }
+            let m = row_top[i];
+            let e_m = exp_one(m, c);
+            // Every tie of the largest score but one is an ordinary term.
+            let others = acc.sum_f64() + (ties.sum_f64() - 1.0) * e_m;
+            st.fold(i0 + i, m.to_f64(), e_m, others);
+        }
+        s[rlim * t..t * t].fill(E::default());
+        if by_col {
+            for j in 0..jlim {
+                let m = cols.top[j];
+                let e_m = exp_one(m, c);
+                let others = cols.rest[j].to_f64() + (cols.ties[j].to_f64() - 1.0) * e_m;
+                st.fold(j0 + j, m.to_f64(), e_m, others);
+                if flags != 0 {
+                    st.pos[j0 + j].add(cols.pos[j].to_f64());
+                    st.cnt[j0 + j] += cols.cnt[j].to_f64();
+                }
+            }
+        }
+        flags
+    }
+
+    /// Score tile `(it, jt)` (computed into `s`) as the one-exponential gradient pass reads
+    /// it: `e^{S_ij − c}` at ordinary entries, the score itself at positives, 0 at invalid
+    /// entries and rows that are not anchors. Returns the rows that hold a positive.
+    fn exp_tile(&self, it: usize, jt: usize, c: E, s: &mut [E]) -> u64 {
+        let (t, lanes) = (self.tile(), E::V::LANES);
+        let (i0, j0) = (it * t, jt * t);
+        let rlim = self.anchors.saturating_sub(i0).min(t);
+        let jlim = self.gram.rows.saturating_sub(j0).min(t);
+        let masked = jlim < t || it == jt;
+        let ninf = splat::<E::V>(f64::NEG_INFINITY);
+        let (lane, jlim_v, neg_c) = (iota::<E::V>(), splat::<E::V>(jlim as f64), -E::V::splat(c));
+        let zero = splat::<E::V>(0.0);
+        let mut flags = 0u64;
+        for i in 0..rlim {
+            let row = &mut s[i * t..(i + 1) * t];
+            let id = E::V::splat(self.ids[i0 + i]);
+            let own_v = splat::<E::V>(if it == jt { i as f64 } else { -1.0 });
+            let mut anyp = E::V::mask_first(0);
+            for c0 in (0..t).step_by(lanes) {
+                let mut x = E::V::load(&row[c0..]);
+                if masked {
+                    let j = lane + splat(c0 as f64);
+                    let ok = E::V::mask_and(j.lt(jlim_v), E::V::mask_not(j.eq(own_v)));
+                    x = E::V::select(ok, x, ninf);
+                }
+                let same = E::V::mask_and(E::V::load(&self.ids[j0 + c0..]).eq(id), x.gt(ninf));
+                anyp = E::V::mask_or(anyp, same);
+                let mut e = shifted_exp(x, neg_c);
+                if masked {
+                    e = E::V::select(x.eq(ninf), zero, e);
+                }
+                E::V::select(same, x, e).store(&mut row[c0..]);
+            }
+            if E::V::any(anyp) {
+                flags |= 1 << i;
+            }
+        }
+        s[rlim * t..t * t].fill(E::default());
+        flags
+    }
+
+    /// The gradient pass with the common shift `c`, over the tiles the statistics pass kept
+    /// (with their positive-row flags) or recomputed. Each tile's `G` (both anchors' parts
+    /// for a symmetric pair above the diagonal) is `E_ij·(α_i + α_j)`,
+    /// `α_i = a_i·n_i·e^{c − lse_i}`, with the positive entries recomputed without
+    /// cancellation as in [`Contrast::grad_pass`]. Returns false, having written nothing, when
+    /// an anchor's shift lies more than [`shift_room`] below `c` or an `α` is not finite in
+    /// `E` (the general pass then runs).
+    fn shared_grad_pass(
+        &self,
+        stats: &Stats,
+        g: impl Fn(usize) -> f64,
+        dz: &mut [E],
+        kept: Option<(&[E], &[u64])>,
+        c: E,
+    ) -> bool {
+        let (t, a, lanes) = (self.tile(), self.anchors, E::V::LANES);
+        let mp = self.gram.mp;
+        let room = shift_room::<E>();
+        let mut alpha = vec![E::default(); mp];
+        let mut a64 = vec![0.0f64; mp];
+        for i in 0..a {
+            let n = stats.count[i];
+            let ai = self.coef * g(i) * self.inv_t / n.max(1.0);
+            let lse = stats.shift[i] + stats.log_sum[i];
+            let within = stats.shift[i] - c.to_f64() >= -room;
+            if !within {
+                return false;
+            }
+            let al = E::from_f64(ai * n * (c.to_f64() - lse).exp());
+            if !al.to_f64().is_finite() && (ai * n).is_finite() && lse.is_finite() {
+                return false;
+            }
+            a64[i] = ai;
+            alpha[i] = al;
+        }
+        let mut buf = vec![E::default(); if kept.is_some() { 0 } else { t * t }];
+        let mut m = vec![E::default(); t * t];
+        for (k, (it, jt)) in self.pairs().enumerate() {
+            let (s, flags): (&[E], u64) = match kept {
+                Some((tiles, flags)) => (&tiles[k * t * t..(k + 1) * t * t], flags[k]),
+                None => {
+                    self.gram.scores(it, jt, self.inv_t, &mut buf);
+                    let f = self.exp_tile(it, jt, c, &mut buf);
+                    (&buf, f)
+                }
+            };
+            let (i0, j0) = (it * t, jt * t);
+            let by_col = self.symmetric() && it != jt;
+            for i in 0..t {
+                let (srow, out) = (&s[i * t..(i + 1) * t], &mut m[i * t..(i + 1) * t]);
+                let ai = E::V::splat(alpha[i0 + i]);
+                if by_col {
+                    for c0 in (0..t).step_by(lanes) {
+                        let aj = E::V::load(&alpha[j0 + c0..]);
+                        (E::V::load(&srow[c0..]) * (ai + aj)).store(&mut out[c0..]);
+                    }
+                } else {
+                    for c0 in (0..t).step_by(lanes) {
+                        (E::V::load(&srow[c0..]) * ai).store(&mut out[c0..]);
+                    }
+                }
+                if flags >> i & 1 == 1 {
+                    self.positive_grads(stats, &a64, srow, out, i0 + i, j0, it == jt, by_col);
+                }
+            }
+            self.gram.accumulate(&m, false, it, jt, dz);
+            self.gram.accumulate(&m, true, jt, it, dz);
+        }
+        true
+    }
+
+    /// The positive entries of anchor `gi`'s tile row (scores in `srow`): `G_ij` and, with
+    /// `by_col`, column anchor `j`'s `G_ji`, each `a·expm1(ln n − gap)`, exact where `n·P`
+    /// is near 1.
+    #[allow(clippy::too_many_arguments)]
+    fn positive_grads(
+        &self,
+        st: &Stats,
+        a64: &[f64],
+        srow: &[E],
+        out: &mut [E],
+        gi: usize,
+        j0: usize,
+        diagonal: bool,
+        by_col: bool,
+    ) {
+        let lim = self.gram.rows.saturating_sub(j0).min(self.tile());
+        let part = |r: usize, x: f64| {
+            let n = st.count[r];
+            if n > 0.0 && a64[r] != 0.0 {
+                let gap = (st.shift[r] - x) + st.log_sum[r];
+                E::from_f64(a64[r] * (n.ln() - gap).exp_m1())
+            } else {
+                E::default()
+            }
+        };
+        for j in 0..lim {
+            if (diagonal && j0 + j == gi) || self.ids[j0 + j] != self.ids[gi] {
+                continue;
+            }
+            let x = srow[j].to_f64();
+            out[j] = if by_col {
+                part(gi, x) + part(j0 + j, x)
+            } else {
+                part(gi, x)
+            };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -758,7 +1246,7 @@ mod tests {
         (loss, dz)
     }
 
-    fn check(m: usize, d: usize, anchors: usize, classes: usize) {
+    fn check(m: usize, d: usize, anchors: usize, classes: usize, inv_t: f64) {
         let z: Vec<Vec<f64>> = (0..m)
             .map(|r| {
                 (0..d)
@@ -768,7 +1256,7 @@ mod tests {
             .collect();
         let ids: Vec<usize> = (0..m).map(|r| (r * 7) % classes).collect();
         let g: Vec<f64> = (0..anchors).map(|i| 0.5 + (i % 3) as f64).collect();
-        let (inv_t, coef) = (1.0 / 0.7, 1.3);
+        let coef = 1.3;
         let gram = Gram::<f64>::new(m, d, |r, row| row.copy_from_slice(&z[r]));
         let mut idv = vec![-1.0; gram.mp];
         for (r, &c) in ids.iter().enumerate() {
@@ -845,8 +1333,156 @@ mod tests {
             (130, 5, 65),
             (200, 3, 7),
         ] {
-            check(m, d, m, classes);
-            check(m, d, m.div_ceil(2), classes);
+            // 1/0.7: the common shift's passes; 60: anchors' largest scores far below the
+            // shift bound, so the general passes run.
+            for inv_t in [1.0 / 0.7, 60.0] {
+                check(m, d, m, classes, inv_t);
+                check(m, d, m.div_ceil(2), classes, inv_t);
+            }
         }
+    }
+
+    /// Rows with a few exact duplicates (ties in the largest scores), of norms up to ~2.
+    fn rows_with_ties(m: usize, d: usize) -> Vec<Vec<f64>> {
+        (0..m)
+            .map(|r| {
+                let q = if r % 5 == 4 { r - 1 } else { r };
+                (0..d)
+                    .map(|k| ((q * 37 + k * 11) % 23) as f64 / 11.0 - 1.0)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The one-exponential passes against the general ones on the same tiles.
+    fn shared_vs_general<E: Element + core::fmt::Debug>(
+        m: usize,
+        d: usize,
+        anchors: usize,
+        classes: usize,
+        tol: f64,
+    ) {
+        let z = rows_with_ties(m, d);
+        let gram = Gram::<E>::new(m, d, |r, row| {
+            for (o, &v) in row.iter_mut().zip(&z[r]) {
+                *o = E::from_f64(v);
+            }
+        });
+        let ids: Vec<E> = (0..gram.mp)
+            .map(|r| {
+                E::from_f64(if r < m {
+                    ((r * 3) % classes) as f64
+                } else {
+                    -1.0
+                })
+            })
+            .collect();
+        let c = Contrast {
+            gram: &gram,
+            anchors,
+            ids: &ids,
+            inv_t: 1.0 / 0.3,
+            coef: 0.8,
+        };
+        let g = |i: usize| 1.0 + (i % 4) as f64 * 0.25;
+        let shift = c.common_shift().expect("bounded norms");
+        let want = c.stats_pass(None);
+        let got = c
+            .shared_stats_pass(shift, None, &mut [])
+            .expect("within the room");
+        let close = |a: f64, b: f64| (a - b).abs() <= tol * a.abs().max(b.abs()).max(1.0);
+        for i in 0..anchors {
+            assert_eq!(got.shift[i], want.shift[i], "m={m} shift {i}");
+            assert_eq!(got.count[i], want.count[i], "m={m} count {i}");
+            assert!(
+                close(got.log_sum[i], want.log_sum[i]),
+                "m={m} log_sum {i}: {} vs {}",
+                got.log_sum[i],
+                want.log_sum[i]
+            );
+            assert!(
+                close(got.loss[i], want.loss[i]),
+                "m={m} loss {i}: {} vs {}",
+                got.loss[i],
+                want.loss[i]
+            );
+        }
+        let mut dz_want = gram.grad_buffer();
+        c.grad_pass(&want, g, &mut dz_want, None);
+        let mut dz_got = gram.grad_buffer();
+        assert!(c.shared_grad_pass(&want, g, &mut dz_got, None, shift));
+        let scale = dz_want.iter().fold(0.0f64, |s, v| s.max(v.to_f64().abs()));
+        for (k, (a, b)) in dz_got.iter().zip(&dz_want).enumerate() {
+            assert!(
+                (a.to_f64() - b.to_f64()).abs() <= tol * scale,
+                "m={m} a={anchors} dz[{k}]: {a:?} vs {b:?}"
+            );
+        }
+        // The fused call keeps the exponential tiles and gives the same bits as the two passes.
+        let mut fused = gram.grad_buffer();
+        let st = c.forward_with_grad(usize::MAX, &mut fused);
+        let mut two = gram.grad_buffer();
+        c.backward(&st, |_| 1.0, &mut two);
+        assert_eq!(st.loss, c.forward().loss);
+        assert_eq!(fused, two, "m={m} a={anchors}");
+    }
+
+    #[test]
+    fn one_exponential_passes_match_the_general_ones() {
+        for (m, d, classes) in [
+            (2usize, 3, 1),
+            (9, 4, 3),
+            (64, 5, 32),
+            (70, 6, 35),
+            (150, 7, 4),
+        ] {
+            for anchors in [m, m.div_ceil(2)] {
+                shared_vs_general::<f64>(m, d, anchors, classes, 1e-12);
+                shared_vs_general::<f32>(m, d, anchors, classes, 2e-5);
+            }
+        }
+    }
+
+    #[test]
+    fn common_shift_bounds_every_score_and_falls_back() {
+        // Largest scores far below the bound (one row of norm 10 among rows of norm ~1):
+        // the shared statistics pass declines, and forward() gives the general pass's result.
+        let m = 40;
+        let z: Vec<Vec<f64>> = (0..m)
+            .map(|r| {
+                let s = if r == 0 { 10.0 } else { 1.0 };
+                vec![
+                    s * ((r % 7) as f64 - 3.0) / 3.0,
+                    s * ((r % 5) as f64 - 2.0) / 2.0,
+                ]
+            })
+            .collect();
+        let gram = Gram::<f32>::new(m, 2, |r, row| {
+            row[0] = z[r][0] as f32;
+            row[1] = z[r][1] as f32;
+        });
+        let ids: Vec<f32> = (0..gram.mp)
+            .map(|r| if r < m { (r % 20) as f32 } else { -1.0 })
+            .collect();
+        let c = Contrast {
+            gram: &gram,
+            anchors: m,
+            ids: &ids,
+            inv_t: 2.0,
+            coef: 1.0,
+        };
+        let shift = c.common_shift().unwrap();
+        assert!(c.shared_stats_pass(shift, None, &mut []).is_none());
+        assert_eq!(c.forward().loss, c.stats_pass(None).loss);
+        // Non-finite rows: no common shift at all.
+        let bad = Gram::<f32>::new(3, 2, |r, row| row[0] = if r == 1 { f32::NAN } else { 1.0 });
+        let c = Contrast {
+            gram: &bad,
+            anchors: 3,
+            ids: &ids,
+            inv_t: 2.0,
+            coef: 1.0,
+        };
+        assert!(c.common_shift().is_none());
     }
 }
