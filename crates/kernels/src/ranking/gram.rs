@@ -44,6 +44,9 @@ use crate::simd::{Element, Vector};
 /// Rows per micro-kernel block.
 const MR: usize = 4;
 
+/// Rows and columns of a score tile (at most 64: a tile's rows are flagged in a `u64`).
+const TILE: usize = 64;
+
 /// Score tiles a fused forward-and-gradient call keeps between its passes, at most (bytes): the
 /// upper triangle of a 4096 × 4096 float32 matrix, a little more than the benchmark's
 /// 2048 × 2048. Beyond it the tiles are recomputed, so memory stays `O(M·D)`.
@@ -73,7 +76,7 @@ pub struct Gram<E> {
 impl<E: Element> Gram<E> {
     /// `rows × dim` embeddings; `fill(r, row)` writes row `r` (`dim` values).
     pub fn new(rows: usize, dim: usize, mut fill: impl FnMut(usize, &mut [E])) -> Self {
-        let t = 64;
+        let t = TILE;
         let mp = rows.div_ceil(t) * t;
         let block = 2 * E::V::LANES;
         let dp = dim.div_ceil(block).max(1) * block;
@@ -775,18 +778,6 @@ fn shifted_exp<V: Vector>(x: V, neg_c: V) -> V {
     e + e * r
 }
 
-/// [`shifted_exp`] for one value: the bits the vector passes give for the same `x` and `c`
-/// (0 for −inf).
-#[inline(always)]
-fn exp_one<E: Element>(x: E, c: E) -> f64 {
-    if x.to_f64() == f64::NEG_INFINITY {
-        return 0.0;
-    }
-    let mut b = [E::default(); 8];
-    shifted_exp(E::V::splat(x), -E::V::splat(c)).store(&mut b);
-    b[0].to_f64()
-}
-
 /// Running per-row state of the one-exponential statistics pass (f64): the largest score
 /// `top`, its term `e_top = e^{top − c}`, and the sum of the row's other terms.
 struct SharedRunning {
@@ -945,6 +936,7 @@ impl<E: Element> Contrast<'_, E> {
             }
         }
         let mut flags = 0u64;
+        let mut row_sums = [(0.0f64, 0.0f64); TILE];
         // Pass 1: invalid entries (padding columns, the anchor's own) set to −inf, maxima, and
         // the rows with a positive, whose sums are taken at once.
         for i in 0..rlim {
@@ -1023,17 +1015,33 @@ impl<E: Element> Contrast<'_, E> {
                 };
                 out.store(&mut row[c0..]);
             }
-            let m = row_top[i];
-            let e_m = exp_one(m, c);
+            row_sums[i] = (acc.sum_f64(), ties.sum_f64());
+        }
+        // The largest scores' own terms, a vector at a time (rows past `rlim` are unused).
+        row_top[rlim..].fill(E::from_f64(f64::NEG_INFINITY));
+        let mut e_top = [E::default(); TILE];
+        let ninf_all = E::V::splat(E::from_f64(f64::NEG_INFINITY));
+        let tops = |top: &[E], e_top: &mut [E]| {
+            for c0 in (0..t).step_by(lanes) {
+                let m = E::V::load(&top[c0..]);
+                E::V::select(m.eq(ninf_all), zero, shifted_exp(m, neg_c)).store(&mut e_top[c0..]);
+            }
+        };
+        tops(row_top, &mut e_top);
+        for i in 0..rlim {
+            let e_m = e_top[i].to_f64();
             // Every tie of the largest score but one is an ordinary term.
-            let others = acc.sum_f64() + (ties.sum_f64() - 1.0) * e_m;
-            st.fold(i0 + i, m.to_f64(), e_m, others);
+            let (acc, ties) = row_sums[i];
+            st.fold(i0 + i, row_top[i].to_f64(), e_m, acc + (ties - 1.0) * e_m);
         }
         s[rlim * t..t * t].fill(E::default());
         if by_col {
+            tops(&cols.top, &mut e_top);
+            // `j` indexes five parallel column arrays and names global row `j0 + j`.
+            #[allow(clippy::needless_range_loop)]
             for j in 0..jlim {
                 let m = cols.top[j];
-                let e_m = exp_one(m, c);
+                let e_m = e_top[j].to_f64();
                 let others = cols.rest[j].to_f64() + (cols.ties[j].to_f64() - 1.0) * e_m;
                 st.fold(j0 + j, m.to_f64(), e_m, others);
                 if flags != 0 {
