@@ -94,10 +94,11 @@ export function modifiedError(fn: string, name: string, t: Tensor): Error {
   );
 }
 
-/** The last result whose driver fingerprints its operands itself, from the chunks it stages
- * anyway (the elementwise driver), and those operands: `guardInputs`, called on that result
- * right after the loss ran, skips them. (One slot, not a WeakMap: a WeakMap entry per call
- * costs more than a small loss.) */
+/** The last result whose backward needs no fingerprint of some operands, and those operands:
+ * its driver fingerprints them itself, from the chunks it stages anyway (the elementwise
+ * driver), or its backward never reads them again (the list losses keep the gradient their
+ * forward computed). `guardInputs`, called on that result right after the loss ran, skips
+ * them. (One slot, not a WeakMap: a WeakMap entry per call costs more than a small loss.) */
 let coveredResult: Tensor | null = null;
 let coveredTensors: readonly Tensor[] = [];
 export function markCovered(result: Tensor, tensors: readonly Tensor[]): void {
@@ -144,11 +145,11 @@ export function guardInputs(fn: string, result: Tensor, saved: readonly (readonl
   const guarded: GradFn = {
     name: node.name,
     inputs: node.inputs,
-    backward(g: Tensor): (Tensor | null)[] {
+    backward(g: Tensor, retain?: boolean): (Tensor | null)[] {
       saved.forEach(([name, t], i) => {
         if (t.data.length !== t.numel() || fingerprintOf(fn, t) !== prints[i]) throw modifiedError(fn, name, t);
       });
-      return node.backward(g);
+      return node.backward(g, retain);
     },
   };
   result.gradFn = guarded;

@@ -11,6 +11,7 @@ import { checkFloatTensor, checkSameDType, checkTensor, numberOption, sameShape,
 import type { Exports } from './wasm/abi.js';
 import { check, floatArray, floatBytes, heapOf, kernel, views, wasm } from './wasm/runtime.js';
 import { hostCopy } from './wasm_tensor.js';
+import { markCovered } from './fingerprint.js';
 
 export { floatArray, floatBytes, heapOf } from './wasm/runtime.js';
 
@@ -219,8 +220,13 @@ type ListCall = (...args: number[]) => number;
 /**
  * A list loss's shared run: `lossfn_<stem>_*` over the lists with the loss's scalar `param`;
  * 'none' gives `(B)`, 'mean' divides by B, or — `pairs` (RankNet) — by the number of pairs
- * the kernel counted (allRank's mean over the batch's pairs). Gradient to the scores: for a
- * reduced loss the forward call computes it (one pass for both), and `backward` scales it.
+ * the kernel counted (allRank's mean over the batch's pairs). Gradient to the scores: when the
+ * scores require grad, the forward call computes it in the same pass (the softmaxes, sorts or
+ * pairs it needs are at hand there), for the usual upstream, and keeps it; `backward` only
+ * scales it by the upstream actually given. So the backward never reads the operands again: no
+ * second pass over them, and nothing to fingerprint (scores or relevance changed after the
+ * forward do not change the gradient, which is the forward's; PyTorch refuses a change only
+ * when its backward needs the changed tensor).
  */
 export function listRun(
   fn: string, stem: string, gradName: string, param: number, reduction: 'none' | 'mean' | 'sum',
@@ -231,31 +237,38 @@ export function listRun(
   const dtype = s.dtype;
   const call = { rows: lists, dim: len, dtype, mats: [hostCopy(s, s.data as FloatArray), y] };
   const fwd = kernel<ListCall>(ex, stem, 'forward', dtype);
-  const eager = reduction !== 'none' && s.requiresGrad;
   // The forward's gradient comes scaled by the upstream of a plain `loss.backward()` (1/B for
   // a mean), so that the usual backward hands it over without another pass over B·L values
   // (that pass cost a quarter of listNet's call). RankNet's mean divides by the pair count,
   // known only after the call: its gradient comes unscaled (1) and is scaled in backward.
+  // 'none': the gradient of each list's own loss (upstream 1 per list), scaled per list.
   const assumed = reduction === 'mean' && !pairs && lists > 0 ? 1 / lists : 1;
   const { values, sum, sum2, grad } = rowsForward(ex, fn, call, reduction === 'none',
     (p, count, out, g0) => (pairs ? fwd(p.m0, p.m1, count, len, param, out, p.sum, g0) : fwd(p.m0, p.m1, count, len, param, out, p.sum, g0, assumed)),
-    pairs ? 2 : 1, eager);
+    pairs ? 2 : 1, s.requiresGrad);
   let unit = grad;
   const denominator = reduction !== 'mean' ? 1 : pairs ? sum2 : lists;
-  return rowLossResult(dtype, { values, shape: [lists], sum, denominator }, gradName, [s], (g, scale) => {
-    if (unit && g === null && (pairs || scale === assumed)) {
-      // The first backward takes the forward's gradient (RankNet's scaled now: a zero unit
-      // gradient stays 0 even for a 0/0 'mean' scale, no pairs: PyTorch's 0). Another
-      // upstream, or a retained graph's next backward, recomputes from the operands.
-      const u = unit;
-      unit = null;
-      return [handOver(new Tensor(pairs ? scaleInPlace(u, scale, true) : u, s.shape.slice(), dtype))];
+  const result = rowLossResult(dtype, { values, shape: [lists], sum, denominator }, gradName, [s], (g, scale, retain) => {
+    // A retained graph may run backward again: it scales a copy and keeps the gradient.
+    let u = unit as FloatArray;
+    if (retain) u = u.slice();
+    else unit = null;
+    if (g) {
+      for (let b = 0; b < lists; b++) {
+        const k = g[b];
+        if (k !== 1) for (let i = b * len; i < (b + 1) * len; i++) u[i] *= k;
+      }
+    } else if (pairs) {
+      // A zero gradient stays 0 even for a 0/0 'mean' scale (no pairs: PyTorch's 0).
+      scaleInPlace(u, scale, true);
+    } else {
+      scaleInPlace(u, scale === assumed ? 1 : scale / assumed);
     }
-    const ex2 = wasm(fn);
-    const bwd = kernel<ListCall>(ex2, stem, 'backward', dtype);
-    const [gs] = rowsBackward(ex2, fn, call, g, [true, false], (p, count, gp) => bwd(p.m0, p.m1, count, len, param, gp, scale, p.g0));
-    return [handOver(new Tensor(gs as FloatArray, s.shape.slice(), dtype))];
+    return [handOver(new Tensor(u, s.shape.slice(), dtype))];
   });
+  // The backward reads neither operand (above): the input guard need not fingerprint them.
+  if (result.gradFn) markCovered(result, [s, relevance as Tensor]);
+  return result;
 }
 
 // ---- Shared by the triplet and contrastive losses (ts/functional/*).

@@ -92,16 +92,17 @@ export interface RowReduction {
 
 /**
  * The result tensor of a row loss, with an autograd node when `inputs` has a tensor that
- * requires grad. `backward(g, scale)` receives the upstream values (per output element, for
- * 'none') or null, and the factor to multiply them (or, when null, to use everywhere) by;
- * it returns one gradient per input (null where not needed).
+ * requires grad. `backward(g, scale, retain)` receives the upstream values (per output element,
+ * for 'none') or null, the factor to multiply them (or, when null, to use everywhere) by, and
+ * whether the graph is retained (the node may run again); it returns one gradient per input
+ * (null where not needed).
  */
 export function rowLossResult(
   dtype: FloatDType,
   r: RowReduction,
   gradName: string,
   inputs: Tensor[],
-  backward: (g: FloatArray | null, scale: number) => (Tensor | null)[],
+  backward: (g: FloatArray | null, scale: number, retain: boolean) => (Tensor | null)[],
 ): Tensor {
   let requiresGrad = false;
   for (let i = 0; i < inputs.length; i++) requiresGrad ||= inputs[i].requiresGrad;
@@ -113,11 +114,11 @@ export function rowLossResult(
   result.gradFn = {
     name: gradName,
     inputs,
-    backward(g: Tensor): (Tensor | null)[] {
+    backward(g: Tensor, retain?: boolean): (Tensor | null)[] {
       // A wasm tensor's view would not survive the driver's scratch() growing memory.
-      if (perElement) return backward(hostCopy(g, g.data as FloatArray), 1);
+      if (perElement) return backward(hostCopy(g, g.data as FloatArray), 1, retain === true);
       // Σ/denominator: Σ with 'sum' (denominator 1), the mean otherwise.
-      return backward(null, gradScale('mean', Number(g.data[0]), r.denominator));
+      return backward(null, gradScale('mean', Number(g.data[0]), r.denominator), retain === true);
     },
   };
   return result;

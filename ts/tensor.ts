@@ -36,7 +36,9 @@ export interface TensorOptions {
 export interface GradFn {
   readonly name: string;
   readonly inputs: readonly Tensor[];
-  backward(grad: Tensor): (Tensor | null)[];
+  /** `retain`: the graph is kept (`retainGraph`), so this node may run again and must keep
+   * what it saved; otherwise it never runs again and may give its saved arrays away. */
+  backward(grad: Tensor, retain?: boolean): (Tensor | null)[];
 }
 
 export interface BackwardOptions {
@@ -397,7 +399,7 @@ export class Tensor<D extends DType = DType> {
             'tensors were freed); pass { retainGraph: true } to the first backward call if you need to',
         );
       }
-      const grads = fn.backward(gt);
+      const grads = fn.backward(gt, retain);
       if (!retain) t.released = true;
       fn.inputs.forEach((input, i) => {
         const gi = grads[i];

@@ -68,6 +68,61 @@ describe('inputs changed after the forward pass (finding 6)', () => {
     expect(F.mseLoss(tensor(xa), tensor([0, 0])).item()).toBe((25 + 4) / 2);
   });
 
+  it("list losses keep their forward's gradient: scores or relevance changed afterwards do not matter", () => {
+    // Their backward never reads the operands again (ts/ranking.ts listRun: the forward computes
+    // the gradient and backward scales it), so, as PyTorch for a tensor its backward does not
+    // need, a change after the forward is no error and gives the forward's gradient: the
+    // expected values are those of the same call on unchanged data.
+    const s0 = [0.5, -1, 2, 0.25, 1.5, -0.5, 0, 3];
+    const y0 = [2, 0, 1, -1, 0, 3, 1, 1];
+    const losses = ['listNetLoss', 'listMleLoss', 'approxNdcgLoss', 'rankNetLoss'] as const;
+    for (const name of losses) {
+      for (const reduction of ['mean', 'sum', 'none'] as const) {
+        const run = (change: boolean) => {
+          const sa = new Float64Array(s0);
+          const ya = new Float64Array(y0);
+          const x = tensor(sa, [2, 4], { dtype: 'float64', requiresGrad: true });
+          const loss = F[name](x, tensor(ya, [2, 4], { dtype: 'float64' }), { reduction });
+          if (change) {
+            sa.fill(7);
+            ya.reverse();
+          }
+          if (reduction === 'none') loss.backward(tensor([0.5, -2], [2], { dtype: 'float64' }));
+          else loss.backward();
+          return Array.from(x.grad!.data as Float64Array);
+        };
+        const want = run(false);
+        expect(want.some((v) => v !== 0), `${name} ${reduction}`).toBe(true);
+        expect(run(true), `${name} ${reduction}`).toEqual(want);
+      }
+    }
+  });
+
+  it("list losses: a retained graph's second backward, 'none' with per-list upstreams", () => {
+    // ∂(Σ_b g_b·l_b)/∂s run twice through a retained graph accumulates twice the gradient of one
+    // run; a per-list upstream scales each list's own gradient (lists are independent), so
+    // upstream (a, b) equals upstream (a, 0) plus (0, b).
+    const y = tensor([2, 0, 1, -1, 0, 3, 1, 1], [2, 4], { dtype: 'float64' });
+    const leaf = () => tensor([0.5, -1, 2, 0.25, 1.5, -0.5, 0, 3], [2, 4], { dtype: 'float64', requiresGrad: true });
+    const grad = (g: number[], times = 1) => {
+      const x = leaf();
+      const loss = F.listNetLoss(x, y, { reduction: 'none' });
+      const up = tensor(g, [2], { dtype: 'float64' });
+      for (let k = 0; k < times; k++) loss.backward(up, { retainGraph: k < times - 1 });
+      expect(() => loss.backward(up)).toThrow(/a second time/);
+      return Array.from(x.grad!.data as Float64Array);
+    };
+    const both = grad([0.5, -2]);
+    const first = grad([0.5, 0]);
+    const second = grad([0, -2]);
+    // (±0: PyTorch's 0·g keeps the sign of g's product too.)
+    expect(first.slice(4).every((v) => v === 0)).toBe(true);
+    expect(second.slice(0, 4).every((v) => v === 0)).toBe(true);
+    expect(both).toEqual([...first.slice(0, 4), ...second.slice(4)]);
+    const twice = grad([0.5, -2], 3);
+    twice.forEach((v, i) => expect(v).toBeCloseTo(3 * both[i], 14));
+  });
+
   it('the wasm fingerprint (64 KiB pieces) equals the JS formula', () => {
     const n = 40_000; // 160 KiB of int32: three pieces in wasm
     const a = new Int32Array(n).map((_, i) => (i * 2654435761) | 0);

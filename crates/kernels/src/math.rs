@@ -650,6 +650,17 @@ pub fn exp_ftz_nonpos<V: Vector>(x: V) -> V {
     V::select(x.is_nan(), x, y)
 }
 
+/// [`exp_ftz_nonpos`] where `keep` is set and +0 elsewhere, for kept lanes whose arguments are
+/// ≤ 0 or −inf and not NaN (the caller has ruled NaN out; lanes not kept may hold anything):
+/// on kept lanes bit for bit [`exp_ftz_nonpos`], without its NaN blend, and the mask folded
+/// into the flush's select (softmaxes over padded lists: one select per vector, not three).
+#[inline]
+pub fn exp_ftz_nonpos_where<V: Vector>(x: V, keep: V::Mask) -> V {
+    let lo = exp_ftz_lo::<V>();
+    let (y, _) = exp_short(x.pmax(lo));
+    V::select(V::mask_and(keep, x.ge(lo)), y, splat(0.0))
+}
+
 /// [`exp_ftz`] without the flush, for arguments that are ≤ 0 or −inf (not NaN, not > 0):
 /// lanes below its threshold give e^−86.5 ≈ 2.7e-38 (f32) / e^−707.7 ≈ 4.5e-308 (f64)
 /// instead of +0, every other lane the same bits as [`exp`]. For a sum that also holds a term
@@ -1170,6 +1181,13 @@ mod tests {
             exp_ftz_nonpos(F32x4::load(&lanes)).store(&mut a);
             exp_ftz(F32x4::load(&lanes)).store(&mut b);
             exp_floor_nonpos(F32x4::load(&lanes)).store(&mut f);
+            // exp_ftz_nonpos_where: the same bits on kept non-NaN lanes (lanes 0 and 2), +0 on
+            // the others whatever they hold.
+            let mut w = [0f32; 4];
+            exp_ftz_nonpos_where(F32x4::load(&lanes), F32x4::mask_first(1)).store(&mut w);
+            assert_eq!(w[1..], [0.0; 3], "{:?}", lanes);
+            let keep = lanes[0].is_nan() || w[0].to_bits() == b[0].to_bits();
+            assert!(keep, "exp_ftz_nonpos_where({})", lanes[0]);
             let mut fl = [0f32; 4];
             exp(F32x4::splat(-86.5)).store(&mut fl);
             let floor = fl[0];
@@ -1198,6 +1216,11 @@ mod tests {
             let (mut a, mut b) = ([0f64; 2], [0f64; 2]);
             exp_ftz_nonpos(F64x2::load(&lanes)).store(&mut a);
             exp_ftz(F64x2::load(&lanes)).store(&mut b);
+            let mut w = [0f64; 2];
+            exp_ftz_nonpos_where(F64x2::load(&lanes), F64x2::mask_first(1)).store(&mut w);
+            assert_eq!(w[1], 0.0, "{:?}", lanes);
+            let keep = lanes[0].is_nan() || w[0].to_bits() == b[0].to_bits();
+            assert!(keep, "exp_ftz_nonpos_where({})", lanes[0]);
             for i in 0..2 {
                 assert!(
                     a[i].to_bits() == b[i].to_bits() || (a[i].is_nan() && b[i].is_nan()),

@@ -9,7 +9,7 @@
 //! `∂s_k = g·(p_k·Σ_j r_j − r_k)`. Softmaxes are max-shifted, in SIMD passes over the list.
 
 use crate::driver::Upstream;
-use crate::math::{exp_ftz_nonpos, ln};
+use crate::math::{exp_ftz_nonpos, exp_ftz_nonpos_where, ln};
 use crate::ranking::lists::{upstream_at, PAD};
 use crate::ranking::{load_tail, row_map, row_map_sums, row_sums, splat};
 use crate::simd::{Element, Vector};
@@ -29,23 +29,17 @@ struct Softmaxes<E> {
     inv_y: f64,
 }
 
-/// The largest score and relevance over a list's real slots (NaN if one is NaN, as softmax),
-/// or `None` when every slot is padding.
-fn maxima<E: Element>(s: &[E], y: &[E]) -> Option<(f64, f64)> {
+/// The largest score and relevance over a list's real slots, each in every lane of a vector
+/// (NaN if one is NaN, as softmax), or `None` when every slot is padding. Whole vectors, then
+/// the tail: a lane mask per vector and a reduction through memory per list were a measurable
+/// part of a 64-slot list.
+fn maxima<E: Element>(s: &[E], y: &[E]) -> Option<(E::V, E::V)> {
     let lanes = E::V::LANES;
     let (pad, ninf) = (splat::<E::V>(PAD), splat::<E::V>(f64::NEG_INFINITY));
     let (mut ms, mut my) = (ninf, ninf);
     let (mut nan, mut any) = (E::V::mask_first(0), E::V::mask_first(0));
     let n = s.len().min(y.len());
-    let mut j = 0;
-    while j < n {
-        let k = (n - j).min(lanes);
-        let (a, b) = if k == lanes {
-            (E::V::load(&s[j..]), E::V::load(&y[j..]))
-        } else {
-            (load_tail::<E::V>(s, j, k), load_tail::<E::V>(y, j, k))
-        };
-        let real = E::V::mask_and(E::V::mask_first(k), E::V::mask_not(b.eq(pad)));
+    let mut add = |a: E::V, b: E::V, real: <E::V as Vector>::Mask| {
         // pmax skips NaN lanes; the flag records them.
         ms = ms.pmax(E::V::select(real, a, ninf));
         my = my.pmax(E::V::select(real, b, ninf));
@@ -54,22 +48,30 @@ fn maxima<E: Element>(s: &[E], y: &[E]) -> Option<(f64, f64)> {
             E::V::mask_and(real, E::V::mask_or(a.is_nan(), b.is_nan())),
         );
         any = E::V::mask_or(any, real);
-        j += k;
+    };
+    let mut j = 0;
+    while j + lanes <= n {
+        let (a, b) = (E::V::load(&s[j..]), E::V::load(&y[j..]));
+        add(a, b, E::V::mask_not(b.eq(pad)));
+        j += lanes;
+    }
+    if j < n {
+        let k = n - j;
+        let (a, b) = (load_tail::<E::V>(s, j, k), load_tail::<E::V>(y, j, k));
+        add(
+            a,
+            b,
+            E::V::mask_and(E::V::mask_first(k), E::V::mask_not(b.eq(pad))),
+        );
     }
     if !E::V::any(any) {
         return None;
     }
     if E::V::any(nan) {
-        return Some((f64::NAN, f64::NAN));
+        let nan = splat::<E::V>(f64::NAN);
+        return Some((nan, nan));
     }
-    let top = |v: E::V| {
-        let mut b = [E::default(); 8];
-        v.store(&mut b);
-        b[..lanes]
-            .iter()
-            .fold(f64::NEG_INFINITY, |m, x| m.max(x.to_f64()))
-    };
-    Some((top(ms), top(my)))
+    Some((ms.pmax_lanes(), my.pmax_lanes()))
 }
 
 impl ListNetLoss {
@@ -79,21 +81,30 @@ impl ListNetLoss {
 
     /// `None` for an entirely padded list.
     fn softmaxes<E: Element>(&self, s: &[E], y: &[E], sm: &mut Softmaxes<E>) -> Option<()> {
-        let (ms, my) = maxima(s, y)?;
+        let (msv, myv) = maxima(s, y)?;
         let l = self.len;
-        let (msv, myv, pad) = (splat::<E::V>(ms), splat::<E::V>(my), splat::<E::V>(PAD));
-        let ninf = splat::<E::V>(f64::NEG_INFINITY);
-        let [ss, sy] = row_map_sums(
-            [s, y, y],
-            [Some(&mut sm.es[..]), Some(&mut sm.ey[..])],
-            l,
-            |[a, b, _]| {
+        let pad = splat::<E::V>(PAD);
+        let outs = [Some(&mut sm.es[..]), Some(&mut sm.ey[..])];
+        // Finite maxima (the usual case): no real slot is NaN or +inf, so every real slot's
+        // `x − max` is ≤ 0 or −inf, and the padding mask goes straight into the flush's select.
+        let inf = splat::<E::V>(f64::INFINITY);
+        let finite = E::V::all(E::V::mask_and(msv.abs().lt(inf), myv.abs().lt(inf)));
+        let [ss, sy] = if finite {
+            row_map_sums([s, y, y], outs, l, |[a, b, _]| {
+                let real = E::V::mask_not(b.eq(pad));
+                let es = exp_ftz_nonpos_where(a - msv, real);
+                let ey = exp_ftz_nonpos_where(b - myv, real);
+                ([es, ey], [es, ey])
+            })
+        } else {
+            let ninf = splat::<E::V>(f64::NEG_INFINITY);
+            row_map_sums([s, y, y], outs, l, |[a, b, _]| {
                 let real = E::V::mask_not(b.eq(pad));
                 let es = exp_ftz_nonpos(E::V::select(real, a - msv, ninf));
                 let ey = exp_ftz_nonpos(E::V::select(real, b - myv, ninf));
                 ([es, ey], [es, ey])
-            },
-        );
+            })
+        };
         sm.inv_s = 1.0 / ss;
         sm.inv_y = 1.0 / sy;
         Some(())
@@ -255,5 +266,41 @@ mod tests {
         assert!(k.forward(&s, &[-1.0; 7], None, None).is_nan());
         k.backward(&s, &[-1.0; 7], &Upstream::Scalar(1.0), &mut gs);
         assert_eq!(gs, [0.0; 7]);
+    }
+
+    #[test]
+    fn padded_slots_any_value_and_non_finite_scores() {
+        // Padded slots take no part whatever their scores hold (NaN, ±inf: the finite-maxima
+        // path masks them); a real −inf score is a softmax weight of 0; a real NaN or +inf
+        // score makes the list's loss and gradient NaN, as softmax (inf − inf). Lengths 7 and
+        // 9 put slots in whole vectors and in the tail; f32 and f64.
+        let (nan, inf) = (f64::NAN, f64::INFINITY);
+        let y = [1.0, -1.0, 3.0, 0.0, -1.0, 2.0, -1.0, 0.5, 1.0];
+        let s = [0.3, nan, 2.0, 0.7, inf, 0.1, -inf, -90.0, 1.5];
+        for len in [7, 9] {
+            let k = ListNetLoss { len, eps: 1e-10 };
+            let (s, y) = (&s[..len], &y[..len]);
+            let want = reference(s, y, 1e-10);
+            assert!(want.is_finite());
+            assert!((k.forward(s, y, None, None) - want).abs() < 1e-14 * want.abs());
+            let (s32, y32): (Vec<f32>, Vec<f32>) =
+                s.iter().zip(y).map(|(&a, &b)| (a as f32, b as f32)).unzip();
+            let got = k.forward(&s32, &y32, None, None);
+            assert!((got - want).abs() < 1e-6 * want.abs(), "{got} vs {want}");
+            let mut gs = vec![0f32; len];
+            k.backward(&s32, &y32, &Upstream::Scalar(1.0), &mut gs);
+            for j in [1, 4, 6] {
+                assert_eq!(gs[j], 0.0);
+            }
+            assert!(gs.iter().all(|g| g.is_finite()));
+            let mut bad = s.to_vec();
+            for v in [nan, inf] {
+                bad[0] = v;
+                assert!(k.forward(&bad, y, None, None).is_nan());
+                let mut gs = vec![0.0; len];
+                k.backward(&bad, y, &Upstream::Scalar(1.0), &mut gs);
+                assert!(gs.iter().all(|g| g.is_nan()), "{v}: {gs:?}");
+            }
+        }
     }
 }
