@@ -9,7 +9,8 @@
 //   .toolchain/node-<major>, or the node running this script if it is that major; `node` is
 //   the one running this script), deno, bun, chromium,
 //   each optionally suffixed :baseline or :relaxed to force lossfn's module (default: what
-//   init() picks there), and optionally suffixed @<checkout> to load another build's lossfn
+//   init() picks there) or :<file>.wasm to load that module file (a variant under test; not
+//   for chromium), and optionally suffixed @<checkout> to load another build's lossfn
 //   (<checkout>/dist/index.js, built there; e.g. node20@/work/wt/b3d: Node 20 on an older
 //   commit's build; not for chromium). `all` = node24 node22 node20 deno bun chromium. The
 //   first is the reference of the ratios.
@@ -120,8 +121,11 @@ async function startAgent(spec) {
     if (name === 'chromium') throw new Error(`runtime ${spec}: @<checkout> is for the process runtimes`);
     lib = pathToFileURL(dist).href;
   }
-  if (simd && simd !== 'baseline' && simd !== 'relaxed') throw new Error(`runtime ${spec}: the module is :baseline or :relaxed`);
-  const initOptions = simd ? { simd } : {};
+  // :<file>.wasm: that module file (init({ wasm: file URL }), e.g. a variant built for an A/B).
+  const file = simd?.endsWith('.wasm') ? path.resolve(simd) : null;
+  if (simd && !file && simd !== 'baseline' && simd !== 'relaxed') throw new Error(`runtime ${spec}: the module is :baseline, :relaxed or :<file>.wasm`);
+  if (file && (name === 'chromium' || !existsSync(file))) throw new Error(`runtime ${spec}: ${name === 'chromium' ? ':<file>.wasm is for the process runtimes' : `${file} is missing`}`);
+  const initOptions = file ? { wasm: pathToFileURL(file).href } : simd ? { simd } : {};
   if (name === 'chromium') {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/setup-chromium.sh installs it)`);
     return chromiumAgent(spec, initOptions);
