@@ -6,9 +6,9 @@
 //
 // Runtime-neutral: `createAgent` touches only web-standard globals (the Chromium page imports this
 // module and calls it through page.evaluate). The CLI part at the bottom (Node, Deno, Bun) speaks
-// JSON lines on stdin/stdout: the first line is the init options, each later one a `run` request.
-
-import * as lossfn from 'lossfn';
+// JSON lines on stdin/stdout: the first line is the init options (and optionally `lib`, another
+// build's dist/index.js: bench/runtimes.mjs's `runtime@checkout` specs), each later one a `run`
+// request.
 
 import { makeEntries, rng } from './entries.mjs';
 import { measure } from './measure.mjs';
@@ -26,12 +26,18 @@ export function runtimeInfo() {
   return { runtime: m ? `Chromium ${m[2]}` : ua, engine: m ? `V8 of Chromium ${m[2].split('.')[0]}` : 'unknown' };
 }
 
-export async function createAgent(initOptions) {
+/**
+ * `lib`: the module specifier of the lossfn to load (default this package; a file URL of another
+ * checkout's dist/index.js to measure an older build, whose API may lack `wasmVariant` and
+ * `hasRelaxedSimd`: such a build has the baseline module only).
+ */
+export async function createAgent(initOptions, lib = 'lossfn') {
+  const lossfn = await import(lib);
   await lossfn.init(initOptions);
   const entries = new Map(makeEntries({ F: lossfn.F, tensor: lossfn.tensor }).map((e) => [e.name, e]));
   const inputs = new Map();
   return {
-    info: { ...runtimeInfo(), variant: lossfn.wasmVariant(), relaxedSimd: lossfn.hasRelaxedSimd(), entries: [...entries.keys()] },
+    info: { ...runtimeInfo(), variant: lossfn.wasmVariant?.() ?? 'baseline', relaxedSimd: lossfn.hasRelaxedSimd?.() ?? false, entries: [...entries.keys()] },
     /**
      * Times `name` at size `n` for about `ms` milliseconds (after a warm-up of `warmMs`):
      * seconds per call (median and fastest sample), elements per call, the loss value.
@@ -59,7 +65,7 @@ if (typeof globalThis.document === 'undefined' && (globalThis.Deno?.args ?? glob
     try {
       const msg = JSON.parse(line);
       if (agent === null) {
-        agent = await createAgent(msg.init);
+        agent = await createAgent(msg.init, msg.lib);
         reply = agent.info;
       } else {
         reply = agent.run(msg);

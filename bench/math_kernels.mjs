@@ -6,6 +6,8 @@
 // Usage: node bench/math_kernels.mjs [module.wasm …]   (several modules: compared side by side,
 //        interleaved round by round, with each module's ratio to the first and that ratio's
 //        spread over the rounds). Modules of ABI 2 (before the row driver) and 3 both work.
+//        Runs under Bun too (`node_modules/.bin/bun bench/math_kernels.mjs …`): JavaScriptCore's
+//        code for the same modules.
 // Knobs: MK_N=1e6 (elements), MK_ROUNDS=5, MK_MS=150 (timed milliseconds per round),
 //        MK_FILTER=regex (on row names)
 

@@ -9,8 +9,11 @@
 //   .toolchain/node-<major>, or the node running this script if it is that major; `node` is
 //   the one running this script), deno, bun, chromium,
 //   each optionally suffixed :baseline or :relaxed to force lossfn's module (default: what
-//   init() picks there). `all` = node24 node22 node20 deno bun chromium. The first is the
-//   reference of the ratios.
+//   init() picks there) or :<file>.wasm to load that module file (a variant under test; not
+//   for chromium), and optionally suffixed @<checkout> to load another build's lossfn
+//   (<checkout>/dist/index.js, built there; e.g. node20@/work/wt/b3d: Node 20 on an older
+//   commit's build; not for chromium). `all` = node24 node22 node20 deno bun chromium. The
+//   first is the reference of the ratios.
 // Knobs: BENCH_FILTER=regex (entry names; default the kernels of issue 16's table)
 //   BENCH_SIZES=1e5,1e6  BENCH_ROUNDS=21  BENCH_WINDOW_MS=30 (short windows, many rounds: the
 //   two sides of a ratio run within milliseconds of each other, so bursts of load cancel out)
@@ -21,7 +24,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -109,9 +112,20 @@ async function chromiumAgent(label, initOptions) {
 }
 
 async function startAgent(spec) {
-  const [name, simd] = spec.split(':');
-  if (simd && simd !== 'baseline' && simd !== 'relaxed') throw new Error(`runtime ${spec}: the module is :baseline or :relaxed`);
-  const initOptions = simd ? { simd } : {};
+  const [runtime, checkout] = spec.split('@');
+  const [name, simd] = runtime.split(':');
+  let lib;
+  if (checkout) {
+    const dist = path.resolve(checkout, 'dist', 'index.js');
+    if (!existsSync(dist)) throw new Error(`runtime ${spec}: ${dist} is missing (run bash scripts/build.sh in ${checkout})`);
+    if (name === 'chromium') throw new Error(`runtime ${spec}: @<checkout> is for the process runtimes`);
+    lib = pathToFileURL(dist).href;
+  }
+  // :<file>.wasm: that module file (init({ wasm: file URL }), e.g. a variant built for an A/B).
+  const file = simd?.endsWith('.wasm') ? path.resolve(simd) : null;
+  if (simd && !file && simd !== 'baseline' && simd !== 'relaxed') throw new Error(`runtime ${spec}: the module is :baseline, :relaxed or :<file>.wasm`);
+  if (file && (name === 'chromium' || !existsSync(file))) throw new Error(`runtime ${spec}: ${name === 'chromium' ? ':<file>.wasm is for the process runtimes' : `${file} is missing`}`);
+  const initOptions = file ? { wasm: pathToFileURL(file).href } : simd ? { simd } : {};
   if (name === 'chromium') {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/setup-chromium.sh installs it)`);
     return chromiumAgent(spec, initOptions);
@@ -127,7 +141,8 @@ async function startAgent(spec) {
   } else if (name === 'deno') agent = processAgent(spec, path.join(BIN, 'deno'), ['run', '--allow-read', '--allow-env']);
   else if (name === 'bun') agent = processAgent(spec, path.join(BIN, 'bun'), []);
   else throw new Error(`unknown runtime ${spec} (known: node, ${ALL.join(', ')})`);
-  agent.info = await agent.ask({ init: initOptions });
+  agent.info = await agent.ask({ init: initOptions, lib });
+  if (checkout) agent.info.checkout = checkout;
   if (agent.info.error) throw new Error(`${spec}: ${agent.info.error}`);
   return agent;
 }
@@ -216,7 +231,7 @@ const md = [
   `Millions of elements per second (crossEntropy: logits, rows of 1000 classes), float32, \`reduction: 'mean'\`, from plain typed arrays to a JS number (\`F.xxx(tensor(x), tensor(t)).item()\`, copies included). Each cell: the fastest of ${ROUNDS} windows of ${WINDOW_MS} ms (median call per window), then in parentheses its ratio to ${agents[0].label}'s fastest (×best; > 1 is faster), and the median and interquartile range of the ${ROUNDS} per-round ratios, each from windows run back to back in rotating order.`,
   '',
   `- Machine: ${cpu}, ${os.availableParallelism?.() ?? os.cpus().length} logical cores, load average ${os.loadavg()[0].toFixed(2)} at the end`,
-  ...agents.map((a) => `- ${a.label}: ${a.info.runtime}, ${a.info.engine}, lossfn's ${a.info.variant} module${a.info.relaxedSimd ? '' : ' (no relaxed SIMD)'}`),
+  ...agents.map((a) => `- ${a.label}: ${a.info.runtime}, ${a.info.engine}, lossfn's ${a.info.variant} module${a.info.relaxedSimd ? '' : ' (no relaxed SIMD)'}${a.info.checkout ? `, the build in ${a.info.checkout}` : ''}`),
   '',
   lines.join('\n'),
   '',

@@ -26,7 +26,11 @@ if [ "${LOSSFN_TOOLCHAIN:-}" = debian-rustc-web ]; then
     --config 'source.crates-io.replace-with="vendored-std"'
     --config "source.vendored-std.directory=\"$ROOT/.toolchain/root/usr/src/rust/library/vendor\"")
 fi
-cargo "${args[@]}" "${build_std[@]}"
+# The baseline module (and the kernel tests' baseline build) with the loop constants that
+# JavaScriptCore cannot fold (crates/kernels/src/simd/sealed.rs), for the losses that opt in:
+# Bun loads this module (and so do Node 20, where those losses were measured no slower, and
+# Safari). The relaxed and shared-memory modules are built without it: their code is unchanged.
+cargo "${args[@]}" "${build_std[@]}" --features lossfn-kernels/sealed-constants
 # Both modules, baseline and relaxed SIMD (below), for the kernel tests too.
 relaxed() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \

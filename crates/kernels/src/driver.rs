@@ -10,6 +10,8 @@
 //! at most about 5·2⁻²⁴ ≈ 3e-7, whatever the length (the 1e7-element test checks it).
 
 use crate::simd::pair::X2;
+#[cfg(feature = "sealed-constants")]
+use crate::simd::sealed::Sealed;
 use crate::simd::{Element, Vector};
 
 /// Vectors summed in the element type before the block is flushed into the f64 total.
@@ -22,12 +24,21 @@ pub trait Elementwise {
     /// short (nothing to overlap) or so large that two copies spill (BCE's two logarithms:
     /// 20% slower interleaved).
     const INTERLEAVE: bool = true;
+    /// Whether the driver's main loop runs [`Elementwise::forward`] on
+    /// [`Sealed`](crate::simd::sealed::Sealed) vectors, whose constants stay run-time values
+    /// for the engine: only in the baseline module, built with the `sealed-constants` feature
+    /// (simd/sealed.rs; no other module instantiates them). On for the bodies where that made
+    /// Bun clearly faster and Node 20 no slower (bench/math_kernels.mjs on both); results are
+    /// the same bits either way.
+    const SEALED: bool = false;
     fn forward<V: Vector>(&self, x: V, t: V, a: V) -> V;
 }
 
 /// An elementwise loss with its analytic gradient.
 pub trait ElementwiseGrad: Elementwise {
     /// `g · (∂l/∂x, ∂l/∂t, ∂l/∂a)`.
+    /// [`Elementwise::SEALED`] for [`ElementwiseGrad::backward`].
+    const SEALED_GRAD: bool = false;
     fn backward<V: Vector>(&self, x: V, t: V, a: V, g: V) -> [V; 3];
 }
 
@@ -174,8 +185,8 @@ fn forward_impl<E: Element, L: Elementwise>(
     // times out of line, returning each vector through stack memory (~6× slower for MSE).
     // SAFETY: the main loop calls `body` and `wide` only on whole vectors inside [0, n); the
     // operands were truncated (and so checked) to n elements above, `out` too when storing.
-    let body = |i: usize, out: &mut [E]| unsafe { ops.step::<E::V, L>(loss, i, out) };
-    let wide = |i: usize, out: &mut [E]| unsafe { ops.step::<X2<E::V>, L>(loss, i, out) };
+    let body = |i: usize, out: &mut [E]| unsafe { ops.sealed_step::<E::V, L>(loss, i, out) };
+    let wide = |i: usize, out: &mut [E]| unsafe { ops.sealed_step::<X2<E::V>, L>(loss, i, out) };
 
     let mut i = 0;
     let step = 4 * lanes;
@@ -239,6 +250,27 @@ struct Operands<'a, E> {
 }
 
 impl<E: Element> Operands<'_, E> {
+    /// [`Operands::step`], on [`Sealed`] vectors where the loss asks for them
+    /// ([`Elementwise::SEALED`]) and the module seals (the baseline one).
+    ///
+    /// # Safety
+    /// As [`Operands::step`].
+    #[inline(always)]
+    unsafe fn sealed_step<V: Vector<Elem = E>, L: Elementwise>(
+        &self,
+        loss: &L,
+        i: usize,
+        out: &mut [E],
+    ) -> V {
+        #[cfg(feature = "sealed-constants")]
+        if L::SEALED {
+            // SAFETY: forwarded (the same contract).
+            return unsafe { self.step::<Sealed<V>, L>(loss, i, out).0 };
+        }
+        // SAFETY: forwarded (the same contract).
+        unsafe { self.step::<V, L>(loss, i, out) }
+    }
+
     /// Loss of the vector at `i`, stored into `out` when storing. Loads skip bounds checks: in
     /// V8 a check per operand per vector costs as much as a cheap loss body, and its branch
     /// stops constants being hoisted out of the loop.
@@ -318,10 +350,10 @@ pub fn backward<E: Element, L: ElementwiseGrad>(
     // SAFETY: `step` runs only on whole vectors inside [0, n).
     while i + 2 * lanes <= n {
         if L::INTERLEAVE {
-            unsafe { ops.step::<X2<E::V>, L>(loss, i) };
+            unsafe { ops.sealed_step::<X2<E::V>, L>(loss, i) };
         } else {
-            unsafe { ops.step::<E::V, L>(loss, i) };
-            unsafe { ops.step::<E::V, L>(loss, i + lanes) };
+            unsafe { ops.sealed_step::<E::V, L>(loss, i) };
+            unsafe { ops.sealed_step::<E::V, L>(loss, i + lanes) };
         }
         i += 2 * lanes;
     }
@@ -381,6 +413,22 @@ struct GradOperands<'a, E> {
 }
 
 impl<E: Element> GradOperands<'_, E> {
+    /// [`GradOperands::step`], on [`Sealed`] vectors where the loss asks for them
+    /// ([`ElementwiseGrad::SEALED_GRAD`]) and the module seals (the baseline one).
+    ///
+    /// # Safety
+    /// As [`GradOperands::step`].
+    #[inline(always)]
+    unsafe fn sealed_step<V: Vector<Elem = E>, L: ElementwiseGrad>(&self, loss: &L, i: usize) {
+        #[cfg(feature = "sealed-constants")]
+        if L::SEALED_GRAD {
+            // SAFETY: forwarded (the same contract).
+            return unsafe { self.step::<Sealed<V>, L>(loss, i) };
+        }
+        // SAFETY: forwarded (the same contract).
+        unsafe { self.step::<V, L>(loss, i) }
+    }
+
     /// Gradients of the vector at `i`, stored into the wanted outputs.
     ///
     /// # Safety

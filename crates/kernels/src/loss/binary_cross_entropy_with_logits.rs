@@ -46,6 +46,8 @@ pub(crate) fn sigmoid_pair_from<V: Vector>(x: V, e: V) -> (V, V) {
 }
 
 impl Elementwise for BinaryCrossEntropyWithLogits {
+    // Bun ×1.27, Node 20 ×1.01 (bench/math_kernels.mjs, sealed / plain).
+    const SEALED: bool = true;
     #[inline(always)]
     fn forward<V: Vector>(&self, x: V, t: V, p: V) -> V {
         let (sp_pos, sp_neg) = softplus_pair(x);
@@ -56,6 +58,8 @@ impl Elementwise for BinaryCrossEntropyWithLogits {
 }
 
 impl ElementwiseGrad for BinaryCrossEntropyWithLogits {
+    // Bun ×1.21, Node 20 ×1.00 (bench/math_kernels.mjs, sealed / plain).
+    const SEALED_GRAD: bool = true;
     #[inline(always)]
     fn backward<V: Vector>(&self, x: V, t: V, p: V, g: V) -> [V; 3] {
         let one_t = splat::<V>(1.0) - t;

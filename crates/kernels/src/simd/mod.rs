@@ -19,6 +19,7 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 pub mod pair;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub mod portable;
+pub mod sealed;
 pub mod transpose;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod wasm128;
@@ -109,6 +110,14 @@ pub trait Vector:
     #[inline(always)]
     fn splat_hoisted(x: Self::Elem) -> Self {
         Self::splat(x)
+    }
+    /// [`Vector::splat_hoisted`] whose value the engine cannot fold back into a constant
+    /// either: in the baseline module built with the `sealed-constants` feature
+    /// (scripts/build-wasm.sh), for JavaScriptCore, which otherwise rebuilds hoisted constants
+    /// inside the loop ([`sealed`]'s module docs); elsewhere `splat_hoisted`. Same value.
+    #[inline(always)]
+    fn splat_sealed(x: Self::Elem) -> Self {
+        Self::splat_hoisted(x)
     }
     /// `src[..LANES]`; `src` must hold at least `LANES` elements.
     fn load(src: &[Self::Elem]) -> Self;

@@ -79,6 +79,11 @@ impl<V: Vector> Vector for X2<V> {
         X2(v, v)
     }
     #[inline(always)]
+    fn splat_sealed(x: Self::Elem) -> Self {
+        let v = V::splat_sealed(x);
+        X2(v, v)
+    }
+    #[inline(always)]
     fn load(src: &[Self::Elem]) -> Self {
         X2(V::load(src), V::load(&src[V::LANES..]))
     }

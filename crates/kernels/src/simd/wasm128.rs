@@ -44,6 +44,37 @@ macro_rules! opaque_impl {
 opaque_impl!(f32);
 opaque_impl!(f64);
 
+/// `x`, hidden from the engine as well as from LLVM: `memory.size != 0 ? x : 0`, whose
+/// condition is always true (a module's memory is never empty) but not known to the engine
+/// when it compiles, so JavaScriptCore cannot fold the splat of it into a constant
+/// ([`super::sealed`]). One `memory.size` and one `select` where the caller hoists it: before
+/// the loop. `pure` and `nomem` hold: the result is `x`, whatever the memory's size.
+#[cfg(feature = "sealed-constants")]
+trait Seal: Copy {
+    fn seal(self) -> Self;
+}
+#[cfg(feature = "sealed-constants")]
+macro_rules! seal_impl {
+    ($t:ty, $zero:literal, $select:literal) => {
+        impl Seal for $t {
+            #[inline(always)]
+            fn seal(self) -> Self {
+                let mut x = self;
+                // SAFETY: reads only the memory's size, writes nothing; the result is `x`.
+                unsafe {
+                    core::arch::asm!("local.get {0}", $zero, "memory.size 0", $select, "local.set {0}",
+                        inout(local) x, options(pure, nomem, nostack, preserves_flags));
+                }
+                x
+            }
+        }
+    };
+}
+#[cfg(feature = "sealed-constants")]
+seal_impl!(f32, "f32.const 0.0", "f32.select");
+#[cfg(feature = "sealed-constants")]
+seal_impl!(f64, "f64.const 0.0", "f64.select");
+
 /// `m ? a : b` for a lane mask `m` (every lane all ones or all zeros: a comparison's), for
 /// [`Vector::pmin`]/[`Vector::pmax`] in the relaxed-SIMD module. There LLVM 22 rewrites
 /// `f32x4.pmin`/`pmax`, and any compare-and-blend spelling of them, into
@@ -115,6 +146,13 @@ macro_rules! common {
         #[inline(always)]
         fn splat_hoisted(x: $t) -> Self {
             $name($splat(opaque(x)))
+        }
+        #[inline(always)]
+        fn splat_sealed(x: $t) -> Self {
+            #[cfg(feature = "sealed-constants")]
+            return $name($splat(x.seal()));
+            #[cfg(not(feature = "sealed-constants"))]
+            return Self::splat_hoisted(x);
         }
         #[inline(always)]
         fn load(src: &[$t]) -> Self {
