@@ -282,6 +282,17 @@ pub struct Stats {
     pub loss: Vec<f64>,
 }
 
+impl Stats {
+    fn with_capacity(a: usize) -> Self {
+        Stats {
+            shift: Vec::with_capacity(a),
+            log_sum: Vec::with_capacity(a),
+            count: Vec::with_capacity(a),
+            loss: Vec::with_capacity(a),
+        }
+    }
+}
+
 /// Running per-row state of the forward pass.
 struct Running {
     shift: Vec<f64>,
@@ -395,31 +406,30 @@ impl<E: Element> Contrast<'_, E> {
                 self.column_stats(&mut st, s, i0, j0, &mut scratch);
             }
         }
-        let mut out = Stats {
-            shift: Vec::with_capacity(a),
-            log_sum: Vec::with_capacity(a),
-            count: Vec::with_capacity(a),
-            loss: Vec::with_capacity(a),
-        };
+        let mut out = Stats::with_capacity(a);
         for i in 0..a {
-            let (shift, n) = (st.shift[i], st.cnt[i]);
             let log_sum = if m > 1 {
                 st.rest[i].ln_1p()
             } else {
                 f64::NEG_INFINITY
             };
-            let loss = if n > 0.0 {
-                // Σ_p (lse − S_p) / n = (n·shift − Σ_p S_p)/n + log1p(rest).
-                self.coef * ((n * shift - st.pos[i].value()) / n + log_sum)
-            } else {
-                0.0
-            };
-            out.shift.push(shift);
-            out.log_sum.push(log_sum);
-            out.count.push(n);
-            out.loss.push(loss);
+            self.push_anchor(&mut out, st.shift[i], log_sum, st.cnt[i], st.pos[i].value());
         }
         out
+    }
+
+    /// Appends an anchor's statistics and loss to `out`: with `n` positives whose scores sum to
+    /// `pos`, `Σ_p (lse − S_p) / n = (n·shift − pos)/n + log_sum` (0 without positives).
+    fn push_anchor(&self, out: &mut Stats, shift: f64, log_sum: f64, n: f64, pos: f64) {
+        let loss = if n > 0.0 {
+            self.coef * ((n * shift - pos) / n + log_sum)
+        } else {
+            0.0
+        };
+        out.shift.push(shift);
+        out.log_sum.push(log_sum);
+        out.count.push(n);
+        out.loss.push(loss);
     }
 
     /// Folds one tile row (anchor `gi`, columns `j0..j0+t`) into the anchor's running state.
@@ -875,28 +885,15 @@ impl<E: Element> Contrast<'_, E> {
             }
         }
         let room = shift_room::<E>();
-        let mut out = Stats {
-            shift: Vec::with_capacity(a),
-            log_sum: Vec::with_capacity(a),
-            count: Vec::with_capacity(a),
-            loss: Vec::with_capacity(a),
-        };
+        let mut out = Stats::with_capacity(a);
         for i in 0..a {
-            let (top, n) = (st.top[i], st.cnt[i]);
+            let top = st.top[i];
             let within = top - c.to_f64() >= -room;
             if !within {
                 return None;
             }
             let log_sum = (st.rest[i] / st.e_top[i]).ln_1p();
-            let loss = if n > 0.0 {
-                self.coef * ((n * top - st.pos[i].value()) / n + log_sum)
-            } else {
-                0.0
-            };
-            out.shift.push(top);
-            out.log_sum.push(log_sum);
-            out.count.push(n);
-            out.loss.push(loss);
+            self.push_anchor(&mut out, top, log_sum, st.cnt[i], st.pos[i].value());
         }
         Some(out)
     }
