@@ -762,15 +762,13 @@ impl<E: Element> Contrast<'_, E> {
     }
 }
 
-/// How far below the common shift `c` an anchor's largest score may lie for the
-/// one-exponential passes: its terms `e^{S − c}` then stay far above exp's flush to zero
-/// (e^−86.5 in f32, e^−707.7 in f64), so every term that counts against the largest is kept.
-fn shift_room<E: Element>() -> f64 {
-    if E::MANTISSA_DIGITS > 24 {
-        650.0
-    } else {
-        60.0
-    }
+/// Whether an anchor's largest score `top` lies close enough below the common shift `c` for
+/// the one-exponential passes: within 60 (f32) / 650 (f64), its terms `e^{S − c}` stay far
+/// above exp's flush to zero (e^−86.5 / e^−707.7), so every term that counts against the
+/// largest is kept. False for NaN.
+fn within_room<E: Element>(top: f64, c: E) -> bool {
+    let room = if E::MANTISSA_DIGITS > 24 { 650.0 } else { 60.0 };
+    top - c.to_f64() >= -room
 }
 
 /// `e^{x − c}` for `x ≤ c`, with the difference's rounding error compensated: `x − c = d + r`
@@ -822,6 +820,33 @@ struct ColumnParts<E> {
     cnt: Vec<E>,
 }
 
+/// Where score tile `(it, jt)` holds valid entries, for the one-exponential passes.
+struct TileSpan<V> {
+    i0: usize,
+    j0: usize,
+    /// Rows that are anchors.
+    rlim: usize,
+    /// Columns that are rows (the rest is padding).
+    jlim: usize,
+    diagonal: bool,
+    /// Whether some entry of an anchor row is invalid (padding columns, the anchor's own).
+    masked: bool,
+    lane: V,
+    jlim_v: V,
+}
+
+/// A one-exponential tile's term for score `x`: [`shifted_exp`], +0 at an invalid entry (−inf,
+/// only in `masked` tiles). The tile stores it everywhere but at positives, which keep `x`.
+#[inline(always)]
+fn entry_exp<V: Vector>(x: V, neg_c: V, masked: bool) -> V {
+    let e = shifted_exp(x, neg_c);
+    if masked {
+        V::select(x.eq(splat(f64::NEG_INFINITY)), splat(0.0), e)
+    } else {
+        e
+    }
+}
+
 /// The one-exponential passes: one shift `c` for every score, so `E_ij = e^{S_ij − c}` serves
 /// both anchors of a symmetric tile entry, and the gradient's probabilities are
 /// `P_ij = E_ij · e^{c − lse_i}`: one exponential per stored score over both passes, where the
@@ -829,7 +854,7 @@ struct ColumnParts<E> {
 /// shift per anchor and per direction). The statistics are the general passes' (`shift` the
 /// largest score, `log_sum = log1p(rest)` with the largest term left out of `rest`), so a
 /// confident anchor keeps its digits the same way. Used when `c` bounds every score with the
-/// anchors' largest scores within [`shift_room`] of it (embeddings of bounded norm at usual
+/// anchors' largest scores [`within_room`] of it (embeddings of bounded norm at usual
 /// temperatures); otherwise the general passes run.
 impl<E: Element> Contrast<'_, E> {
     /// `c ≥ S_ij` for every computed score: `|z_i·z_j| ≤ max_r ‖z_r‖²`, plus the rounding of
@@ -845,10 +870,51 @@ impl<E: Element> Contrast<'_, E> {
         c.to_f64().is_finite().then_some(c)
     }
 
+    fn span(&self, it: usize, jt: usize) -> TileSpan<E::V> {
+        let t = self.tile();
+        let (i0, j0) = (it * t, jt * t);
+        let jlim = self.gram.rows.saturating_sub(j0).min(t);
+        TileSpan {
+            i0,
+            j0,
+            rlim: self.anchors.saturating_sub(i0).min(t),
+            jlim,
+            diagonal: it == jt,
+            masked: jlim < t || it == jt,
+            lane: iota(),
+            jlim_v: splat(jlim as f64),
+        }
+    }
+
+    /// Row `i`'s scores at columns `c0..c0 + LANES`, invalid entries (padding columns, the
+    /// anchor's own) set to −inf, and where they hold a positive (a valid entry whose row has
+    /// the anchor's id `id`).
+    #[inline(always)]
+    fn valid_scores(
+        &self,
+        sp: &TileSpan<E::V>,
+        i: usize,
+        c0: usize,
+        x: E::V,
+        id: E::V,
+    ) -> (E::V, <E::V as Vector>::Mask) {
+        let same = E::V::load(&self.ids[sp.j0 + c0..]).eq(id);
+        if !sp.masked {
+            return (x, same);
+        }
+        let j = sp.lane + splat(c0 as f64);
+        let own = splat(if sp.diagonal { i as f64 } else { -1.0 });
+        let ok = E::V::mask_and(j.lt(sp.jlim_v), E::V::mask_not(j.eq(own)));
+        (
+            E::V::select(ok, x, splat(f64::NEG_INFINITY)),
+            E::V::mask_and(same, ok),
+        )
+    }
+
     /// The statistics pass with the common shift `c`; with `keep`, each tile is left in its
     /// slot there as [`Contrast::exp_tile`] writes it, and `flags[k]` marks tile `k`'s rows
     /// that hold a positive. `None` (nothing usable written) when an anchor's largest score
-    /// lies more than [`shift_room`] below `c`.
+    /// is not [`within_room`] of `c`.
     fn shared_stats_pass(
         &self,
         c: E,
@@ -884,12 +950,10 @@ impl<E: Element> Contrast<'_, E> {
                 *f0 = f;
             }
         }
-        let room = shift_room::<E>();
         let mut out = Stats::with_capacity(a);
         for i in 0..a {
             let top = st.top[i];
-            let within = top - c.to_f64() >= -room;
-            if !within {
+            if !within_room(top, c) {
                 return None;
             }
             let log_sum = (st.rest[i] / st.e_top[i]).ln_1p();
@@ -917,15 +981,11 @@ impl<E: Element> Contrast<'_, E> {
         row_top: &mut [E],
     ) -> u64 {
         let (t, lanes) = (self.tile(), E::V::LANES);
-        let (i0, j0) = (it * t, jt * t);
-        let rlim = self.anchors.saturating_sub(i0).min(t);
-        let jlim = self.gram.rows.saturating_sub(j0).min(t);
-        let by_col = self.symmetric() && it != jt;
-        let masked = jlim < t || it == jt;
+        let sp = self.span(it, jt);
+        let (i0, j0, rlim, jlim, masked) = (sp.i0, sp.j0, sp.rlim, sp.jlim, sp.masked);
+        let by_col = self.symmetric() && !sp.diagonal;
         let ninf = splat::<E::V>(f64::NEG_INFINITY);
         let (zero, one) = (splat::<E::V>(0.0), splat::<E::V>(1.0));
-        let lane = iota::<E::V>();
-        let jlim_v = splat::<E::V>(jlim as f64);
         if by_col {
             cols.top.fill(E::from_f64(f64::NEG_INFINITY));
             for v in [&mut cols.rest, &mut cols.ties, &mut cols.pos, &mut cols.cnt] {
@@ -933,23 +993,17 @@ impl<E: Element> Contrast<'_, E> {
             }
         }
         let mut flags = 0u64;
-        let mut row_sums = [(0.0f64, 0.0f64); TILE];
+        let mut parts = [(0.0f64, 0.0f64); TILE];
         // Pass 1: invalid entries (padding columns, the anchor's own) set to −inf, maxima, and
         // the rows with a positive, whose sums are taken at once.
         for i in 0..rlim {
             let row = &mut s[i * t..(i + 1) * t];
             let id = E::V::splat(self.ids[i0 + i]);
-            let own_v = splat::<E::V>(if it == jt { i as f64 } else { -1.0 });
             let (mut m, mut anyp) = (ninf, E::V::mask_first(0));
             for c0 in (0..t).step_by(lanes) {
-                let mut x = E::V::load(&row[c0..]);
-                let mut same = E::V::load(&self.ids[j0 + c0..]).eq(id);
+                let (x, same) = self.valid_scores(&sp, i, c0, E::V::load(&row[c0..]), id);
                 if masked {
-                    let j = lane + splat(c0 as f64);
-                    let ok = E::V::mask_and(j.lt(jlim_v), E::V::mask_not(j.eq(own_v)));
-                    x = E::V::select(ok, x, ninf);
                     x.store(&mut row[c0..]);
-                    same = E::V::mask_and(same, ok);
                 }
                 m = m.pmax(x);
                 if by_col {
@@ -990,10 +1044,7 @@ impl<E: Element> Contrast<'_, E> {
             let (mut acc, mut ties) = (zero, zero);
             for c0 in (0..t).step_by(lanes) {
                 let x = E::V::load(&row[c0..]);
-                let mut e = shifted_exp(x, neg_c);
-                if masked {
-                    e = E::V::select(x.eq(ninf), zero, e);
-                }
+                let e = entry_exp(x, neg_c, masked);
                 let top = x.eq(mv);
                 acc = acc + E::V::select(top, zero, e);
                 ties = ties + E::V::select(top, one, zero);
@@ -1012,23 +1063,22 @@ impl<E: Element> Contrast<'_, E> {
                 };
                 out.store(&mut row[c0..]);
             }
-            row_sums[i] = (acc.sum_f64(), ties.sum_f64());
+            parts[i] = (acc.sum_f64(), ties.sum_f64());
         }
         // The largest scores' own terms, a vector at a time (rows past `rlim` are unused).
         row_top[rlim..].fill(E::from_f64(f64::NEG_INFINITY));
         let mut e_top = [E::default(); TILE];
-        let ninf_all = E::V::splat(E::from_f64(f64::NEG_INFINITY));
         let tops = |top: &[E], e_top: &mut [E]| {
             for c0 in (0..t).step_by(lanes) {
                 let m = E::V::load(&top[c0..]);
-                E::V::select(m.eq(ninf_all), zero, shifted_exp(m, neg_c)).store(&mut e_top[c0..]);
+                entry_exp(m, neg_c, true).store(&mut e_top[c0..]);
             }
         };
         tops(row_top, &mut e_top);
         for i in 0..rlim {
             let e_m = e_top[i].to_f64();
             // Every tie of the largest score but one is an ordinary term.
-            let (acc, ties) = row_sums[i];
+            let (acc, ties) = parts[i];
             st.fold(i0 + i, row_top[i].to_f64(), e_m, acc + (ties - 1.0) * e_m);
         }
         s[rlim * t..t * t].fill(E::default());
@@ -1055,39 +1105,23 @@ impl<E: Element> Contrast<'_, E> {
     /// entries and rows that are not anchors. Returns the rows that hold a positive.
     fn exp_tile(&self, it: usize, jt: usize, c: E, s: &mut [E]) -> u64 {
         let (t, lanes) = (self.tile(), E::V::LANES);
-        let (i0, j0) = (it * t, jt * t);
-        let rlim = self.anchors.saturating_sub(i0).min(t);
-        let jlim = self.gram.rows.saturating_sub(j0).min(t);
-        let masked = jlim < t || it == jt;
-        let ninf = splat::<E::V>(f64::NEG_INFINITY);
-        let (lane, jlim_v, neg_c) = (iota::<E::V>(), splat::<E::V>(jlim as f64), -E::V::splat(c));
-        let zero = splat::<E::V>(0.0);
+        let sp = self.span(it, jt);
+        let neg_c = -E::V::splat(c);
         let mut flags = 0u64;
-        for i in 0..rlim {
+        for i in 0..sp.rlim {
             let row = &mut s[i * t..(i + 1) * t];
-            let id = E::V::splat(self.ids[i0 + i]);
-            let own_v = splat::<E::V>(if it == jt { i as f64 } else { -1.0 });
+            let id = E::V::splat(self.ids[sp.i0 + i]);
             let mut anyp = E::V::mask_first(0);
             for c0 in (0..t).step_by(lanes) {
-                let mut x = E::V::load(&row[c0..]);
-                if masked {
-                    let j = lane + splat(c0 as f64);
-                    let ok = E::V::mask_and(j.lt(jlim_v), E::V::mask_not(j.eq(own_v)));
-                    x = E::V::select(ok, x, ninf);
-                }
-                let same = E::V::mask_and(E::V::load(&self.ids[j0 + c0..]).eq(id), x.gt(ninf));
+                let (x, same) = self.valid_scores(&sp, i, c0, E::V::load(&row[c0..]), id);
                 anyp = E::V::mask_or(anyp, same);
-                let mut e = shifted_exp(x, neg_c);
-                if masked {
-                    e = E::V::select(x.eq(ninf), zero, e);
-                }
-                E::V::select(same, x, e).store(&mut row[c0..]);
+                E::V::select(same, x, entry_exp(x, neg_c, sp.masked)).store(&mut row[c0..]);
             }
             if E::V::any(anyp) {
                 flags |= 1 << i;
             }
         }
-        s[rlim * t..t * t].fill(E::default());
+        s[sp.rlim * t..t * t].fill(E::default());
         flags
     }
 
@@ -1096,7 +1130,7 @@ impl<E: Element> Contrast<'_, E> {
     /// for a symmetric pair above the diagonal) is `E_ij·(α_i + α_j)`,
     /// `α_i = a_i·n_i·e^{c − lse_i}`, with the positive entries recomputed without
     /// cancellation as in [`Contrast::grad_pass`]. Returns false, having written nothing, when
-    /// an anchor's shift lies more than [`shift_room`] below `c` or an `α` is not finite in
+    /// an anchor's shift is not [`within_room`] of `c` or an `α` is not finite in
     /// `E` (the general pass then runs).
     fn shared_grad_pass(
         &self,
@@ -1108,15 +1142,13 @@ impl<E: Element> Contrast<'_, E> {
     ) -> bool {
         let (t, a, lanes) = (self.tile(), self.anchors, E::V::LANES);
         let mp = self.gram.mp;
-        let room = shift_room::<E>();
         let mut alpha = vec![E::default(); mp];
         let mut a64 = vec![0.0f64; mp];
         for i in 0..a {
             let n = stats.count[i];
             let ai = self.coef * g(i) * self.inv_t / n.max(1.0);
             let lse = stats.shift[i] + stats.log_sum[i];
-            let within = stats.shift[i] - c.to_f64() >= -room;
-            if !within {
+            if !within_room(stats.shift[i], c) {
                 return false;
             }
             let al = E::from_f64(ai * n * (c.to_f64() - lse).exp());
